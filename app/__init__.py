@@ -1,0 +1,67 @@
+"""Awda: case management for households returning from camps in Syria."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(profile: str | config_module.Config | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    settings = profile if isinstance(profile, config_module.Config) else config_module.load(profile)
+    app.config.from_object(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # home of the SQLite file
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    from app.core import errors, request_cycle
+
+    errors.register(app)
+    request_cycle.register(app)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from app.core.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(config_module.BASE_DIR / "migrations"),
+        render_as_batch=True, compare_type=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Every model module, so that metadata and migrations see all tables."""
+    import app.auth.models  # noqa: F401
+    import app.reference.models  # noqa: F401
+    import app.registry.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin.routes import bp as admin_bp
+    from app.auth.routes import bp as auth_bp
+    from app.core.routes import bp as core_bp
+    from app.registry.routes import bp as registry_bp
+
+    for blueprint in (core_bp, auth_bp, registry_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.auth.cli import create_user_command
+    from app.demo.cli import demo_data_command
+
+    for command in (create_user_command, demo_data_command):
+        app.cli.add_command(command)

@@ -1,0 +1,59 @@
+"""Password hashing (argon2id) and the rules a new password must meet."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+MIN_LENGTH = 12
+MAX_LENGTH = 128
+
+
+def _hasher() -> PasswordHasher:
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"]
+    )
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """Why this password may not be used; empty when it may."""
+    problems = []
+    if len(password) < MIN_LENGTH:
+        problems.append(str(_l("Use at least %(n)d characters.", n=MIN_LENGTH)))
+    if len(password) > MAX_LENGTH:
+        problems.append(str(_l("Use at most %(n)d characters.", n=MAX_LENGTH)))
+    if username and password.strip().lower() == username.strip().lower():
+        problems.append(str(_l("The password may not be the username.")))
+    if password and len(set(password)) < 4:
+        problems.append(str(_l("The password repeats too few different characters.")))
+    return problems
+
+
+# A fixed hash to verify against when the username is unknown, so that a login for an unknown
+# user takes as long as one for a known user and timing does not reveal which usernames exist.
+_DUMMY_PASSWORD = "not-a-real-password-for-timing"
+
+
+def burn_time() -> None:
+    dummy = current_app.extensions.get("awda_dummy_hash")
+    if dummy is None:
+        dummy = current_app.extensions["awda_dummy_hash"] = hash_password(_DUMMY_PASSWORD)
+    verify_password(dummy, "x")

@@ -1,0 +1,75 @@
+"""Login, logout and the user's own account page."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth.forms import LanguageForm, LoginForm
+from app.auth.models import User
+from app.auth.services import authenticate
+from app.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the login page itself says what to do
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site, never another host (open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("core.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user)
+            log.info("Login: %s", user.username)
+            return redirect(safe_next(request.args.get("next")))
+        log.info("Failed login for username %r", form.username.data)
+        # One message whatever went wrong, so it never tells whether the username exists.
+        form.form_errors.append(_("The username or password is not correct."))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    log.info("Logout: %s", current_user.username)
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = LanguageForm(locale=current_user.locale)
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        flash(_("Your language is saved."), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form)

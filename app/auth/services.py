@@ -1,0 +1,125 @@
+"""Account operations shared by the web views and the CLI. They flush; the caller commits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.access.roles import Role
+from app.auth.models import User
+from app.auth.passwords import (
+    burn_time,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+from app.core.validation import ErrorCollector
+from app.extensions import db
+from app.reference.models import Agency, Team
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UserInput:
+    username: str
+    full_name: str
+    role: str
+    agency_code: str
+    team_name: str | None = None
+    email: str | None = None
+    locale: str = "en"
+    active: bool = True
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == normalise_username(username)))
+
+
+def _resolve_org(data: UserInput, errors: ErrorCollector) -> tuple[Agency | None, Team | None]:
+    agency = db.session.scalar(sa.select(Agency).where(Agency.code == data.agency_code.strip()))
+    if agency is None:
+        errors.add("agency", _l("Unknown agency %(code)s.", code=data.agency_code))
+    team = None
+    if data.team_name:
+        team = db.session.scalar(sa.select(Team).where(Team.name == data.team_name.strip()))
+        if team is None:
+            errors.add("team", _l("Unknown team %(name)s.", name=data.team_name))
+        elif agency is not None and team.agency_id != agency.id:
+            errors.add("team", _l("Team %(name)s belongs to another agency.", name=team.name))
+    return agency, team
+
+
+def _check_user(data: UserInput, errors: ErrorCollector, existing: User | None = None) -> None:
+    username = normalise_username(data.username)
+    if not username:
+        errors.add("username", _l("A username is required."))
+    other = find_user(username) if username else None
+    if other is not None and other is not existing:
+        errors.add("username", _l("The username %(name)s is already taken.", name=username))
+    if data.role not in {r.value for r in Role}:
+        errors.add("role", _l("Unknown role %(role)s.", role=data.role))
+    if not data.full_name.strip():
+        errors.add("full_name", _l("A full name is required."))
+
+
+def create_user(data: UserInput, password: str) -> User:
+    errors = ErrorCollector()
+    _check_user(data, errors)
+    agency, team = _resolve_org(data, errors)
+    for problem in password_problems(password, data.username):
+        errors.add("password", problem)
+    errors.raise_if_any()
+    user = User(password_hash=hash_password(password))
+    _apply(user, data, agency, team)
+    db.session.add(user)
+    db.session.flush()
+    log.info("User %s created with role %s", user.username, user.role)
+    return user
+
+
+def update_user(user: User, data: UserInput, password: str | None = None) -> User:
+    errors = ErrorCollector()
+    _check_user(data, errors, existing=user)
+    agency, team = _resolve_org(data, errors)
+    if password:
+        for problem in password_problems(password, data.username):
+            errors.add("password", problem)
+    errors.raise_if_any()
+    _apply(user, data, agency, team)
+    if password:
+        user.password_hash = hash_password(password)
+    db.session.flush()
+    return user
+
+
+def _apply(user: User, data: UserInput, agency: Agency | None, team: Team | None) -> None:
+    user.username = normalise_username(data.username)
+    user.full_name = data.full_name.strip()
+    user.email = (data.email or "").strip() or None
+    user.role = data.role
+    user.locale = data.locale
+    user.active = data.active
+    user.agency = agency  # type: ignore[assignment]
+    user.team = team
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; the same work is done either way."""
+    user = find_user(username) if username else None
+    if user is None:
+        burn_time()
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user

@@ -1,0 +1,1 @@
+"""Shared machinery: database base class, errors, health check, layout and form macros."""

@@ -1,0 +1,59 @@
+"""Error pages in the layout, or JSON when the client asked for JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have permission to open this page."),
+    404: _l("This page does not exist, or you may not see it."),
+    405: _l("This action is not allowed here."),
+    409: _l("This record was changed by someone else."),
+    500: _l("Something went wrong on our side. Nothing was saved. Please try again."),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def render_error(status: int, message: str | None = None):
+    message = message or str(MESSAGES.get(status, MESSAGES[500]))
+    if wants_json():
+        return jsonify(error=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if status == 400 and isinstance(error, CSRFError):
+        return render_error(400, str(_l("Your form expired or was sent twice. Please try again.")))
+    return render_error(status)
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
+        return _http_error(error)
+    db.session.rollback()
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return render_error(500)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)

@@ -1,0 +1,38 @@
+"""The main menu, built from what the access policy lets the current user do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.access import Action, can
+
+# (endpoint, label, the action that makes the entry appear)
+MENU = (
+    ("registry.case_list", _l("Households"), Action.HOUSEHOLD_LIST),
+    ("registry.register", _l("Register a household"), Action.HOUSEHOLD_CREATE),
+    ("admin.users", _l("Users"), Action.MANAGE_USERS),
+    ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
+)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url: str
+    label: str
+    current: bool
+
+
+def main_menu() -> list[MenuItem]:
+    items = [
+        MenuItem(url_for(endpoint), str(label), request.endpoint == endpoint)
+        for endpoint, label, action in MENU
+        if can(current_user, action)
+    ]
+    items.append(
+        MenuItem(url_for("auth.account"), str(_l("My account")), request.endpoint == "auth.account")
+    )
+    return items

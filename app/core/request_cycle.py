@@ -1,0 +1,63 @@
+"""One commit per request, rollback on error, and the headers every response carries."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, Response
+from flask_babel import get_locale
+
+from app.access import Action, can
+from app.core.i18n import text_direction
+from app.core.navigation import main_menu
+from app.extensions import db
+
+# No inline scripts, no other hosts: everything the page needs is served by the app.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register(app: Flask) -> None:
+    app.after_request(_finish_transaction)
+    app.after_request(_security_headers)
+    app.teardown_request(_rollback_on_exception)
+    app.context_processor(_layout_context)
+
+
+def _finish_transaction(response: Response) -> Response:
+    """Commit what a successful request did; anything answered as an error is undone."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _rollback_on_exception(exc: BaseException | None) -> None:
+    if exc is not None:
+        db.session.rollback()
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        # Case files must not linger in shared browsers' caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _layout_context() -> dict:
+    language = str(get_locale() or "en")
+    return {
+        "page_language": language,
+        "page_direction": text_direction(language),
+        "main_menu": main_menu,
+        "can": can,
+        "Action": Action,
+        "today": date.today(),
+    }

@@ -1,0 +1,1 @@
+"""Synthetic demo data for trials, training and benchmarks."""

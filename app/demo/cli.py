@@ -1,0 +1,39 @@
+"""`flask demo-data`: demo agencies, camps, teams, users and synthetic households."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from app.core.cli_support import run_in_transaction
+from app.demo import households, reference
+
+
+def _print_logins() -> None:
+    click.echo(f"Demo logins (password for all: {reference.DEMO_PASSWORD}):")
+    for username, full_name, role, agency, team in reference.USERS:
+        click.echo(f"  {username:<15} {role.value:<18} {agency:<7} {team or ''}")
+
+
+@click.command("demo-data")
+@click.option("--households", "count", default=200, show_default=True, type=click.IntRange(0))
+@click.option("--seed", default=1, show_default=True, type=int)
+@with_appcontext
+def demo_data_command(count: int, seed: int) -> None:
+    """Load demo data once; a second run leaves the database as it is."""
+    if reference.demo_already_loaded():
+        click.echo("Demo data is already loaded; nothing added.")
+        _print_logins()
+        return
+    started = time.perf_counter()
+
+    def load() -> int:
+        reference.ensure_reference()
+        reference.ensure_users()
+        return households.generate_households(count, seed)
+
+    made = run_in_transaction(load)
+    click.echo(f"Created {made} demo households in {time.perf_counter() - started:.1f} s.")
+    _print_logins()

@@ -1,0 +1,212 @@
+"""Synthetic households, written with bulk inserts so that benchmarks can ask for 250,000."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.access.roles import Role
+from app.auth.models import User
+from app.core.db import utcnow
+from app.demo.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, NameEntry
+from app.extensions import db
+from app.reference.models import Camp, District, Governorate, ReturnBatch
+from app.registry.models import Household, Member, MemberDocument, MemberNeed
+from app.registry.services import NAME_FIELDS, allocate_case_numbers, compose_search_text
+
+CHUNK = 2000
+# Where returnees come from, roughly: most from Ninewa, Anbar and Salah al-Din.
+ORIGIN_WEIGHTS = {"IQ-NI": 35, "IQ-AN": 25, "IQ-SD": 20, "IQ-KI": 8, "IQ-DI": 7, "IQ-BG": 5}
+
+
+@dataclass
+class Pools:
+    caseworkers: list[User]
+    camps: list[Camp]
+    batches: list[ReturnBatch]
+    governorates: list[Governorate]
+    weights: list[int]
+    districts: dict[int, list[int]]
+
+
+def _pools() -> Pools:
+    caseworkers = list(db.session.scalars(
+        sa.select(User).where(User.role == Role.CASEWORKER, User.team_id.is_not(None))
+        .order_by(User.id)
+    ))
+    governorates = list(db.session.scalars(
+        sa.select(Governorate).where(Governorate.iso_code.in_(ORIGIN_WEIGHTS))
+        .order_by(Governorate.id)
+    ))
+    districts: dict[int, list[int]] = {}
+    for district in db.session.scalars(sa.select(District)):
+        districts.setdefault(district.governorate_id, []).append(district.id)
+    return Pools(
+        caseworkers=caseworkers,
+        camps=list(db.session.scalars(sa.select(Camp).where(~Camp.is_centre).order_by(Camp.id))),
+        batches=list(db.session.scalars(sa.select(ReturnBatch).order_by(ReturnBatch.id))),
+        governorates=governorates,
+        weights=[ORIGIN_WEIGHTS[g.iso_code] for g in governorates],
+        districts=districts,
+    )
+
+
+class _Person:
+    """Picks names: Arabic as written, and one of its usual Latin spellings."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+
+    def name(self, pool: tuple[NameEntry, ...]) -> tuple[str, str]:
+        arabic, latin = self.rng.choice(pool)
+        return arabic, self.rng.choice(latin)
+
+
+def _member(rng, names, given, father, grandfather, family, sex, age, relationship, today):
+    birth = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    estimated = rng.random() < 0.3
+    if estimated:
+        birth = date(today.year - age, 1, 1)
+    return {
+        "given_name_ar": given[0], "father_name_ar": father[0],
+        "grandfather_name_ar": grandfather[0], "family_name_ar": family[0],
+        "given_name_en": given[1], "father_name_en": father[1],
+        "grandfather_name_en": grandfather[1], "family_name_en": family[1],
+        "sex": sex, "birth_date": birth, "birth_date_estimated": estimated,
+        "relationship": relationship,
+        "nationality_evidence": rng.choice(("civil_id", "nationality_certificate", "none",
+                                            "parent_documents", "witness_statement")),
+    }
+
+
+def _family(rng: random.Random, today: date) -> list[tuple[dict, list[str], list[str]]]:
+    """A household as al-Hol returnees' households usually are: a mother and her children."""
+    person = _Person(rng)
+    husband, husbands_father = person.name(MALE_GIVEN), person.name(MALE_GIVEN)
+    husbands_family = person.name(FAMILY_NAMES)
+    head_age = rng.randint(19, 58)
+    head = _member(rng, person, person.name(FEMALE_GIVEN), person.name(MALE_GIVEN),
+                   person.name(MALE_GIVEN), person.name(FAMILY_NAMES), "F", head_age, "head", today)
+    members = [(head, _head_documents(rng), ["WR-FH"] + (["WR-WD"] if rng.random() < .3 else []))]
+    for _ in range(rng.choice((0, 1, 2, 2, 3, 3, 4, 5, 6))):
+        sex = rng.choice("FM")
+        age = rng.randint(0, max(0, min(head_age - 15, 20)))
+        given = person.name(MALE_GIVEN if sex == "M" else FEMALE_GIVEN)
+        child = _member(rng, person, given, husband, husbands_father, husbands_family, sex, age,
+                        "son" if sex == "M" else "daughter", today)
+        members.append((child, _child_documents(rng), _child_needs(rng, sex, age)))
+    if rng.random() < 0.12:
+        grandmother = _member(rng, person, person.name(FEMALE_GIVEN), person.name(MALE_GIVEN),
+                              person.name(MALE_GIVEN), husbands_family, "F",
+                              rng.randint(55, 80), "in_law", today)
+        members.append((grandmother, ["civil_id"], ["ER-OP"] if rng.random() < .5 else []))
+    return members
+
+
+def _head_documents(rng: random.Random) -> list[str]:
+    docs = [d for d, p in (("civil_id", .5), ("nationality_certificate", .3),
+                           ("marriage_certificate", .2), ("isis_issued", .15)) if rng.random() < p]
+    return docs
+
+
+def _child_documents(rng: random.Random) -> list[str]:
+    return ["birth_certificate"] if rng.random() < 0.4 else ["isis_issued"] if rng.random() < .2 else []
+
+
+def _child_needs(rng: random.Random, sex: str, age: int) -> list[str]:
+    needs = []
+    if rng.random() < 0.2:
+        needs.append("DC-NB")
+    if sex == "M" and age >= 12 and rng.random() < 0.05:
+        needs.append("CR-AF")
+    if rng.random() < 0.03:
+        needs.append("SM-CC")
+    return needs
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+
+def generate_households(count: int, seed: int) -> int:
+    """Create `count` households spread over the demo caseworkers; returns how many."""
+    pools = _pools()
+    if not pools.caseworkers or count <= 0:
+        return 0
+    rng = random.Random(seed)
+    numbers = allocate_case_numbers(date.today().year, count)
+    household_id, member_id = _next_id(Household), _next_id(Member)
+    for start in range(0, count, CHUNK):
+        rows = _chunk(rng, pools, numbers[start:start + CHUNK], household_id, member_id)
+        household_id += len(rows.households)
+        member_id += len(rows.members)
+        rows.write()
+    _move_sequences_on()
+    return count
+
+
+@dataclass
+class _Rows:
+    households: list[dict]
+    members: list[dict]
+    documents: list[dict]
+    needs: list[dict]
+
+    def write(self) -> None:
+        for model, rows in ((Household, self.households), (Member, self.members),
+                            (MemberDocument, self.documents), (MemberNeed, self.needs)):
+            if rows:
+                db.session.execute(sa.insert(model.__table__), rows)
+
+
+def _chunk(rng, pools: Pools, numbers: list[str], household_id: int, member_id: int) -> _Rows:
+    rows = _Rows([], [], [], [])
+    today, now = date.today(), utcnow()
+    for offset, case_number in enumerate(numbers):
+        hid = household_id + offset
+        family = _family(rng, today)
+        for position, (member, documents, needs) in enumerate(family):
+            rows.members.append({**member, "id": member_id, "household_id": hid,
+                                 "position": position, "notes": None})
+            rows.documents.extend({"member_id": member_id, "kind": d} for d in documents)
+            rows.needs.extend({"member_id": member_id, "code": c} for c in needs)
+            member_id += 1
+        rows.households.append(_household_row(rng, pools, hid, case_number, family, now))
+    return rows
+
+
+def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -> dict:
+    caseworker = pools.caseworkers[hid % len(pools.caseworkers)]
+    camp = pools.camps[0] if rng.random() < 0.9 or len(pools.camps) == 1 else pools.camps[1]
+    governorate = rng.choices(pools.governorates, weights=pools.weights)[0]
+    district = rng.choice(pools.districts[governorate.id])
+    phone = f"+9647{rng.randint(500000000, 999999999)}" if rng.random() < 0.6 else None
+    camp_ref = f"{camp.code[:3]}-{hid:07d}"
+    names = (member[name] for member, _, _ in family for name in NAME_FIELDS)
+    return {
+        "id": hid, "case_number": case_number, "camp_id": camp.id, "camp_ref": camp_ref,
+        "batch_id": rng.choice(pools.batches).id if pools.batches else None,
+        "shelter": f"Block {rng.choice('ABCDEFGH')}, tent {rng.randint(1, 400)}",
+        "origin_governorate_id": governorate.id, "origin_district_id": district,
+        "destination_governorate_id": governorate.id, "destination_district_id": district,
+        "phone": phone, "notes": None, "team_id": caseworker.team_id,
+        "assigned_to_id": caseworker.id, "created_by_id": caseworker.id,
+        "updated_by_id": caseworker.id, "version": 1, "created_at": now, "updated_at": now,
+        "search_text": compose_search_text(case_number, camp_ref, phone, names),
+    }
+
+
+def _move_sequences_on() -> None:
+    """Explicit ids were inserted; PostgreSQL's sequences must continue after them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("households", "members"):
+        db.session.execute(sa.text(
+            f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
+        ))
+
+

@@ -1,0 +1,1 @@
+"""Reference data: places, camps, agencies, teams and return batches."""

@@ -1,0 +1,1 @@
+"""The registry of returnee households and their members."""

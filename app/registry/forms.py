@@ -1,0 +1,132 @@
+"""The household form, with its member rows.
+
+The form checks formats (required, lengths, dates, numbers); the registry service checks the rules
+that need the database or several fields (unique camp ID, district within governorate, one head).
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.registry import vocab
+
+MAX_MEMBERS = 40
+
+
+def optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _name(label: str, required: bool = False) -> StringField:
+    validators = [DataRequired(_l("This name is required."))] if required else [Optional()]
+    return StringField(label, validators=[*validators, Length(max=80)])
+
+
+class MemberForm(Form):
+    id = HiddenField()
+    given_name_ar = _name(_l("Given name (Arabic)"), required=True)
+    father_name_ar = _name(_l("Father's name (Arabic)"), required=True)
+    grandfather_name_ar = _name(_l("Grandfather's name (Arabic)"))
+    family_name_ar = _name(_l("Family or tribe (Arabic)"))
+    given_name_en = _name(_l("Given name (Latin letters)"))
+    father_name_en = _name(_l("Father's name (Latin letters)"))
+    grandfather_name_en = _name(_l("Grandfather's name (Latin letters)"))
+    family_name_en = _name(_l("Family or tribe (Latin letters)"))
+    sex = SelectField(
+        _l("Sex"),
+        choices=vocab.choices(vocab.SEXES, blank=""),
+        validators=[DataRequired(_l("Choose the sex."))],
+    )
+    birth_date = DateField(
+        _l("Date of birth"),
+        validators=[Optional()],
+        render_kw={"max": "2100-12-31"},
+    )
+    estimated_age = IntegerField(
+        _l("Or estimated age in years"),
+        validators=[Optional(), NumberRange(0, 120, _l("Enter an age from 0 to 120."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    relationship = SelectField(
+        _l("Relationship to the head"),
+        choices=vocab.choices(vocab.RELATIONSHIPS, blank=""),
+        validators=[DataRequired(_l("Choose the relationship."))],
+    )
+    nationality_evidence = SelectField(
+        _l("Nationality evidence"), choices=vocab.choices(vocab.NATIONALITY_EVIDENCE, blank="")
+    )
+    documents = MultiCheckboxField(_l("Documents held"), choices=vocab.choices(vocab.DOCUMENTS))
+    needs = MultiCheckboxField(
+        _l("Specific needs"), choices=vocab.choices(vocab.SPECIFIC_NEEDS)
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Labels are lazy strings; choices are rebuilt per request so they follow the language.
+        self.sex.choices = vocab.choices(vocab.SEXES, blank="")
+        self.relationship.choices = vocab.choices(vocab.RELATIONSHIPS, blank="")
+        self.nationality_evidence.choices = vocab.choices(vocab.NATIONALITY_EVIDENCE, blank="")
+        self.documents.choices = vocab.choices(vocab.DOCUMENTS)
+        self.needs.choices = vocab.choices(vocab.SPECIFIC_NEEDS)
+
+
+class HouseholdForm(FlaskForm):
+    version = HiddenField()
+    camp_id = SelectField(
+        _l("Camp of origin"), coerce=optional_int,
+        validators=[DataRequired(_l("Choose the camp of origin."))],
+    )
+    camp_ref = StringField(
+        _l("Camp household ID"),
+        validators=[DataRequired(_l("Enter the household's ID in the camp.")), Length(max=40)],
+    )
+    batch_id = SelectField(_l("Return batch"), coerce=optional_int, validators=[Optional()])
+    shelter = StringField(_l("Shelter at the centre"), validators=[Optional(), Length(max=100)])
+    origin_governorate_id = SelectField(
+        _l("Governorate of origin"), coerce=optional_int,
+        validators=[DataRequired(_l("Choose the governorate of origin."))],
+    )
+    origin_district_id = SelectField(
+        _l("District of origin"), coerce=optional_int, validators=[Optional()]
+    )
+    destination_governorate_id = SelectField(
+        _l("Intended destination: governorate"), coerce=optional_int, validators=[Optional()]
+    )
+    destination_district_id = SelectField(
+        _l("Intended destination: district"), coerce=optional_int, validators=[Optional()]
+    )
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Length(max=30)],
+        render_kw={"inputmode": "tel", "autocomplete": "off", "dir": "ltr"},
+    )
+    assigned_to_id = SelectField(_l("Caseworker"), coerce=optional_int, validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    members = FieldList(FormField(MemberForm), min_entries=1, max_entries=MAX_MEMBERS)
+
+
+def blank_member_row() -> MemberForm:
+    """An unbound member row; the page's script copies it when a row is added."""
+    return MemberForm(prefix="members-__index__-")

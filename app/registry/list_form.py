@@ -1,0 +1,62 @@
+"""Search and filter controls of the case list (a GET form: no CSRF, values in the URL)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SearchField, SelectField
+
+from app.registry import choices
+from app.registry.forms import optional_int
+from app.registry.queries import CaseFilters
+
+SORT_LABELS = {
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+    "case_number": _l("Case number"),
+    "camp_ref": _l("Camp ID"),
+    "name": _l("Head's name (Latin)"),
+    "updated": _l("Recently changed"),
+}
+
+
+def _safe_int(value: object) -> int | None:
+    try:
+        return optional_int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class CaseListForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Search"), render_kw={
+        "placeholder": _l("Name in Arabic or Latin letters, case number, camp ID or phone")})
+    camp_id = SelectField(_l("Camp"), coerce=_safe_int)
+    batch_id = SelectField(_l("Batch"), coerce=_safe_int)
+    governorate_id = SelectField(_l("Governorate of origin"), coerce=_safe_int)
+    caseworker_id = SelectField(_l("Caseworker"), coerce=_safe_int)
+    sort = SelectField(_l("Sort by"))
+
+    def __init__(self, formdata, user):
+        super().__init__(formdata=formdata)
+        self._args = formdata
+        everything = ("", str(_l("All")))
+        self.camp_id.choices = [everything, *choices.camps()[1:]]
+        self.batch_id.choices = [everything, *choices.batches()[1:]]
+        self.governorate_id.choices = [everything, *choices.governorates()[1:]]
+        self.caseworker_id.choices = choices.team_caseworkers(user, blank=str(_l("All")))
+        self.sort.choices = [(key, str(label)) for key, label in SORT_LABELS.items()]
+
+    def filters(self) -> CaseFilters:
+        page = self._args.get("page", "1") if self._args else "1"
+        return CaseFilters(
+            q=(self.q.data or "")[:200],
+            camp_id=self.camp_id.data,
+            batch_id=self.batch_id.data,
+            governorate_id=self.governorate_id.data,
+            caseworker_id=self.caseworker_id.data,
+            sort=self.sort.data if self.sort.data in SORT_LABELS else "newest",
+            page=int(page) if str(page).isdigit() else 1,
+        )

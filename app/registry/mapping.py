@@ -1,0 +1,82 @@
+"""Between the household form and the service's input, in both directions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.registry.forms import HouseholdForm, MemberForm
+from app.registry.models import Household, Member
+from app.registry.services import NAME_FIELDS, HouseholdInput, MemberInput
+
+HOUSEHOLD_FIELDS = (
+    "camp_id", "camp_ref", "batch_id", "shelter", "origin_governorate_id", "origin_district_id",
+    "destination_governorate_id", "destination_district_id", "phone", "notes",
+)
+
+
+def member_input(row: MemberForm) -> MemberInput:
+    return MemberInput(
+        id=int(row.id.data) if (row.id.data or "").isdigit() else None,
+        **{name: getattr(row, name).data for name in NAME_FIELDS},
+        sex=row.sex.data or "",
+        relationship=row.relationship.data or "",
+        birth_date=row.birth_date.data,
+        estimated_age=row.estimated_age.data,
+        nationality_evidence=row.nationality_evidence.data or None,
+        documents=list(row.documents.data or []),
+        needs=list(row.needs.data or []),
+        notes=row.notes.data,
+    )
+
+
+def household_input(form: HouseholdForm) -> HouseholdInput:
+    values = {name: getattr(form, name).data for name in HOUSEHOLD_FIELDS}
+    return HouseholdInput(
+        **values,
+        assigned_to_id=form.assigned_to_id.data,
+        members=[member_input(entry.form) for entry in form.members.entries],
+    )
+
+
+def member_values(member: Member) -> dict:
+    estimated = member.birth_date_estimated
+    return {
+        "id": str(member.id),
+        **{name: getattr(member, name) for name in NAME_FIELDS},
+        "sex": member.sex,
+        "relationship": member.relationship,
+        "birth_date": None if estimated else member.birth_date,
+        "estimated_age": member.age_on(date.today()) if estimated else None,
+        "nationality_evidence": member.nationality_evidence or "",
+        "documents": member.document_codes,
+        "needs": member.need_codes,
+        "notes": member.notes,
+    }
+
+
+def form_values(household: Household) -> dict:
+    return {
+        **{name: getattr(household, name) for name in HOUSEHOLD_FIELDS},
+        "version": str(household.version),
+        "members": [member_values(m) for m in household.members],
+    }
+
+
+def place_errors(form: HouseholdForm, errors: dict[str | None, list[str]]) -> None:
+    """Put each service error beside its field (members by their row in the form)."""
+    rows = {f"members-{i}-": entry.form for i, entry in enumerate(form.members.entries)}
+    for key, messages in errors.items():
+        target = _field_for(form, rows, key)
+        if target is None:
+            form.form_errors.extend(messages)
+        else:
+            target.errors = [*target.errors, *messages]
+
+
+def _field_for(form: HouseholdForm, rows: dict, key: str | None):
+    if key is None:
+        return None
+    for prefix, row in rows.items():
+        if key.startswith(prefix):
+            return getattr(row, key[len(prefix):], None)
+    return getattr(form, key, None)

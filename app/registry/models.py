@@ -1,0 +1,151 @@
+"""Households (the case) and their members."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.core.db import Timestamped
+from app.extensions import db
+from app.reference.models import Camp, District, Governorate, ReturnBatch, Team
+
+
+class Household(Timestamped, db.Model):
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(24), unique=True)
+    camp_id: Mapped[int] = mapped_column(ForeignKey("camps.id"), index=True)
+    camp_ref: Mapped[str] = mapped_column(String(40))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("return_batches.id"), index=True)
+    shelter: Mapped[str | None] = mapped_column(String(100))
+    origin_governorate_id: Mapped[int] = mapped_column(ForeignKey("governorates.id"), index=True)
+    origin_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    destination_governorate_id: Mapped[int | None] = mapped_column(ForeignKey("governorates.id"))
+    destination_district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Names, numbers and phone of the household folded for search (see registry.search).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Optimistic lock: a save made from an older version is refused, never overwrites.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    camp: Mapped[Camp] = relationship()
+    batch: Mapped[ReturnBatch | None] = relationship()
+    origin_governorate: Mapped[Governorate] = relationship(foreign_keys=[origin_governorate_id])
+    origin_district: Mapped[District | None] = relationship(foreign_keys=[origin_district_id])
+    destination_governorate: Mapped[Governorate | None] = relationship(
+        foreign_keys=[destination_governorate_id]
+    )
+    destination_district: Mapped[District | None] = relationship(
+        foreign_keys=[destination_district_id]
+    )
+    team: Mapped[Team] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    members: Mapped[list[Member]] = relationship(
+        back_populates="household", order_by="Member.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("camp_id", "camp_ref"),
+        Index(
+            "ix_households_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def head(self) -> Member | None:
+        return next((m for m in self.members if m.relationship == "head"), None)
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    given_name_ar: Mapped[str] = mapped_column(String(80))
+    father_name_ar: Mapped[str] = mapped_column(String(80))
+    grandfather_name_ar: Mapped[str | None] = mapped_column(String(80))
+    family_name_ar: Mapped[str | None] = mapped_column(String(80))
+    given_name_en: Mapped[str | None] = mapped_column(String(80))
+    father_name_en: Mapped[str | None] = mapped_column(String(80))
+    grandfather_name_en: Mapped[str | None] = mapped_column(String(80))
+    family_name_en: Mapped[str | None] = mapped_column(String(80))
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date_estimated: Mapped[bool] = mapped_column(default=False)
+    relationship: Mapped[str] = mapped_column(String(20))
+    nationality_evidence: Mapped[str | None] = mapped_column(String(30))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    # `relationship` is a column here (to the head), so the ORM function is spelled in full.
+    household: Mapped[Household] = orm.relationship(back_populates="members")
+    documents: Mapped[list[MemberDocument]] = orm.relationship(cascade="all, delete-orphan")
+    needs: Mapped[list[MemberNeed]] = orm.relationship(cascade="all, delete-orphan")
+
+    @property
+    def name_ar(self) -> str:
+        parts = (self.given_name_ar, self.father_name_ar, self.grandfather_name_ar,
+                 self.family_name_ar)
+        return " ".join(p for p in parts if p)
+
+    @property
+    def name_en(self) -> str:
+        parts = (self.given_name_en, self.father_name_en, self.grandfather_name_en,
+                 self.family_name_en)
+        return " ".join(p for p in parts if p)
+
+    @property
+    def document_codes(self) -> list[str]:
+        return [d.kind for d in self.documents]
+
+    @property
+    def need_codes(self) -> list[str]:
+        return [n.code for n in self.needs]
+
+    def age_on(self, day: date) -> int:
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - before_birthday
+
+
+class MemberDocument(db.Model):
+    """A document the member holds (codes in registry.vocab.DOCUMENTS)."""
+
+    __tablename__ = "member_documents"
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class MemberNeed(db.Model):
+    """A specific need of the member (codes in registry.vocab.SPECIFIC_NEEDS)."""
+
+    __tablename__ = "member_needs"
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(10), primary_key=True, index=True)
+
+
+class CaseCounter(db.Model):
+    """Last case number handed out per year, so numbers stay short and readable aloud."""
+
+    __tablename__ = "case_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

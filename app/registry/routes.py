@@ -1,0 +1,117 @@
+"""URL rules of the registry. Views load through the access policy, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.access import Action, household_or_404, require
+from app.core.validation import ValidationFailed
+from app.extensions import db
+from app.registry import choices, vocab
+from app.registry.forms import HouseholdForm, blank_member_row
+from app.registry.list_form import CaseListForm
+from app.registry.mapping import form_values, household_input, place_errors
+from app.registry.queries import search_cases
+from app.registry.services import StaleEdit, register_household, update_household
+
+bp = Blueprint("registry", __name__, template_folder="templates", url_prefix="/households")
+
+
+@bp.get("/")
+@login_required
+def case_list():
+    require(current_user, Action.HOUSEHOLD_LIST)
+    form = CaseListForm(request.args, user=current_user)
+    page = search_cases(current_user, form.filters())
+    return render_template("registry/list.html", form=form, page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def register():
+    require(current_user, Action.HOUSEHOLD_CREATE)
+    form = HouseholdForm()
+    choices.fill_household_form(form, current_user)
+    if _row_button_pressed(form):
+        return _render_form(form, None)
+    if form.validate_on_submit():
+        try:
+            household = register_household(household_input(form), current_user)
+        except ValidationFailed as refused:
+            place_errors(form, refused.errors)
+        else:
+            flash(_("Household %(case)s registered.", case=household.case_number), "success")
+            return redirect(url_for("registry.view", household_id=household.id))
+    return _render_form(form, None, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/<int:household_id>")
+@login_required
+def view(household_id: int):
+    household = household_or_404(current_user, household_id, Action.HOUSEHOLD_VIEW)
+    return render_template("registry/view.html", household=household, vocab=vocab)
+
+
+@bp.route("/<int:household_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(household_id: int):
+    household = household_or_404(current_user, household_id, Action.HOUSEHOLD_EDIT)
+    form = HouseholdForm(data=form_values(household))
+    choices.fill_household_form(form, current_user)
+    if _row_button_pressed(form):
+        return _render_form(form, household)
+    if form.validate_on_submit():
+        try:
+            update_household(household, household_input(form), _version(form), current_user)
+        except StaleEdit as conflict:
+            return _conflict(form, conflict.household)
+        except ValidationFailed as refused:
+            place_errors(form, refused.errors)
+        else:
+            flash(_("Household %(case)s saved.", case=household.case_number), "success")
+            return redirect(url_for("registry.view", household_id=household.id))
+    return _render_form(form, household, status=422 if form.is_submitted() else 200)
+
+
+def _version(form: HouseholdForm) -> int:
+    value = form.version.data or ""
+    return int(value) if value.isdigit() else -1
+
+
+def _conflict(form: HouseholdForm, household):
+    """Refuse the later save, keep what was typed, and say who saved in between."""
+    db.session.rollback()
+    household = db.session.merge(household)
+    who = household.updated_by.full_name if household.updated_by else _("someone")
+    when = format_datetime(household.updated_at, "medium")
+    form.form_errors.append(
+        _("Not saved: %(who)s changed this household on %(when)s, after you opened it. "
+          "Your changes are still in the form below. Check the current record, then save "
+          "again to replace their version with yours.", who=who, when=when)
+    )
+    form.version.data = str(household.version)
+    return _render_form(form, household, status=409)
+
+
+def _row_button_pressed(form: HouseholdForm) -> bool:
+    """The add- and remove-row buttons work without the page's script: redraw, save nothing."""
+    if request.method != "POST":
+        return False
+    if "add_member" in request.form:
+        form.members.append_entry()
+        return True
+    remove = request.form.get("remove_member")
+    if remove is not None:
+        prefix = f"members-{remove}"
+        form.members.entries = [e for e in form.members.entries if e.name != prefix]
+        return True
+    return False
+
+
+def _render_form(form: HouseholdForm, household, status: int = 200):
+    return render_template(
+        "registry/form.html", form=form, household=household, blank_row=blank_member_row()
+    ), status

@@ -1,0 +1,321 @@
+"""Registering and editing households. Views, CLI commands and (later) the importer and the API
+call these; they check the rules, flush, and leave the commit to the caller."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.access.roles import Role
+from app.auth.models import User
+from app.core.db import utcnow
+from app.core.validation import ErrorCollector, ValidationFailed
+from app.extensions import db
+from app.reference.models import Camp, District, Governorate, ReturnBatch
+from app.registry import vocab
+from app.registry.models import CaseCounter, Household, Member, MemberDocument, MemberNeed
+from app.registry.phone import InvalidPhone, local_form, normalise_phone
+from app.registry.search import search_text
+
+log = logging.getLogger(__name__)
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+NAME_FIELDS = (
+    "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar",
+    "given_name_en", "father_name_en", "grandfather_name_en", "family_name_en",
+)
+
+
+@dataclass
+class MemberInput:
+    given_name_ar: str
+    father_name_ar: str
+    sex: str
+    relationship: str
+    birth_date: date | None = None
+    estimated_age: int | None = None
+    grandfather_name_ar: str | None = None
+    family_name_ar: str | None = None
+    given_name_en: str | None = None
+    father_name_en: str | None = None
+    grandfather_name_en: str | None = None
+    family_name_en: str | None = None
+    nationality_evidence: str | None = None
+    documents: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    notes: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class HouseholdInput:
+    camp_id: int
+    camp_ref: str
+    origin_governorate_id: int
+    members: list[MemberInput]
+    batch_id: int | None = None
+    shelter: str | None = None
+    origin_district_id: int | None = None
+    destination_governorate_id: int | None = None
+    destination_district_id: int | None = None
+    phone: str | None = None
+    notes: str | None = None
+    assigned_to_id: int | None = None
+
+
+class StaleEdit(Exception):
+    """The household changed since the editor loaded it; their save was not applied."""
+
+    def __init__(self, household: Household):
+        super().__init__(household.case_number)
+        self.household = household
+
+
+# --- checks -------------------------------------------------------------------------------
+
+
+def _check_place(errors: ErrorCollector, prefix: str, gov_id: int | None, district_id: int | None,
+                 required: bool) -> None:
+    governorate = db.session.get(Governorate, gov_id) if gov_id else None
+    if gov_id and governorate is None or required and not gov_id:
+        errors.add(f"{prefix}_governorate_id", _l("Choose a governorate from the list."))
+    if not district_id:
+        return
+    district = db.session.get(District, district_id)
+    if district is None:
+        errors.add(f"{prefix}_district_id", _l("Choose a district from the list."))
+    elif governorate is not None and district.governorate_id != governorate.id:
+        errors.add(f"{prefix}_district_id",
+                   _l("%(district)s is not in %(governorate)s.",
+                      district=district.name, governorate=governorate.name))
+
+
+def _check_camp(errors: ErrorCollector, data: HouseholdInput, household: Household | None) -> None:
+    camp = db.session.get(Camp, data.camp_id) if data.camp_id else None
+    if camp is None:
+        errors.add("camp_id", _l("Choose a camp from the list."))
+        return
+    camp_ref = (data.camp_ref or "").strip()
+    if not camp_ref:
+        errors.add("camp_ref", _l("Enter the household's ID in the camp."))
+        return
+    taken = sa.select(Household.case_number).where(
+        Household.camp_id == camp.id, Household.camp_ref == camp_ref
+    )
+    if household is not None and household.id is not None:
+        taken = taken.where(Household.id != household.id)
+    other_case = db.session.scalar(taken)
+    if other_case:
+        # Naming the other case lets a caseworker with access find it; others learn only that
+        # the ID is taken, which they must know to avoid a duplicate registration.
+        errors.add("camp_ref", _l("This camp ID is already registered (%(case)s).", case=other_case))
+
+
+def _check_member(errors: ErrorCollector, index: int, member: MemberInput, today: date) -> None:
+    prefix = f"members-{index}-"
+    if not (member.given_name_ar or "").strip():
+        errors.add(prefix + "given_name_ar", _l("This name is required."))
+    if not (member.father_name_ar or "").strip():
+        errors.add(prefix + "father_name_ar", _l("This name is required."))
+    if member.sex not in vocab.SEXES:
+        errors.add(prefix + "sex", _l("Choose the sex."))
+    if member.relationship not in vocab.RELATIONSHIPS:
+        errors.add(prefix + "relationship", _l("Choose the relationship."))
+    if member.nationality_evidence and member.nationality_evidence not in vocab.NATIONALITY_EVIDENCE:
+        errors.add(prefix + "nationality_evidence", _l("Choose from the list."))
+    if set(member.documents) - set(vocab.DOCUMENTS):
+        errors.add(prefix + "documents", _l("Unknown document type."))
+    if set(member.needs) - set(vocab.SPECIFIC_NEEDS):
+        errors.add(prefix + "needs", _l("Unknown specific-needs code."))
+    _check_birth(errors, prefix, member, today)
+
+
+def _check_birth(errors: ErrorCollector, prefix: str, member: MemberInput, today: date) -> None:
+    if member.birth_date is None and member.estimated_age is None:
+        errors.add(prefix + "birth_date", _l("Enter a date of birth or an estimated age."))
+    elif member.birth_date is not None:
+        if member.birth_date > today:
+            errors.add(prefix + "birth_date", _l("The date of birth cannot be in the future."))
+        elif member.birth_date < EARLIEST_BIRTH_DATE:
+            errors.add(prefix + "birth_date", _l("The date of birth cannot be before 1900."))
+    elif not 0 <= member.estimated_age <= 120:  # type: ignore[operator]
+        errors.add(prefix + "estimated_age", _l("Enter an age from 0 to 120."))
+
+
+def _check_members(errors: ErrorCollector, members: list[MemberInput]) -> None:
+    if not members:
+        errors.add(None, _l("A household needs at least one member."))
+        return
+    today = date.today()
+    for index, member in enumerate(members):
+        _check_member(errors, index, member, today)
+    heads = [i for i, m in enumerate(members) if m.relationship == "head"]
+    if len(heads) != 1:
+        errors.add(None, _l("Mark exactly one member as head of household."))
+
+
+def _check_assignment(errors: ErrorCollector, data: HouseholdInput, actor: User) -> User | None:
+    if data.assigned_to_id is None:
+        return None
+    caseworker = db.session.get(User, data.assigned_to_id)
+    if (caseworker is None or caseworker.role != Role.CASEWORKER or not caseworker.active
+            or caseworker.team_id != actor.team_id):
+        errors.add("assigned_to_id", _l("Choose a caseworker of your team."))
+        return None
+    return caseworker
+
+
+def _checked_phone(errors: ErrorCollector, raw: str | None) -> str | None:
+    try:
+        return normalise_phone(raw)
+    except InvalidPhone:
+        errors.add("phone", _l("Enter a phone number such as 0770 123 4567 or +964 770 123 4567."))
+        return None
+
+
+def _check(data: HouseholdInput, actor: User, household: Household | None):
+    errors = ErrorCollector()
+    _check_camp(errors, data, household)
+    if data.batch_id and db.session.get(ReturnBatch, data.batch_id) is None:
+        errors.add("batch_id", _l("Choose a batch from the list."))
+    _check_place(errors, "origin", data.origin_governorate_id, data.origin_district_id, True)
+    _check_place(errors, "destination", data.destination_governorate_id,
+                 data.destination_district_id, False)
+    phone = _checked_phone(errors, data.phone)
+    caseworker = _check_assignment(errors, data, actor)
+    _check_members(errors, data.members)
+    errors.raise_if_any()
+    return phone, caseworker
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
+    """Hand out `count` consecutive case numbers for `year`, safe under concurrent requests."""
+    counter = db.session.get(CaseCounter, year, with_for_update=True)
+    if counter is None:
+        try:
+            with db.session.begin_nested():
+                counter = CaseCounter(year=year, last_value=0)
+                db.session.add(counter)
+        except sa.exc.IntegrityError:  # another request created the year's counter first
+            counter = db.session.get(CaseCounter, year, with_for_update=True)
+    assert counter is not None
+    start = counter.last_value + 1
+    counter.last_value += count
+    db.session.flush()
+    prefix = current_app.config["CASE_NUMBER_PREFIX"]
+    return [f"{prefix}-{year}-{n:06d}" for n in range(start, start + count)]
+
+
+def _apply_member(member: Member, data: MemberInput, position: int) -> None:
+    for name in NAME_FIELDS:
+        value = (getattr(data, name) or "").strip() or None
+        setattr(member, name, value)
+    member.position = position
+    member.sex = data.sex
+    member.relationship = data.relationship
+    member.nationality_evidence = data.nationality_evidence or None
+    member.notes = (data.notes or "").strip() or None
+    if data.birth_date is not None:
+        member.birth_date, member.birth_date_estimated = data.birth_date, False
+    elif not member.birth_date_estimated or member.age_on(date.today()) != data.estimated_age:
+        # An estimated age is kept as 1 January of the estimated year of birth.
+        member.birth_date = date(date.today().year - data.estimated_age, 1, 1)  # type: ignore[operator]
+        member.birth_date_estimated = True
+    _sync_codes(member.documents, data.documents, lambda code: MemberDocument(kind=code), "kind")
+    _sync_codes(member.needs, data.needs, lambda code: MemberNeed(code=code), "code")
+
+
+def _sync_codes(rows: list, wanted: list[str], make, attribute: str) -> None:
+    wanted_set = set(wanted)
+    for row in [r for r in rows if getattr(r, attribute) not in wanted_set]:
+        rows.remove(row)
+    present = {getattr(r, attribute) for r in rows}
+    rows.extend(make(code) for code in wanted if code not in present)
+
+
+def _apply_members(household: Household, members: list[MemberInput]) -> None:
+    existing = {m.id: m for m in household.members if m.id is not None}
+    kept: list[Member] = []
+    for position, data in enumerate(members):
+        member = existing.pop(data.id, None) if data.id else None
+        member = member or Member()
+        _apply_member(member, data, position)
+        kept.append(member)
+    household.members = kept  # members left out are deleted (delete-orphan)
+
+
+def _apply(household: Household, data: HouseholdInput, phone: str | None) -> None:
+    household.camp_id = data.camp_id
+    household.camp_ref = data.camp_ref.strip()
+    household.batch_id = data.batch_id
+    household.shelter = (data.shelter or "").strip() or None
+    household.origin_governorate_id = data.origin_governorate_id
+    household.origin_district_id = data.origin_district_id
+    household.destination_governorate_id = data.destination_governorate_id
+    household.destination_district_id = data.destination_district_id
+    household.phone = phone
+    household.notes = (data.notes or "").strip() or None
+    _apply_members(household, data.members)
+
+
+def compose_search_text(case_number: str, camp_ref: str, phone: str | None,
+                        names: Iterable[str | None]) -> str:
+    """What a household can be found by; the demo generator writes it the same way."""
+    return search_text([case_number, camp_ref, phone, local_form(phone), *names])
+
+
+def refresh_search_text(household: Household) -> None:
+    names = (getattr(m, name) for m in household.members for name in NAME_FIELDS)
+    household.search_text = compose_search_text(
+        household.case_number, household.camp_ref, household.phone, names
+    )
+
+
+def register_household(data: HouseholdInput, actor: User) -> Household:
+    phone, caseworker = _check(data, actor, None)
+    if caseworker is None and actor.role == Role.CASEWORKER:
+        caseworker = actor
+    if actor.team_id is None:
+        raise ValidationFailed({None: [str(_l("You need a team to register households."))]})
+    household = Household(team_id=actor.team_id, created_by=actor, updated_by=actor)
+    household.assigned_to = caseworker
+    household.case_number = allocate_case_numbers(date.today().year)[0]
+    _apply(household, data, phone)
+    refresh_search_text(household)
+    db.session.add(household)
+    db.session.flush()
+    log.info("%s registered household %s", actor.username, household.case_number)
+    return household
+
+
+def update_household(household: Household, data: HouseholdInput, expected_version: int,
+                     actor: User) -> Household:
+    if household.version != expected_version:
+        raise StaleEdit(household)
+    phone, caseworker = _check(data, actor, household)
+    _apply(household, data, phone)
+    if caseworker is not None:
+        household.assigned_to = caseworker
+    refresh_search_text(household)
+    # Touch the row even when only members changed, so its version moves on.
+    household.updated_by = actor
+    household.updated_at = utcnow()
+    household_id = household.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        # Someone saved between our read and our write; the database refused the older version.
+        db.session.rollback()
+        raise StaleEdit(db.session.get(Household, household_id)) from None
+    log.info("%s updated household %s", actor.username, household.case_number)
+    return household

@@ -1,0 +1,66 @@
+"""Coded vocabularies of the registry, with translatable labels.
+
+Codes are stored; labels are shown. Specific-needs codes follow UNHCR's list, plus needs that are
+common among returnees from al-Hol.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+SEXES = {"F": _l("Female"), "M": _l("Male")}
+
+RELATIONSHIPS = {
+    "head": _l("Head of household"),
+    "spouse": _l("Spouse"),
+    "son": _l("Son"),
+    "daughter": _l("Daughter"),
+    "mother": _l("Mother"),
+    "father": _l("Father"),
+    "sibling": _l("Brother or sister"),
+    "grandchild": _l("Grandchild"),
+    "in_law": _l("In-law"),
+    "other_relative": _l("Other relative"),
+    "not_related": _l("Not related"),
+}
+
+NATIONALITY_EVIDENCE = {
+    "civil_id": _l("Iraqi civil ID"),
+    "nationality_certificate": _l("Nationality certificate"),
+    "unified_id": _l("Unified ID card"),
+    "parent_documents": _l("A parent's Iraqi documents"),
+    "witness_statement": _l("Witness statement"),
+    "none": _l("No evidence yet"),
+}
+
+DOCUMENTS = {
+    "civil_id": _l("Civil ID"),
+    "nationality_certificate": _l("Nationality certificate"),
+    "unified_id": _l("Unified ID card"),
+    "birth_certificate": _l("Birth certificate"),
+    "marriage_certificate": _l("Marriage certificate"),
+    "spouse_death_certificate": _l("Spouse's death certificate"),
+    # Flagged: documents issued by ISIS are not recognised and need replacing.
+    "isis_issued": _l("Document issued by ISIS"),
+}
+
+SPECIFIC_NEEDS = {
+    "SC-UC": _l("SC-UC Unaccompanied child"),
+    "SC-SC": _l("SC-SC Separated child"),
+    "CR-CH": _l("CR-CH Child-headed household"),
+    "CR-AF": _l("CR-AF Child associated with armed forces or groups"),
+    "CR-CS": _l("CR-CS Child spouse"),
+    "CR-LO": _l("CR-LO Child labour"),
+    "LP-AN": _l("LP-AN Abuse or neglect"),
+    "SV-VA": _l("SV-VA Sexual violence risk"),
+    "DS-PM": _l("DS-PM Physical disability"),
+    "DS-MM": _l("DS-MM Mental disability"),
+    "SM-CC": _l("SM-CC Serious medical condition"),
+    "WR-FH": _l("Female-headed household"),
+    "WR-WD": _l("Widow without a death certificate"),
+    "DC-NB": _l("Child without a birth certificate"),
+    "ER-OP": _l("Older person at risk"),
+}
+
+
+def choices(vocabulary: dict, blank: str | None = None) -> list[tuple[str, str]]:
+    items = [(code, str(label)) for code, label in vocabulary.items()]
+    return [("", blank), *items] if blank is not None else items

@@ -1,0 +1,73 @@
+// Awda: small enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Member rows: add and remove in place instead of a round trip to the server.
+  function setUpMemberRows(form) {
+    var rows = form.querySelector("[data-member-rows]");
+    var template = form.querySelector("template[data-member-template]");
+    var addButton = form.querySelector("[data-add-member]");
+    if (!rows || !template || !addButton) return;
+
+    function renumber() {
+      rows.querySelectorAll("[data-member-number]").forEach(function (el, i) {
+        el.textContent = String(i + 1);
+      });
+    }
+    function nextIndex() {
+      var highest = -1;
+      rows.querySelectorAll("[name$='-given_name_ar']").forEach(function (input) {
+        var match = /^members-(\d+)-/.exec(input.name);
+        if (match) highest = Math.max(highest, Number(match[1]));
+      });
+      return highest + 1;
+    }
+    addButton.addEventListener("click", function (event) {
+      event.preventDefault();
+      var html = template.innerHTML.replace(/__index__/g, String(nextIndex()));
+      rows.insertAdjacentHTML("beforeend", html);
+      renumber();
+      var added = rows.lastElementChild;
+      var first = added && added.querySelector("input:not([type=hidden])");
+      if (first) first.focus();
+    });
+    rows.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-remove-member]");
+      if (!button) return;
+      event.preventDefault();
+      if (rows.querySelectorAll("[data-member-row]").length > 1) {
+        button.closest("[data-member-row]").remove();
+        renumber();
+        addButton.focus();
+      }
+    });
+  }
+
+  // Districts: show only those of the chosen governorate (the select holds them all, grouped).
+  function linkDistricts(form, prefix) {
+    var governorate = form.querySelector("#" + prefix + "_governorate_id");
+    var district = form.querySelector("#" + prefix + "_district_id");
+    if (!governorate || !district) return;
+    function filter() {
+      var chosen = governorate.options[governorate.selectedIndex];
+      var label = chosen && chosen.value ? chosen.text : null;
+      district.querySelectorAll("optgroup").forEach(function (group) {
+        var show = label === null || group.label === label;
+        group.hidden = !show;
+        group.disabled = !show;
+      });
+      var selected = district.options[district.selectedIndex];
+      if (selected && selected.parentElement.disabled) district.value = "";
+    }
+    governorate.addEventListener("change", filter);
+    filter();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-household-form]").forEach(function (form) {
+      setUpMemberRows(form);
+      linkDistricts(form, "origin");
+      linkDistricts(form, "destination");
+    });
+  });
+})();

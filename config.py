@@ -1,0 +1,118 @@
+"""Configuration read from the environment when the app is created.
+
+`AWDA_ENV` picks the profile: ``development``, ``testing`` or ``production`` (the default, so a
+server started without thinking about it gets the strict profile).
+
+| variable | meaning | default |
+| --- | --- | --- |
+| AWDA_ENV | profile | production |
+| SECRET_KEY | signs sessions and CSRF tokens; required in production | none |
+| DATABASE_URL | SQLAlchemy URL | SQLite file instance/awda.sqlite3 |
+| TEST_DATABASE_URL | database for the test profile | in-memory SQLite |
+| SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | true (false in development) |
+| AWDA_PAGE_SIZE | rows per page in lists | 25 |
+| AWDA_CASE_PREFIX | prefix of case numbers | AWD |
+| BABEL_DEFAULT_LOCALE | language before a user chooses | en |
+| LOG_LEVEL | logging level | INFO |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'awda.sqlite3'}"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not allow the app to start safely."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = _env(name)
+    return default if value is None else int(value)
+
+
+class Config:
+    """Production profile: every value from the environment, nothing insecure by default."""
+
+    ENV_NAME = "production"
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.WTF_CSRF_TIME_LIMIT = _int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
+        self.BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "en")
+        self.LANGUAGES = ("en", "ar")
+        self.PAGE_SIZE = _int("AWDA_PAGE_SIZE", 25)
+        self.CASE_NUMBER_PREFIX = _env("AWDA_CASE_PREFIX", "AWD")
+        # argon2id cost; only the testing profile lowers it, so the suite stays fast.
+        self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 64 * 1024)
+        self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
+    def validate(self) -> None:
+        if not self.SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set it in the environment, for example "
+                "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))'), "
+                "or use AWDA_ENV=development for a local trial."
+            )
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or "development-only-not-secret"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-only-not-secret"
+        self.SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+        self.SESSION_COOKIE_SECURE = False
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
+
+
+PROFILES: dict[str, type[Config]] = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def load(name: str | None = None) -> Config:
+    """Build the profile named (or named by AWDA_ENV) and refuse an unsafe one."""
+    name = (name or _env("AWDA_ENV") or "production").lower()
+    if name not in PROFILES:
+        raise ConfigError(f"AWDA_ENV={name!r} is not a profile; use one of {', '.join(PROFILES)}.")
+    config = PROFILES[name]()
+    config.validate()
+    return config
