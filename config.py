@@ -94,7 +94,7 @@ class TestingConfig(Config):
 
     def __init__(self) -> None:
         super().__init__()
-        self.SECRET_KEY = "testing-only-not-secret"
+        self.SECRET_KEY = "testing-only-not-secret"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
         self.SESSION_COOKIE_SECURE = False
         self.ARGON2_TIME_COST = 1

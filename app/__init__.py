@@ -33,8 +33,11 @@ def _register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(config_module.BASE_DIR / "migrations"),
-        render_as_batch=True, compare_type=True,
+        app,
+        db,
+        directory=str(config_module.BASE_DIR / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -44,8 +47,8 @@ def _register_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so that metadata and migrations see all tables."""
-    import app.auth.models  # noqa: F401
-    import app.reference.models  # noqa: F401
+    import app.auth.models
+    import app.reference.models
     import app.registry.models  # noqa: F401
 
 

@@ -108,9 +108,7 @@ def household_or_404(user: User, household_id: int, action: Action) -> Household
     from app.registry.models import Household
 
     require(user, action)
-    household = db.session.scalar(
-        visible_households(user).where(Household.id == household_id)
-    )
+    household = db.session.scalar(visible_households(user).where(Household.id == household_id))
     if household is None or not can(user, action, household):
         abort(404)
     return household

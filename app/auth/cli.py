@@ -41,4 +41,3 @@ def create_user_command(**options: str) -> None:
     )
     user = run_in_transaction(lambda: services.create_user(data, password))
     click.echo(f"Created user {user.username} ({user.role}).")
-

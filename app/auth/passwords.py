@@ -49,7 +49,7 @@ def password_problems(password: str, username: str = "") -> list[str]:
 
 # A fixed hash to verify against when the username is unknown, so that a login for an unknown
 # user takes as long as one for a known user and timing does not reveal which usernames exist.
-_DUMMY_PASSWORD = "not-a-real-password-for-timing"
+_DUMMY_PASSWORD = "not-a-real-password-for-timing"  # noqa: S105 - never a real credential
 
 
 def burn_time() -> None:

@@ -13,7 +13,7 @@ from app.demo import households, reference
 
 def _print_logins() -> None:
     click.echo(f"Demo logins (password for all: {reference.DEMO_PASSWORD}):")
-    for username, full_name, role, agency, team in reference.USERS:
+    for username, _full_name, role, agency, team in reference.USERS:
         click.echo(f"  {username:<15} {role.value:<18} {agency:<7} {team or ''}")
 
 

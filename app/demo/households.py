@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,14 +33,20 @@ class Pools:
 
 
 def _pools() -> Pools:
-    caseworkers = list(db.session.scalars(
-        sa.select(User).where(User.role == Role.CASEWORKER, User.team_id.is_not(None))
-        .order_by(User.id)
-    ))
-    governorates = list(db.session.scalars(
-        sa.select(Governorate).where(Governorate.iso_code.in_(ORIGIN_WEIGHTS))
-        .order_by(Governorate.id)
-    ))
+    caseworkers = list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.CASEWORKER, User.team_id.is_not(None))
+            .order_by(User.id)
+        )
+    )
+    governorates = list(
+        db.session.scalars(
+            sa.select(Governorate)
+            .where(Governorate.iso_code.in_(ORIGIN_WEIGHTS))
+            .order_by(Governorate.id)
+        )
+    )
     districts: dict[int, list[int]] = {}
     for district in db.session.scalars(sa.select(District)):
         districts.setdefault(district.governorate_id, []).append(district.id)
@@ -72,14 +77,21 @@ def _member(rng, names, given, father, grandfather, family, sex, age, relationsh
     if estimated:
         birth = date(today.year - age, 1, 1)
     return {
-        "given_name_ar": given[0], "father_name_ar": father[0],
-        "grandfather_name_ar": grandfather[0], "family_name_ar": family[0],
-        "given_name_en": given[1], "father_name_en": father[1],
-        "grandfather_name_en": grandfather[1], "family_name_en": family[1],
-        "sex": sex, "birth_date": birth, "birth_date_estimated": estimated,
+        "given_name_ar": given[0],
+        "father_name_ar": father[0],
+        "grandfather_name_ar": grandfather[0],
+        "family_name_ar": family[0],
+        "given_name_en": given[1],
+        "father_name_en": father[1],
+        "grandfather_name_en": grandfather[1],
+        "family_name_en": family[1],
+        "sex": sex,
+        "birth_date": birth,
+        "birth_date_estimated": estimated,
         "relationship": relationship,
-        "nationality_evidence": rng.choice(("civil_id", "nationality_certificate", "none",
-                                            "parent_documents", "witness_statement")),
+        "nationality_evidence": rng.choice(
+            ("civil_id", "nationality_certificate", "none", "parent_documents", "witness_statement")
+        ),
     }
 
 
@@ -89,32 +101,71 @@ def _family(rng: random.Random, today: date) -> list[tuple[dict, list[str], list
     husband, husbands_father = person.name(MALE_GIVEN), person.name(MALE_GIVEN)
     husbands_family = person.name(FAMILY_NAMES)
     head_age = rng.randint(19, 58)
-    head = _member(rng, person, person.name(FEMALE_GIVEN), person.name(MALE_GIVEN),
-                   person.name(MALE_GIVEN), person.name(FAMILY_NAMES), "F", head_age, "head", today)
-    members = [(head, _head_documents(rng), ["WR-FH"] + (["WR-WD"] if rng.random() < .3 else []))]
+    head = _member(
+        rng,
+        person,
+        person.name(FEMALE_GIVEN),
+        person.name(MALE_GIVEN),
+        person.name(MALE_GIVEN),
+        person.name(FAMILY_NAMES),
+        "F",
+        head_age,
+        "head",
+        today,
+    )
+    members = [(head, _head_documents(rng), ["WR-FH"] + (["WR-WD"] if rng.random() < 0.3 else []))]
     for _ in range(rng.choice((0, 1, 2, 2, 3, 3, 4, 5, 6))):
         sex = rng.choice("FM")
         age = rng.randint(0, max(0, min(head_age - 15, 20)))
         given = person.name(MALE_GIVEN if sex == "M" else FEMALE_GIVEN)
-        child = _member(rng, person, given, husband, husbands_father, husbands_family, sex, age,
-                        "son" if sex == "M" else "daughter", today)
+        child = _member(
+            rng,
+            person,
+            given,
+            husband,
+            husbands_father,
+            husbands_family,
+            sex,
+            age,
+            "son" if sex == "M" else "daughter",
+            today,
+        )
         members.append((child, _child_documents(rng), _child_needs(rng, sex, age)))
     if rng.random() < 0.12:
-        grandmother = _member(rng, person, person.name(FEMALE_GIVEN), person.name(MALE_GIVEN),
-                              person.name(MALE_GIVEN), husbands_family, "F",
-                              rng.randint(55, 80), "in_law", today)
-        members.append((grandmother, ["civil_id"], ["ER-OP"] if rng.random() < .5 else []))
+        grandmother = _member(
+            rng,
+            person,
+            person.name(FEMALE_GIVEN),
+            person.name(MALE_GIVEN),
+            person.name(MALE_GIVEN),
+            husbands_family,
+            "F",
+            rng.randint(55, 80),
+            "in_law",
+            today,
+        )
+        members.append((grandmother, ["civil_id"], ["ER-OP"] if rng.random() < 0.5 else []))
     return members
 
 
 def _head_documents(rng: random.Random) -> list[str]:
-    docs = [d for d, p in (("civil_id", .5), ("nationality_certificate", .3),
-                           ("marriage_certificate", .2), ("isis_issued", .15)) if rng.random() < p]
+    docs = [
+        d
+        for d, p in (
+            ("civil_id", 0.5),
+            ("nationality_certificate", 0.3),
+            ("marriage_certificate", 0.2),
+            ("isis_issued", 0.15),
+        )
+        if rng.random() < p
+    ]
     return docs
 
 
 def _child_documents(rng: random.Random) -> list[str]:
-    return ["birth_certificate"] if rng.random() < 0.4 else ["isis_issued"] if rng.random() < .2 else []
+    if rng.random() < 0.4:
+        return ["birth_certificate"]
+    return ["isis_issued"] if rng.random() < 0.2 else []
 
 
 def _child_needs(rng: random.Random, sex: str, age: int) -> list[str]:
@@ -141,7 +192,7 @@ def generate_households(count: int, seed: int) -> int:
     numbers = allocate_case_numbers(date.today().year, count)
     household_id, member_id = _next_id(Household), _next_id(Member)
     for start in range(0, count, CHUNK):
-        rows = _chunk(rng, pools, numbers[start:start + CHUNK], household_id, member_id)
+        rows = _chunk(rng, pools, numbers[start : start + CHUNK], household_id, member_id)
         household_id += len(rows.households)
         member_id += len(rows.members)
         rows.write()
@@ -157,8 +208,12 @@ class _Rows:
     needs: list[dict]
 
     def write(self) -> None:
-        for model, rows in ((Household, self.households), (Member, self.members),
-                            (MemberDocument, self.documents), (MemberNeed, self.needs)):
+        for model, rows in (
+            (Household, self.households),
+            (Member, self.members),
+            (MemberDocument, self.documents),
+            (MemberNeed, self.needs),
+        ):
             if rows:
                 db.session.execute(sa.insert(model.__table__), rows)
 
@@ -170,8 +225,15 @@ def _chunk(rng, pools: Pools, numbers: list[str], household_id: int, member_id: 
         hid = household_id + offset
         family = _family(rng, today)
         for position, (member, documents, needs) in enumerate(family):
-            rows.members.append({**member, "id": member_id, "household_id": hid,
-                                 "position": position, "notes": None})
+            rows.members.append(
+                {
+                    **member,
+                    "id": member_id,
+                    "household_id": hid,
+                    "position": position,
+                    "notes": None,
+                }
+            )
             rows.documents.extend({"member_id": member_id, "kind": d} for d in documents)
             rows.needs.extend({"member_id": member_id, "code": c} for c in needs)
             member_id += 1
@@ -188,14 +250,25 @@ def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -
     camp_ref = f"{camp.code[:3]}-{hid:07d}"
     names = (member[name] for member, _, _ in family for name in NAME_FIELDS)
     return {
-        "id": hid, "case_number": case_number, "camp_id": camp.id, "camp_ref": camp_ref,
+        "id": hid,
+        "case_number": case_number,
+        "camp_id": camp.id,
+        "camp_ref": camp_ref,
         "batch_id": rng.choice(pools.batches).id if pools.batches else None,
         "shelter": f"Block {rng.choice('ABCDEFGH')}, tent {rng.randint(1, 400)}",
-        "origin_governorate_id": governorate.id, "origin_district_id": district,
-        "destination_governorate_id": governorate.id, "destination_district_id": district,
-        "phone": phone, "notes": None, "team_id": caseworker.team_id,
-        "assigned_to_id": caseworker.id, "created_by_id": caseworker.id,
-        "updated_by_id": caseworker.id, "version": 1, "created_at": now, "updated_at": now,
+        "origin_governorate_id": governorate.id,
+        "origin_district_id": district,
+        "destination_governorate_id": governorate.id,
+        "destination_district_id": district,
+        "phone": phone,
+        "notes": None,
+        "team_id": caseworker.team_id,
+        "assigned_to_id": caseworker.id,
+        "created_by_id": caseworker.id,
+        "updated_by_id": caseworker.id,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
         "search_text": compose_search_text(case_number, camp_ref, phone, names),
     }
 
@@ -205,8 +278,8 @@ def _move_sequences_on() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     for table in ("households", "members"):
-        db.session.execute(sa.text(
-            f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
-        ))
-
-
+        db.session.execute(
+            sa.text(
+                f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"  # noqa: S608
+            )
+        )

@@ -12,13 +12,17 @@ from app.auth.services import UserInput, create_user, find_user
 from app.extensions import db
 from app.reference.models import Agency, Camp, ReturnBatch, Team
 
-DEMO_PASSWORD = "awda-demo-2026"
+DEMO_PASSWORD = "awda-demo-2026"  # noqa: S105 - printed for demo logins, by design
 
 AGENCIES = (
     ("MOMD", "government", "Ministry of Migration and Displacement", "وزارة الهجرة والمهجرين"),
     ("NSS", "government", "National Security Service", "جهاز الأمن الوطني"),
-    ("IHCHR", "commission", "Iraqi High Commission for Human Rights",
-     "المفوضية العليا لحقوق الإنسان"),
+    (
+        "IHCHR",
+        "commission",
+        "Iraqi High Commission for Human Rights",
+        "المفوضية العليا لحقوق الإنسان",
+    ),
     ("IOM", "un", "International Organization for Migration", "المنظمة الدولية للهجرة"),
     ("UNHCR", "un", "UN Refugee Agency", "المفوضية السامية للأمم المتحدة لشؤون اللاجئين"),
     ("UNICEF", "un", "UN Children's Fund", "منظمة الأمم المتحدة للطفولة"),
@@ -69,23 +73,34 @@ def ensure_reference() -> None:
         for code, kind, en, ar in AGENCIES
     }
     camps = {
-        code: _get_or_create(Camp, {"code": code}, country=country, is_centre=centre,
-                             name_en=en, name_ar=ar)
+        code: _get_or_create(
+            Camp, {"code": code}, country=country, is_centre=centre, name_en=en, name_ar=ar
+        )
         for code, country, centre, en, ar in CAMPS
     }
     for name, agency in TEAMS:
         _get_or_create(Team, {"name": name}, agency=agencies[agency])
     for number, departure, origin in BATCHES:
-        _get_or_create(ReturnBatch, {"number": number}, departure_date=departure,
-                       origin_camp=camps[origin], destination_camp=camps["JEDDAH1"])
+        _get_or_create(
+            ReturnBatch,
+            {"number": number},
+            departure_date=departure,
+            origin_camp=camps[origin],
+            destination_camp=camps["JEDDAH1"],
+        )
 
 
 def ensure_users() -> list[User]:
     users = []
     for username, full_name, role, agency, team in USERS:
         user = find_user(username) or create_user(
-            UserInput(username=username, full_name=full_name, role=role.value,
-                      agency_code=agency, team_name=team),
+            UserInput(
+                username=username,
+                full_name=full_name,
+                role=role.value,
+                agency_code=agency,
+                team_name=team,
+            ),
             DEMO_PASSWORD,
         )
         users.append(user)

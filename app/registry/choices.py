@@ -24,7 +24,8 @@ def camps() -> list:
 
 def batches() -> list:
     rows = db.session.scalars(sa.select(ReturnBatch).order_by(ReturnBatch.departure_date.desc()))
-    return [("", _("— none —")), *((b.id, f"{b.number} ({b.departure_date:%Y-%m-%d})") for b in rows)]
+    labels = ((b.id, f"{b.number} ({b.departure_date:%Y-%m-%d})") for b in rows)
+    return [("", _("— none —")), *labels]
 
 
 def governorates() -> list:
@@ -35,8 +36,10 @@ def governorates() -> list:
 def districts() -> dict:
     """Districts grouped by governorate; the page's script shows the chosen governorate's."""
     grouped: dict[str, list] = defaultdict(list)
-    stmt = sa.select(District).join(District.governorate).order_by(
-        Governorate.name_en, District.name_en
+    stmt = (
+        sa.select(District)
+        .join(District.governorate)
+        .order_by(Governorate.name_en, District.name_en)
     )
     for district in db.session.scalars(stmt):
         grouped[district.governorate.name].append((district.id, district.name))

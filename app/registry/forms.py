@@ -78,9 +78,7 @@ class MemberForm(Form):
         _l("Nationality evidence"), choices=vocab.choices(vocab.NATIONALITY_EVIDENCE, blank="")
     )
     documents = MultiCheckboxField(_l("Documents held"), choices=vocab.choices(vocab.DOCUMENTS))
-    needs = MultiCheckboxField(
-        _l("Specific needs"), choices=vocab.choices(vocab.SPECIFIC_NEEDS)
-    )
+    needs = MultiCheckboxField(_l("Specific needs"), choices=vocab.choices(vocab.SPECIFIC_NEEDS))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
@@ -96,7 +94,8 @@ class MemberForm(Form):
 class HouseholdForm(FlaskForm):
     version = HiddenField()
     camp_id = SelectField(
-        _l("Camp of origin"), coerce=optional_int,
+        _l("Camp of origin"),
+        coerce=optional_int,
         validators=[DataRequired(_l("Choose the camp of origin."))],
     )
     camp_ref = StringField(
@@ -106,7 +105,8 @@ class HouseholdForm(FlaskForm):
     batch_id = SelectField(_l("Return batch"), coerce=optional_int, validators=[Optional()])
     shelter = StringField(_l("Shelter at the centre"), validators=[Optional(), Length(max=100)])
     origin_governorate_id = SelectField(
-        _l("Governorate of origin"), coerce=optional_int,
+        _l("Governorate of origin"),
+        coerce=optional_int,
         validators=[DataRequired(_l("Choose the governorate of origin."))],
     )
     origin_district_id = SelectField(
@@ -119,7 +119,8 @@ class HouseholdForm(FlaskForm):
         _l("Intended destination: district"), coerce=optional_int, validators=[Optional()]
     )
     phone = StringField(
-        _l("Phone"), validators=[Optional(), Length(max=30)],
+        _l("Phone"),
+        validators=[Optional(), Length(max=30)],
         render_kw={"inputmode": "tel", "autocomplete": "off", "dir": "ltr"},
     )
     assigned_to_id = SelectField(_l("Caseworker"), coerce=optional_int, validators=[Optional()])

@@ -31,8 +31,12 @@ class CaseListForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Search"), render_kw={
-        "placeholder": _l("Name in Arabic or Latin letters, case number, camp ID or phone")})
+    q = SearchField(
+        _l("Search"),
+        render_kw={
+            "placeholder": _l("Name in Arabic or Latin letters, case number, camp ID or phone")
+        },
+    )
     camp_id = SelectField(_l("Camp"), coerce=_safe_int)
     batch_id = SelectField(_l("Batch"), coerce=_safe_int)
     governorate_id = SelectField(_l("Governorate of origin"), coerce=_safe_int)

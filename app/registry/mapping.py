@@ -9,8 +9,16 @@ from app.registry.models import Household, Member
 from app.registry.services import NAME_FIELDS, HouseholdInput, MemberInput
 
 HOUSEHOLD_FIELDS = (
-    "camp_id", "camp_ref", "batch_id", "shelter", "origin_governorate_id", "origin_district_id",
-    "destination_governorate_id", "destination_district_id", "phone", "notes",
+    "camp_id",
+    "camp_ref",
+    "batch_id",
+    "shelter",
+    "origin_governorate_id",
+    "origin_district_id",
+    "destination_governorate_id",
+    "destination_district_id",
+    "phone",
+    "notes",
 )
 
 
@@ -78,5 +86,5 @@ def _field_for(form: HouseholdForm, rows: dict, key: str | None):
         return None
     for prefix, row in rows.items():
         if key.startswith(prefix):
-            return getattr(row, key[len(prefix):], None)
+            return getattr(row, key[len(prefix) :], None)
     return getattr(form, key, None)

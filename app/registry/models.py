@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy import orm
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -64,7 +64,7 @@ class Household(Timestamped, db.Model):
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
     )
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     @property
     def head(self) -> Member | None:
@@ -100,14 +100,22 @@ class Member(db.Model):
 
     @property
     def name_ar(self) -> str:
-        parts = (self.given_name_ar, self.father_name_ar, self.grandfather_name_ar,
-                 self.family_name_ar)
+        parts = (
+            self.given_name_ar,
+            self.father_name_ar,
+            self.grandfather_name_ar,
+            self.family_name_ar,
+        )
         return " ".join(p for p in parts if p)
 
     @property
     def name_en(self) -> str:
-        parts = (self.given_name_en, self.father_name_en, self.grandfather_name_en,
-                 self.family_name_en)
+        parts = (
+            self.given_name_en,
+            self.father_name_en,
+            self.grandfather_name_en,
+            self.family_name_en,
+        )
         return " ".join(p for p in parts if p)
 
     @property

@@ -51,9 +51,13 @@ def case_query(user: User, filters: CaseFilters) -> sa.Select:
     query = (filters.q or "").strip()
     if query:
         by_number = sa.func.lower(Household.case_number) == query.lower()
-        by_terms = sa.and_(
-            *(Household.search_text.contains(term, autoescape=True) for term in terms(query))
-        ) if fold(query) else sa.false()
+        by_terms = (
+            sa.and_(
+                *(Household.search_text.contains(term, autoescape=True) for term in terms(query))
+            )
+            if fold(query)
+            else sa.false()
+        )
         stmt = stmt.where(sa.or_(by_number, by_terms))
     if filters.camp_id:
         stmt = stmt.where(Household.camp_id == filters.camp_id)
@@ -74,6 +78,9 @@ def search_cases(user: User, filters: CaseFilters) -> Pagination:
         selectinload(Household.origin_governorate),
     )
     return db.paginate(
-        stmt, page=max(filters.page, 1), per_page=current_app.config["PAGE_SIZE"],
-        error_out=False, count=True,
+        stmt,
+        page=max(filters.page, 1),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+        count=True,
     )

@@ -88,9 +88,13 @@ def _conflict(form: HouseholdForm, household):
     who = household.updated_by.full_name if household.updated_by else _("someone")
     when = format_datetime(household.updated_at, "medium")
     form.form_errors.append(
-        _("Not saved: %(who)s changed this household on %(when)s, after you opened it. "
-          "Your changes are still in the form below. Check the current record, then save "
-          "again to replace their version with yours.", who=who, when=when)
+        _(
+            "Not saved: %(who)s changed this household on %(when)s, after you opened it. "
+            "Your changes are still in the form below. Check the current record, then save "
+            "again to replace their version with yours.",
+            who=who,
+            when=when,
+        )
     )
     form.version.data = str(household.version)
     return _render_form(form, household, status=409)

@@ -28,8 +28,14 @@ log = logging.getLogger(__name__)
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 NAME_FIELDS = (
-    "given_name_ar", "father_name_ar", "grandfather_name_ar", "family_name_ar",
-    "given_name_en", "father_name_en", "grandfather_name_en", "family_name_en",
+    "given_name_ar",
+    "father_name_ar",
+    "grandfather_name_ar",
+    "family_name_ar",
+    "given_name_en",
+    "father_name_en",
+    "grandfather_name_en",
+    "family_name_en",
 )
 
 
@@ -81,10 +87,11 @@ class StaleEdit(Exception):
 # --- checks -------------------------------------------------------------------------------
 
 
-def _check_place(errors: ErrorCollector, prefix: str, gov_id: int | None, district_id: int | None,
-                 required: bool) -> None:
+def _check_place(
+    errors: ErrorCollector, prefix: str, gov_id: int | None, district_id: int | None, required: bool
+) -> None:
     governorate = db.session.get(Governorate, gov_id) if gov_id else None
-    if gov_id and governorate is None or required and not gov_id:
+    if (gov_id and governorate is None) or (required and not gov_id):
         errors.add(f"{prefix}_governorate_id", _l("Choose a governorate from the list."))
     if not district_id:
         return
@@ -92,9 +99,14 @@ def _check_place(errors: ErrorCollector, prefix: str, gov_id: int | None, distri
     if district is None:
         errors.add(f"{prefix}_district_id", _l("Choose a district from the list."))
     elif governorate is not None and district.governorate_id != governorate.id:
-        errors.add(f"{prefix}_district_id",
-                   _l("%(district)s is not in %(governorate)s.",
-                      district=district.name, governorate=governorate.name))
+        errors.add(
+            f"{prefix}_district_id",
+            _l(
+                "%(district)s is not in %(governorate)s.",
+                district=district.name,
+                governorate=governorate.name,
+            ),
+        )
 
 
 def _check_camp(errors: ErrorCollector, data: HouseholdInput, household: Household | None) -> None:
@@ -115,7 +127,9 @@ def _check_camp(errors: ErrorCollector, data: HouseholdInput, household: Househo
     if other_case:
         # Naming the other case lets a caseworker with access find it; others learn only that
         # the ID is taken, which they must know to avoid a duplicate registration.
-        errors.add("camp_ref", _l("This camp ID is already registered (%(case)s).", case=other_case))
+        errors.add(
+            "camp_ref", _l("This camp ID is already registered (%(case)s).", case=other_case)
+        )
 
 
 def _check_member(errors: ErrorCollector, index: int, member: MemberInput, today: date) -> None:
@@ -128,7 +142,8 @@ def _check_member(errors: ErrorCollector, index: int, member: MemberInput, today
         errors.add(prefix + "sex", _l("Choose the sex."))
     if member.relationship not in vocab.RELATIONSHIPS:
         errors.add(prefix + "relationship", _l("Choose the relationship."))
-    if member.nationality_evidence and member.nationality_evidence not in vocab.NATIONALITY_EVIDENCE:
+    evidence = member.nationality_evidence
+    if evidence and evidence not in vocab.NATIONALITY_EVIDENCE:
         errors.add(prefix + "nationality_evidence", _l("Choose from the list."))
     if set(member.documents) - set(vocab.DOCUMENTS):
         errors.add(prefix + "documents", _l("Unknown document type."))
@@ -165,8 +180,12 @@ def _check_assignment(errors: ErrorCollector, data: HouseholdInput, actor: User)
     if data.assigned_to_id is None:
         return None
     caseworker = db.session.get(User, data.assigned_to_id)
-    if (caseworker is None or caseworker.role != Role.CASEWORKER or not caseworker.active
-            or caseworker.team_id != actor.team_id):
+    if (
+        caseworker is None
+        or caseworker.role != Role.CASEWORKER
+        or not caseworker.active
+        or caseworker.team_id != actor.team_id
+    ):
         errors.add("assigned_to_id", _l("Choose a caseworker of your team."))
         return None
     return caseworker
@@ -186,8 +205,9 @@ def _check(data: HouseholdInput, actor: User, household: Household | None):
     if data.batch_id and db.session.get(ReturnBatch, data.batch_id) is None:
         errors.add("batch_id", _l("Choose a batch from the list."))
     _check_place(errors, "origin", data.origin_governorate_id, data.origin_district_id, True)
-    _check_place(errors, "destination", data.destination_governorate_id,
-                 data.destination_district_id, False)
+    _check_place(
+        errors, "destination", data.destination_governorate_id, data.destination_district_id, False
+    )
     phone = _checked_phone(errors, data.phone)
     caseworker = _check_assignment(errors, data, actor)
     _check_members(errors, data.members)
@@ -268,8 +288,9 @@ def _apply(household: Household, data: HouseholdInput, phone: str | None) -> Non
     _apply_members(household, data.members)
 
 
-def compose_search_text(case_number: str, camp_ref: str, phone: str | None,
-                        names: Iterable[str | None]) -> str:
+def compose_search_text(
+    case_number: str, camp_ref: str, phone: str | None, names: Iterable[str | None]
+) -> str:
     """What a household can be found by; the demo generator writes it the same way."""
     return search_text([case_number, camp_ref, phone, local_form(phone), *names])
 
@@ -298,8 +319,9 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
     return household
 
 
-def update_household(household: Household, data: HouseholdInput, expected_version: int,
-                     actor: User) -> Household:
+def update_household(
+    household: Household, data: HouseholdInput, expected_version: int, actor: User
+) -> Household:
     if household.version != expected_version:
         raise StaleEdit(household)
     phone, caseworker = _check(data, actor, household)

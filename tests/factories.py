@@ -1,0 +1,133 @@
+"""Test data factories. Each commits, so the rows are visible to the requests a test makes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from app.access.roles import Role
+from app.auth.models import User
+from app.auth.passwords import hash_password
+from app.extensions import db
+from app.reference.models import Agency, Camp, District, Governorate, ReturnBatch, Team
+from app.registry.models import Household, Member
+from app.registry.services import allocate_case_numbers, refresh_search_text
+
+PASSWORD = "correct horse battery"
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session = db.session
+        sqlalchemy_session_persistence = "commit"
+
+
+class GovernorateFactory(Base):
+    class Meta:
+        model = Governorate
+
+    iso_code = factory.Sequence(lambda n: f"IQ-T{n}")
+    pcode = factory.Sequence(lambda n: f"IQG9{n}")
+    name_en = factory.Sequence(lambda n: f"Governorate {n}")
+    name_ar = factory.Sequence(lambda n: f"محافظة {n}")
+
+
+class DistrictFactory(Base):
+    class Meta:
+        model = District
+
+    governorate = factory.SubFactory(GovernorateFactory)
+    pcode = factory.Sequence(lambda n: f"IQG9Q{n}")
+    name_en = factory.Sequence(lambda n: f"District {n}")
+    name_ar = factory.Sequence(lambda n: f"قضاء {n}")
+
+
+class CampFactory(Base):
+    class Meta:
+        model = Camp
+
+    code = factory.Sequence(lambda n: f"CAMP{n}")
+    country = "SY"
+    name_en = factory.Sequence(lambda n: f"Camp {n}")
+    name_ar = factory.Sequence(lambda n: f"مخيم {n}")
+
+
+class AgencyFactory(Base):
+    class Meta:
+        model = Agency
+
+    code = factory.Sequence(lambda n: f"AG{n}")
+    kind = "government"
+    name_en = factory.Sequence(lambda n: f"Agency {n}")
+    name_ar = factory.Sequence(lambda n: f"جهة {n}")
+
+
+class TeamFactory(Base):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    agency = factory.SubFactory(AgencyFactory)
+
+
+class BatchFactory(Base):
+    class Meta:
+        model = ReturnBatch
+
+    number = factory.Sequence(lambda n: f"B-{n:03d}")
+    departure_date = date(2026, 3, 1)
+    origin_camp = factory.SubFactory(CampFactory)
+    destination_camp = factory.SubFactory(CampFactory, country="IQ", is_centre=True)
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"User Number {n}")
+    role = Role.CASEWORKER.value
+    agency = factory.SubFactory(AgencyFactory)
+    team = None
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+
+
+class MemberFactory(factory.Factory):
+    """Built, not saved: HouseholdFactory adds members to its household."""
+
+    class Meta:
+        model = Member
+
+    given_name_ar = "فاطمة"
+    father_name_ar = "أحمد"
+    grandfather_name_ar = "إبراهيم"
+    family_name_ar = "الجبوري"
+    given_name_en = "Fatima"
+    father_name_en = "Ahmed"
+    grandfather_name_en = "Ibrahim"
+    family_name_en = "Al-Jubouri"
+    sex = "F"
+    birth_date = date(1990, 5, 17)
+    relationship = "head"
+
+
+class HouseholdFactory(Base):
+    class Meta:
+        model = Household
+
+    case_number = factory.LazyFunction(lambda: allocate_case_numbers(2026)[0])
+    camp = factory.SubFactory(CampFactory)
+    camp_ref = factory.Sequence(lambda n: f"HOL-{n:06d}")
+    origin_governorate = factory.SubFactory(GovernorateFactory)
+    team = factory.SubFactory(TeamFactory)
+    assigned_to = None
+
+    @factory.post_generation
+    def members(household, create, extracted, **kwargs):
+        household.members = list(extracted) if extracted is not None else [MemberFactory()]
+        refresh_search_text(household)
+        if create:
+            db.session.commit()
