@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from flask.globals import _cv_app
 
 import config
 from app import create_app
@@ -67,9 +68,7 @@ class Browser:
         self.token: str | None = None
 
     def get(self, url: str, **kwargs):
-        response = self.client.get(url, **kwargs)
-        self._remember_token(response)
-        return response
+        return self._send(self.client.get, url, **kwargs)
 
     def post(self, url: str, data: dict | None = None, csrf: bool = True, **kwargs):
         data = dict(data or {})
@@ -77,7 +76,17 @@ class Browser:
             if self.token is None:
                 self.get("/login")
             data["csrf_token"] = self.token
-        response = self.client.post(url, data=data, **kwargs)
+        return self._send(self.client.post, url, data=data, **kwargs)
+
+    def _send(self, method, url: str, **kwargs):
+        """Send a request in an app context of its own, as a real server would: its own
+        database session and its own `g`, not the test's."""
+        token = _cv_app.set(None)
+        try:
+            response = method(url, **kwargs)
+        finally:
+            _cv_app.reset(token)
+        db.session.expire_all()  # what the test holds may have changed in the request
         self._remember_token(response)
         return response
 

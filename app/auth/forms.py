@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -19,7 +19,7 @@ class LoginForm(FlaskForm):
     )
 
 
-LANGUAGE_CHOICES = [("en", "English"), ("ar", "العربية")]
+LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ar", "العربية")]
 
 
 class LanguageForm(FlaskForm):

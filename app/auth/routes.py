@@ -29,10 +29,17 @@ def load_user(user_id: str) -> User | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site, never another host (open redirect)."""
-    if target:
+    """Only a path on this site, never another host (open redirect).
+
+    Browsers read `//host`, `///host` and `/\\host` as another host, so a local path is one
+    slash followed by something that is not a slash or a backslash. Browsers also drop tabs and
+    line breaks from URLs (`/\t/host`), so any white space or control character is refused.
+    """
+    if not target or any(ch.isspace() or not ch.isprintable() for ch in target):
+        return url_for("core.home")
+    if target.startswith("/") and target[1:2] not in ("/", "\\"):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+        if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
     return url_for("core.home")
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from app.access.roles import Role
 from app.auth.models import User
@@ -13,48 +12,49 @@ from app.extensions import db
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 
 
-def _blank() -> tuple[str, str]:
-    return ("", _("— choose —"))
+def _blank(label: str | None = None) -> SelectChoice:
+    return SelectChoice("", label or _("— choose —"))
 
 
-def camps() -> list:
+def camps(blank: str | None = None) -> list[SelectChoice]:
     rows = db.session.scalars(sa.select(Camp).where(Camp.active).order_by(Camp.name_en))
-    return [_blank(), *((c.id, c.name) for c in rows)]
+    return [_blank(blank), *(SelectChoice(c.id, c.name) for c in rows)]
 
 
-def batches() -> list:
+def batches(blank: str | None = None) -> list[SelectChoice]:
     rows = db.session.scalars(sa.select(ReturnBatch).order_by(ReturnBatch.departure_date.desc()))
-    labels = ((b.id, f"{b.number} ({b.departure_date:%Y-%m-%d})") for b in rows)
-    return [("", _("— none —")), *labels]
+    labels = (SelectChoice(b.id, f"{b.number} ({b.departure_date:%Y-%m-%d})") for b in rows)
+    return [_blank(blank or _("— none —")), *labels]
 
 
-def governorates() -> list:
+def governorates(blank: str | None = None) -> list[SelectChoice]:
     rows = db.session.scalars(sa.select(Governorate).order_by(Governorate.name_en))
-    return [_blank(), *((g.id, g.name) for g in rows)]
+    return [_blank(blank), *(SelectChoice(g.id, g.name) for g in rows)]
 
 
-def districts() -> dict:
+def districts() -> list[SelectChoice]:
     """Districts grouped by governorate; the page's script shows the chosen governorate's."""
-    grouped: dict[str, list] = defaultdict(list)
     stmt = (
         sa.select(District)
         .join(District.governorate)
         .order_by(Governorate.name_en, District.name_en)
     )
-    for district in db.session.scalars(stmt):
-        grouped[district.governorate.name].append((district.id, district.name))
-    return {"": [_blank()], **grouped}
+    grouped = (
+        SelectChoice(d.id, d.name, optgroup=d.governorate.name) for d in db.session.scalars(stmt)
+    )
+    return [_blank(), *grouped]
 
 
-def team_caseworkers(user: User, blank: str | None = None) -> list:
+def team_caseworkers(user: User, blank: str | None = None) -> list[SelectChoice]:
+    choices = [_blank(blank or _("— none —"))]
     if user.team_id is None:
-        return [("", blank or _("— none —"))]
+        return choices
     rows = db.session.scalars(
         sa.select(User)
         .where(User.team_id == user.team_id, User.role == Role.CASEWORKER, User.active)
         .order_by(User.full_name)
     )
-    return [("", blank or _("— none —")), *((u.id, u.full_name) for u in rows)]
+    return [*choices, *(SelectChoice(u.id, u.full_name) for u in rows)]
 
 
 def fill_household_form(form, user: User) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField
+from wtforms import SearchField, SelectChoice, SelectField
 
 from app.registry import choices
 from app.registry.forms import optional_int
@@ -46,12 +46,12 @@ class CaseListForm(FlaskForm):
     def __init__(self, formdata, user):
         super().__init__(formdata=formdata)
         self._args = formdata
-        everything = ("", str(_l("All")))
-        self.camp_id.choices = [everything, *choices.camps()[1:]]
-        self.batch_id.choices = [everything, *choices.batches()[1:]]
-        self.governorate_id.choices = [everything, *choices.governorates()[1:]]
-        self.caseworker_id.choices = choices.team_caseworkers(user, blank=str(_l("All")))
-        self.sort.choices = [(key, str(label)) for key, label in SORT_LABELS.items()]
+        everything = str(_l("All"))
+        self.camp_id.choices = choices.camps(blank=everything)
+        self.batch_id.choices = choices.batches(blank=everything)
+        self.governorate_id.choices = choices.governorates(blank=everything)
+        self.caseworker_id.choices = choices.team_caseworkers(user, blank=everything)
+        self.sort.choices = [SelectChoice(key, str(label)) for key, label in SORT_LABELS.items()]
 
     def filters(self) -> CaseFilters:
         page = self._args.get("page", "1") if self._args else "1"

@@ -5,6 +5,7 @@ common among returnees from al-Hol.
 """
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 
 SEXES = {"F": _l("Female"), "M": _l("Male")}
 
@@ -61,6 +62,6 @@ SPECIFIC_NEEDS = {
 }
 
 
-def choices(vocabulary: dict, blank: str | None = None) -> list[tuple[str, str]]:
-    items = [(code, str(label)) for code, label in vocabulary.items()]
-    return [("", blank), *items] if blank is not None else items
+def choices(vocabulary: dict, blank: str | None = None) -> list[SelectChoice]:
+    items = [SelectChoice(code, str(label)) for code, label in vocabulary.items()]
+    return [SelectChoice("", blank), *items] if blank is not None else items
