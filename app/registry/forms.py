@@ -75,7 +75,9 @@ class MemberForm(Form):
         validators=[DataRequired(_l("Choose the relationship."))],
     )
     nationality_evidence = SelectField(
-        _l("Nationality evidence"), choices=vocab.choices(vocab.NATIONALITY_EVIDENCE, blank="")
+        _l("Nationality evidence"),
+        choices=vocab.choices(vocab.NATIONALITY_EVIDENCE, blank=""),
+        default="",  # optional: a row posted without it is valid
     )
     documents = MultiCheckboxField(_l("Documents held"), choices=vocab.choices(vocab.DOCUMENTS))
     needs = MultiCheckboxField(_l("Specific needs"), choices=vocab.choices(vocab.SPECIFIC_NEEDS))

@@ -14,6 +14,7 @@ from app.registry import choices, vocab
 from app.registry.forms import HouseholdForm, blank_member_row
 from app.registry.list_form import CaseListForm
 from app.registry.mapping import form_values, household_input, place_errors
+from app.registry.models import Household
 from app.registry.queries import search_cases
 from app.registry.services import StaleEdit, register_household, update_household
 
@@ -67,7 +68,7 @@ def edit(household_id: int):
         try:
             update_household(household, household_input(form), _version(form), current_user)
         except StaleEdit as conflict:
-            return _conflict(form, conflict.household)
+            return _conflict(form, conflict.household_id)
         except ValidationFailed as refused:
             place_errors(form, refused.errors)
         else:
@@ -81,10 +82,10 @@ def _version(form: HouseholdForm) -> int:
     return int(value) if value.isdigit() else -1
 
 
-def _conflict(form: HouseholdForm, household):
+def _conflict(form: HouseholdForm, household_id: int):
     """Refuse the later save, keep what was typed, and say who saved in between."""
     db.session.rollback()
-    household = db.session.merge(household)
+    household = db.session.get(Household, household_id)
     who = household.updated_by.full_name if household.updated_by else _("someone")
     when = format_datetime(household.updated_at, "medium")
     form.form_errors.append(

@@ -77,11 +77,14 @@ class HouseholdInput:
 
 
 class StaleEdit(Exception):
-    """The household changed since the editor loaded it; their save was not applied."""
+    """The household changed since the editor loaded it; their save was not applied.
 
-    def __init__(self, household: Household):
-        super().__init__(household.case_number)
-        self.household = household
+    The caller rolls the session back and reloads the household to say who saved it, when.
+    """
+
+    def __init__(self, household_id: int):
+        super().__init__(f"household {household_id} changed")
+        self.household_id = household_id
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -322,22 +325,22 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
 def update_household(
     household: Household, data: HouseholdInput, expected_version: int, actor: User
 ) -> Household:
-    if household.version != expected_version:
-        raise StaleEdit(household)
-    phone, caseworker = _check(data, actor, household)
-    _apply(household, data, phone)
-    if caseworker is not None:
-        household.assigned_to = caseworker
-    refresh_search_text(household)
-    # Touch the row even when only members changed, so its version moves on.
-    household.updated_by = actor
-    household.updated_at = utcnow()
     household_id = household.id
+    if household.version != expected_version:
+        raise StaleEdit(household_id)
+    phone, caseworker = _check(data, actor, household)
     try:
+        with db.session.no_autoflush:  # one UPDATE, checked against the version we read
+            _apply(household, data, phone)
+            if caseworker is not None:
+                household.assigned_to = caseworker
+            refresh_search_text(household)
+            # Touch the row even when only members changed, so its version moves on.
+            household.updated_by = actor
+            household.updated_at = utcnow()
         db.session.flush()
     except StaleDataError:
         # Someone saved between our read and our write; the database refused the older version.
-        db.session.rollback()
-        raise StaleEdit(db.session.get(Household, household_id)) from None
+        raise StaleEdit(household_id) from None
     log.info("%s updated household %s", actor.username, household.case_number)
     return household

@@ -1,0 +1,108 @@
+"""Two people editing the same household: the later save never overwrites the earlier one."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from app.extensions import db
+from app.registry import services
+from app.registry.models import Household
+from tests.forms import HEAD, household_payload
+
+
+@pytest.fixture
+def household(world, login):
+    login("caseworker_a").post("/households/new", household_payload(world, members=[HEAD]))
+    return db.session.query(Household).one()
+
+
+def _edit_payload(world, page: str, **fields) -> dict:
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page) or re.search(
+        r'id="version" name="version" type="hidden" value="(\d+)"', page
+    )
+    member_id = re.search(r'name="members-0-id" type="hidden" value="(\d+)"', page)
+    assert version and member_id, "the edit form carries the version and the member ids"
+    members = [{**HEAD, "id": member_id.group(1)}]
+    return household_payload(world, members=members, version=version.group(1), **fields)
+
+
+def test_the_later_save_is_refused_naming_who_saved_and_keeping_the_input(world, login, household):
+    amal, omar = login("caseworker_a"), login("supervisor_a")
+    url = f"/households/{household.id}/edit"
+    amal_form = amal.get(url).get_data(as_text=True)
+    omar_form = omar.get(url).get_data(as_text=True)
+
+    first = amal.post(url, _edit_payload(world, amal_form, shelter="Block A, tent 1"))
+    assert first.status_code == 302
+
+    second = omar.post(url, _edit_payload(world, omar_form, shelter="Block Z, tent 99"))
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    assert world.caseworker_a.full_name in page  # who changed it
+    assert "Not saved" in page
+    assert "Block Z, tent 99" in page  # what Omar typed is still in the form
+
+    db.session.expire_all()
+    saved = db.session.get(Household, household.id)
+    assert saved.shelter == "Block A, tent 1"  # Amal's save stands
+    assert saved.version == 2
+
+
+def test_after_the_refusal_saving_again_is_a_deliberate_overwrite(world, login, household):
+    amal, omar = login("caseworker_a"), login("supervisor_a")
+    url = f"/households/{household.id}/edit"
+    omar_form = omar.get(url).get_data(as_text=True)
+    amal.post(url, _edit_payload(world, amal.get(url).get_data(as_text=True), shelter="A-1"))
+
+    refused = omar.post(url, _edit_payload(world, omar_form, shelter="Z-99"))
+    assert refused.status_code == 409
+    again = omar.post(url, _edit_payload(world, refused.get_data(as_text=True), shelter="Z-99"))
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Household, household.id).shelter == "Z-99"
+
+
+def test_a_tampered_or_missing_version_is_refused(world, login, household):
+    browser = login("caseworker_a")
+    url = f"/households/{household.id}/edit"
+    payload = _edit_payload(world, browser.get(url).get_data(as_text=True), shelter="X")
+    payload["version"] = ""
+    assert browser.post(url, payload).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Household, household.id).shelter == "Block C, tent 14"
+
+
+def test_a_concurrent_write_between_read_and_flush_is_caught_by_the_database(app, world, household):
+    """Both editors passed the version check; the row's version column still refuses one."""
+    editor = db.session.get(Household, household.id)
+    # Someone else saves in between, through another connection.
+    with db.engine.begin() as other:
+        other.execute(
+            Household.__table__.update()
+            .where(Household.__table__.c.id == household.id)
+            .values(version=2, updated_by_id=world.supervisor_a.id)
+        )
+    data = services.HouseholdInput(
+        camp_id=world.camp.id,
+        camp_ref="HOL-0042",
+        origin_governorate_id=world.ninewa.id,
+        members=[
+            services.MemberInput(
+                given_name_ar="فاطمة",
+                father_name_ar="أحمد",
+                sex="F",
+                relationship="head",
+                estimated_age=30,
+            )
+        ],
+    )
+    with pytest.raises(services.StaleEdit) as refused:
+        services.update_household(editor, data, expected_version=1, actor=world.caseworker_a)
+    db.session.rollback()
+    assert refused.value.household_id == household.id
+    saved = db.session.get(Household, household.id)
+    assert saved.version == 2 and saved.updated_by_id == world.supervisor_a.id
+    assert saved.members[0].birth_date.year != date.today().year - 30  # nothing of ours landed
