@@ -1,0 +1,176 @@
+"""The case list: search by name in both scripts, numbers and phone; filters; scope; pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.registry.phone import InvalidPhone, normalise_phone
+from app.registry.search import fold, terms
+from tests.factories import HouseholdFactory, MemberFactory
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("أحمد", "احمد"),  # alef with hamza above
+        ("إبراهيم", "ابراهيم"),  # alef with hamza below
+        ("آمنة", "امنه"),  # alef madda, taa marbuta
+        ("مصطفى", "مصطفي"),  # alef maqsura
+        ("مُحَمَّد", "محمد"),  # diacritics
+        ("عائشة", "عايشه"),  # yeh with hamza
+        ("لؤي", "لوي"),  # waw with hamza
+        ("Mohammed", "MOHAMMED"),
+        ("Al-Jubouri", "al jubouri"),
+        ("Sa'ad", "saad"),
+        ("٠٧٧٠", "0770"),  # Arabic-Indic digits
+    ],
+)
+def test_spelling_variants_fold_to_the_same_text(written, typed):
+    assert fold(written).replace(" ", "") == fold(typed).replace(" ", "")
+
+
+def test_terms_split_what_is_typed():
+    assert terms("  أحمد   AL-jubouri ") == ["احمد", "al", "jubouri"]
+    assert terms("") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("0770 123 4567", "+9647701234567"),
+        ("+964 770 123 4567", "+9647701234567"),
+        ("00964-770-123-4567", "+9647701234567"),
+        ("٠٧٧٠١٢٣٤٥٦٧", "+9647701234567"),
+        ("+963 944 123 456", "+963944123456"),
+        ("", None),
+    ],
+)
+def test_phone_numbers_are_stored_in_one_form(typed, stored):
+    assert normalise_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["12345", "0770 123 45", "+964 123", "phone", "07701234567890"])
+def test_malformed_phone_numbers_are_refused(typed):
+    with pytest.raises(InvalidPhone):
+        normalise_phone(typed)
+
+
+@pytest.fixture
+def caseload(world):
+    """Three households in team A, one in team B whose names would also match."""
+
+    def household(team, caseworker, ref, phone=None, **names):
+        member = MemberFactory(**names)
+        return HouseholdFactory(
+            team=team,
+            assigned_to=caseworker,
+            camp=world.camp,
+            camp_ref=ref,
+            phone=phone,
+            origin_governorate=world.ninewa,
+            members=[member],
+        )
+
+    return {
+        "ahmed": household(
+            world.team_a,
+            world.caseworker_a,
+            "HOL-1",
+            "+9647701112222",
+            given_name_ar="أحمد",
+            given_name_en="Ahmed",
+            family_name_ar="الدليمي",
+            family_name_en="Al-Dulaimi",
+            sex="M",
+        ),
+        "amina": household(
+            world.team_a,
+            world.caseworker_a2,
+            "HOL-2",
+            given_name_ar="آمنة",
+            given_name_en="Amna",
+            father_name_ar="خالد",
+            father_name_en="Khalid",
+            family_name_ar="العبيدي",
+            family_name_en="Al-Obaidi",
+        ),
+        "fatima": household(
+            world.team_a, world.caseworker_a, "ROJ-3", father_name_ar="عمر", father_name_en="Omar"
+        ),
+        "other_team": household(
+            world.team_b,
+            world.caseworker_b,
+            "HOL-4",
+            given_name_ar="أحمد",
+            given_name_en="Ahmed",
+            family_name_ar="الدليمي",
+            family_name_en="Al-Dulaimi",
+            sex="M",
+        ),
+    }
+
+
+def _found(browser, **params) -> set[str]:
+    page = browser.get("/households/", query_string=params).get_data(as_text=True)
+    return {line.split("</a>")[0].split(">")[-1] for line in page.split('dir="ltr">AWD-')[1:]}
+
+
+def _cases(caseload, *keys) -> set[str]:
+    return {caseload[k].case_number.removeprefix("AWD-") for k in keys}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("احمد", {"ahmed"}),
+        ("أحمد الدليمي", {"ahmed"}),
+        ("ahmed", {"ahmed"}),
+        ("AL-DULAIMI", {"ahmed"}),
+        ("امنه", {"amina"}),
+        ("amna al-obaidi", {"amina"}),
+        ("HOL-", {"ahmed", "amina"}),
+        ("roj-3", {"fatima"}),
+        ("07701112222", {"ahmed"}),
+        ("+964 770 111 2222", {"ahmed"}),
+        ("nobody", set()),
+    ],
+)
+def test_search_finds_by_name_number_and_phone_within_scope(login, caseload, query, expected):
+    assert _found(login("caseworker_a"), q=query) == _cases(caseload, *expected)
+
+
+def test_search_by_case_number(login, caseload):
+    number = caseload["amina"].case_number
+    assert _found(login("caseworker_a"), q=number) == _cases(caseload, "amina")
+
+
+def test_other_team_sees_only_its_own_matches(login, caseload):
+    assert _found(login("caseworker_b"), q="ahmed") == _cases(caseload, "other_team")
+    assert _found(login("caseworker_b"), q=caseload["ahmed"].case_number) == set()
+
+
+def test_filters_by_caseworker_camp_and_governorate(world, login, caseload):
+    browser = login("supervisor_a")
+    assert _found(browser, caseworker_id=world.caseworker_a2.id) == _cases(caseload, "amina")
+    assert _found(browser, governorate_id=world.anbar.id) == set()
+    assert _found(browser, camp_id=world.camp.id) == _cases(caseload, "ahmed", "amina", "fatima")
+
+
+def test_nonsense_filter_values_are_ignored_not_an_error(login, caseload):
+    response = login("caseworker_a").get("/households/?camp_id=abc&page=x&sort=drop")
+    assert response.status_code == 200
+
+
+def test_pages_and_sorting(app, world, login):
+    app.config["PAGE_SIZE"] = 2
+    for ref in ("C", "A", "B"):
+        HouseholdFactory(
+            team=world.team_a, camp=world.camp, camp_ref=ref, origin_governorate=world.ninewa
+        )
+    browser = login("caseworker_a")
+    first = browser.get("/households/?sort=camp_ref").get_data(as_text=True)
+    assert "3 households" in first
+    assert first.index("<bdi>A</bdi>") < first.index("<bdi>B</bdi>")
+    assert "<bdi>C</bdi>" not in first
+    second = browser.get("/households/?sort=camp_ref&page=2").get_data(as_text=True)
+    assert "<bdi>C</bdi>" in second and "<bdi>A</bdi>" not in second
