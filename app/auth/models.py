@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +12,10 @@ from app.access.roles import Role
 from app.core.db import Timestamped
 from app.extensions import db
 from app.reference.models import Agency, Team
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -25,8 +31,17 @@ class User(UserMixin, Timestamped, db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id kept in the session cookie: replacing it ends every session of the user,
+    # so a cookie copied before logout, a password change or deactivation opens nothing.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     agency: Mapped[Agency] = relationship()
     team: Mapped[Team | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from urllib.parse import urlsplit
 
@@ -23,9 +24,13 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The user of a session id `<user id>:<session token>`, if that session is still live."""
+    user_id, _, token = session_id.partition(":")
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or not token:
+        return None
+    return user if hmac.compare_digest(token, user.session_token) else None
 
 
 def safe_next(target: str | None) -> str:
@@ -66,6 +71,7 @@ def login():
 @login_required
 def logout():
     log.info("Logout: %s", current_user.username)
+    current_user.end_sessions()
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

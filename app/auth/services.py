@@ -97,6 +97,8 @@ def update_user(user: User, data: UserInput, password: str | None = None) -> Use
     _apply(user, data, agency, team)
     if password:
         user.password_hash = hash_password(password)
+    if password or not user.active:
+        user.end_sessions()
     db.session.flush()
     return user
 

@@ -33,18 +33,21 @@ def wants_json() -> bool:
     )
 
 
-def render_error(status: int, message: str | None = None):
+def render_error(status: int, message: str | None = None, headers: dict | None = None):
     message = message or str(MESSAGES.get(status, MESSAGES[500]))
     if wants_json():
-        return jsonify(error=status, message=message), status
-    return render_template("errors/error.html", status=status, message=message), status
+        return jsonify(error=status, message=message), status, headers or {}
+    page = render_template("errors/error.html", status=status, message=message)
+    return page, status, headers or {}
 
 
 def _http_error(error: HTTPException):
     status = error.code or 500
     if status == 400 and isinstance(error, CSRFError):
         return render_error(400, str(_l("Your form expired or was sent twice. Please try again.")))
-    return render_error(status)
+    # Keep what the error says about itself, such as Allow on a 405.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return render_error(status, headers=headers)
 
 
 def _unexpected_error(error: Exception):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.access.roles import Role
 from app.auth.models import User
 from app.core.db import utcnow
+from app.core.validation import ValidationFailed
 from app.demo.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, NameEntry
 from app.extensions import db
 from app.reference.models import Camp, District, Governorate, ReturnBatch
@@ -50,6 +51,7 @@ def _pools() -> Pools:
     districts: dict[int, list[int]] = {}
     for district in db.session.scalars(sa.select(District)):
         districts.setdefault(district.governorate_id, []).append(district.id)
+    governorates = [g for g in governorates if g.id in districts]
     return Pools(
         caseworkers=caseworkers,
         camps=list(db.session.scalars(sa.select(Camp).where(~Camp.is_centre).order_by(Camp.id))),
@@ -188,6 +190,10 @@ def generate_households(count: int, seed: int) -> int:
     pools = _pools()
     if not pools.caseworkers or count <= 0:
         return 0
+    if not pools.governorates:
+        raise ValidationFailed(
+            {None: ["The database has no governorates with districts: run `flask db upgrade`."]}
+        )
     rng = random.Random(seed)
     numbers = allocate_case_numbers(date.today().year, count)
     household_id, member_id = _next_id(Household), _next_id(Member)

@@ -33,7 +33,8 @@ class Household(Timestamped, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Names, numbers and phone of the household folded for search (see registry.search).
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Deferred: it is only searched, never shown, and would weigh on every list's sort.
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     # Optimistic lock: a save made from an older version is refused, never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

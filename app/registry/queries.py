@@ -6,12 +6,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import aliased, selectinload
 
 from app.access import visible_households
 from app.auth.models import User
-from app.extensions import db
+from app.core.pagination import Page, paginate
 from app.registry.models import Household, Member
 from app.registry.search import fold, terms
 
@@ -70,17 +69,16 @@ def case_query(user: User, filters: CaseFilters) -> sa.Select:
     return stmt
 
 
-def search_cases(user: User, filters: CaseFilters) -> Pagination:
-    stmt = _order(case_query(user, filters), filters.sort).options(
-        selectinload(Household.members),
-        selectinload(Household.camp),
-        selectinload(Household.assigned_to),
-        selectinload(Household.origin_governorate),
-    )
-    return db.paginate(
-        stmt,
-        page=max(filters.page, 1),
+def search_cases(user: User, filters: CaseFilters) -> Page:
+    return paginate(
+        _order(case_query(user, filters), filters.sort),
+        Household,
+        page=filters.page,
         per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-        count=True,
+        options=(
+            selectinload(Household.members),
+            selectinload(Household.camp),
+            selectinload(Household.assigned_to),
+            selectinload(Household.origin_governorate),
+        ),
     )

@@ -1,0 +1,261 @@
+"""Forms of the administration pages.
+
+The forms check formats (required, lengths, choices); the services check the rules that need the
+database (unique usernames and codes, a team within its agency, a batch arriving at a centre).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from app.access.roles import Role
+from app.admin import vocab
+from app.auth.forms import LANGUAGE_CHOICES
+from app.auth.models import User
+from app.auth.passwords import MIN_LENGTH
+from app.auth.services import UserInput
+from app.extensions import db
+from app.reference.models import Agency, Camp, Team
+from app.registry.forms import optional_int
+from app.registry.vocab import choices
+
+LTR = {"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"}
+
+
+def _usable(model: Any, chosen_id: int | None, order: Any, *options: Any) -> list:
+    """Active rows, and the row already chosen even if it has since been deactivated, so that
+    opening an old record and saving it does not fail on a choice it cannot show."""
+    keep = model.active if chosen_id is None else sa.or_(model.active, model.id == chosen_id)
+    return list(db.session.scalars(sa.select(model).where(keep).order_by(order).options(*options)))
+
+
+def _choose() -> tuple[str, str]:
+    return ("", _("— choose —"))
+
+
+def place_errors(form: FlaskForm, errors: dict[str | None, list[str]]) -> None:
+    """Put each service error beside its field; those about the whole record above the form."""
+    for key, messages in errors.items():
+        if key and key in form:
+            form[key].errors = [*form[key].errors, *messages]
+        else:
+            form.form_errors.extend(messages)
+
+
+# --- users --------------------------------------------------------------------------------
+
+
+class UserListForm(FlaskForm):
+    """Filters of the user list (a GET form: no CSRF, values in the URL)."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField(_l("Role"))
+    active = SelectField(_l("Status"))
+
+    def __init__(self, formdata):
+        super().__init__(formdata=formdata)
+        everything = ("", _("All"))
+        self.role.choices = [everything, *((r.value, r.label) for r in Role)]
+        self.active.choices = [everything, *choices(vocab.ACTIVE_FILTERS)]
+
+
+class UserForm(FlaskForm):
+    """Editing an account. Field names are the service's error keys."""
+
+    password_hint = _l("Leave blank to keep the current password.")
+
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(_l("Enter a username.")), Length(max=64)],
+        render_kw={**LTR, "autocomplete": "off"},
+    )
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter the full name.")), Length(max=200)]
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[Optional(), Email(_l("Enter an email address.")), Length(max=254)],
+        render_kw={**LTR, "autocomplete": "off", "inputmode": "email"},
+    )
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role."))])
+    agency = SelectField(_l("Agency"), validators=[DataRequired(_l("Choose an agency."))])
+    team = SelectField(_l("Team"))
+    password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
+    active = BooleanField(_l("Active: may log in"), default=True)
+
+    def __init__(self, *args, account: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Labels follow the reader's language, so choices are built per request.
+        self.role.choices = [_choose(), *((r.value, r.label) for r in Role)]
+        agencies = _usable(Agency, account.agency_id if account else None, Agency.code)
+        self.agency.choices = [_choose(), *((a.code, _agency_label(a)) for a in agencies)]
+        teams = _usable(
+            Team, account.team_id if account else None, Team.name, selectinload(Team.agency)
+        )
+        self.team.choices = [("", _("— none —")), *((t.name, _team_label(t)) for t in teams)]
+
+    def to_input(self) -> UserInput:
+        return UserInput(
+            username=self.username.data or "",
+            full_name=self.full_name.data or "",
+            role=self.role.data or "",
+            agency_code=self.agency.data or "",
+            team_name=self.team.data or None,
+            email=self.email.data or None,
+            locale=self.locale.data or "en",
+            active=bool(self.active.data),
+        )
+
+
+class NewUserForm(UserForm):
+    password_hint = _l("At least %(n)d characters.", n=MIN_LENGTH)
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter a password."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def user_values(user: User) -> dict:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "locale": user.locale,
+        "role": user.role,
+        "agency": user.agency.code,
+        "team": user.team.name if user.team else "",
+        "active": user.active,
+    }
+
+
+def _agency_label(agency: Agency) -> str:
+    return f"{agency.code} — {agency.name}"
+
+
+def _team_label(team: Team) -> str:
+    return f"{team.name} ({team.agency.code})"
+
+
+# --- reference data -----------------------------------------------------------------------
+
+_CODE_PATTERN = Regexp(
+    r"^[A-Za-z0-9_-]+$", message=_l("Use only letters, digits, hyphens and underscores.")
+)
+
+
+def _code(label: str, missing: str, max_length: int) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(missing), Length(max=max_length), _CODE_PATTERN],
+        render_kw={**LTR, "autocapitalize": "characters"},
+    )
+
+
+def _name(label: str, language: str) -> StringField:
+    return StringField(
+        label,
+        validators=[DataRequired(_l("Enter the name.")), Length(max=120)],
+        render_kw={"lang": language, "dir": "rtl" if language == "ar" else "ltr"},
+    )
+
+
+class ReferenceForm(FlaskForm):
+    """Field names are the model's attribute names: a row fills the form (`obj=row`), the form the
+    row. `row` alone sets the choices, so that a deactivated row already chosen stays listed."""
+
+    def __init__(self, *args, row: Any = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fill_choices(row)
+
+    def fill_choices(self, row: Any) -> None:
+        """Set the options of the select boxes; labels follow the reader's language."""
+
+    def values(self) -> dict[str, Any]:
+        return {name: value for name, value in self.data.items() if name != "csrf_token"}
+
+
+class CampForm(ReferenceForm):
+    code = _code(_l("Code"), _l("Enter a code."), 20)
+    name_en = _name(_l("Name in English"), "en")
+    name_ar = _name(_l("Name in Arabic"), "ar")
+    country = SelectField(_l("Country"), validators=[DataRequired(_l("Choose the country."))])
+    is_centre = BooleanField(_l("Reception centre in Iraq"))
+    active = BooleanField(_l("Active"), default=True)
+
+    def fill_choices(self, row: Any) -> None:
+        self.country.choices = choices(vocab.COUNTRIES, blank=_("— choose —"))
+
+
+class AgencyForm(ReferenceForm):
+    code = _code(_l("Code"), _l("Enter a code."), 20)
+    kind = SelectField(_l("Kind"), validators=[DataRequired(_l("Choose the kind of agency."))])
+    name_en = _name(_l("Name in English"), "en")
+    name_ar = _name(_l("Name in Arabic"), "ar")
+    active = BooleanField(_l("Active"), default=True)
+
+    def fill_choices(self, row: Any) -> None:
+        self.kind.choices = choices(vocab.AGENCY_KINDS, blank=_("— choose —"))
+
+
+class TeamForm(ReferenceForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the team's name.")), Length(max=120)]
+    )
+    agency_id = SelectField(
+        _l("Agency"), coerce=optional_int, validators=[DataRequired(_l("Choose an agency."))]
+    )
+    active = BooleanField(_l("Active"), default=True)
+
+    def fill_choices(self, row: Any) -> None:
+        agencies = _usable(Agency, row.agency_id if row else None, Agency.code)
+        self.agency_id.choices = [_choose(), *((a.id, _agency_label(a)) for a in agencies)]
+
+
+class BatchForm(ReferenceForm):
+    number = _code(_l("Batch number"), _l("Enter the batch number."), 30)
+    departure_date = DateField(
+        _l("Departure date"), validators=[DataRequired(_l("Enter the departure date."))]
+    )
+    origin_camp_id = SelectField(
+        _l("Camp of origin"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Choose the camp of origin."))],
+    )
+    destination_camp_id = SelectField(
+        _l("Reception centre"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Choose the reception centre."))],
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def fill_choices(self, row: Any) -> None:
+        origins = _usable(Camp, row.origin_camp_id if row else None, Camp.name_en)
+        self.origin_camp_id.choices = [_choose(), *((c.id, _camp_label(c)) for c in origins)]
+        # Only reception centres are offered; the service refuses any other destination anyway.
+        chosen = row.destination_camp_id if row else None
+        centres = [c for c in _usable(Camp, chosen, Camp.name_en) if c.is_centre or c.id == chosen]
+        self.destination_camp_id.choices = [_choose(), *((c.id, _camp_label(c)) for c in centres)]
+
+
+def _camp_label(camp: Camp) -> str:
+    return f"{camp.name} ({camp.code})"
