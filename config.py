@@ -13,6 +13,7 @@ server started without thinking about it gets the strict profile).
 | AWDA_PAGE_SIZE | rows per page in lists | 25 |
 | AWDA_CASE_PREFIX | prefix of case numbers | AWD |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
+| BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
 | LOG_LEVEL | logging level | INFO |
 """
 
@@ -62,6 +63,8 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.WTF_CSRF_TIME_LIMIT = _int("WTF_CSRF_TIME_LIMIT", 8 * 3600)
         self.BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "en")
+        # Times are stored in UTC and shown in the time of the people using the system.
+        self.BABEL_DEFAULT_TIMEZONE = _env("BABEL_DEFAULT_TIMEZONE", "Asia/Baghdad")
         self.LANGUAGES = ("en", "ar")
         self.PAGE_SIZE = _int("AWDA_PAGE_SIZE", 25)
         self.CASE_NUMBER_PREFIX = _env("AWDA_CASE_PREFIX", "AWD")

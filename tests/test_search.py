@@ -139,9 +139,10 @@ def test_search_finds_by_name_number_and_phone_within_scope(login, caseload, que
     assert _found(login("caseworker_a"), q=query) == _cases(caseload, *expected)
 
 
-def test_search_by_case_number(login, caseload):
+@pytest.mark.parametrize("spelling", [str, str.lower, lambda n: f"  {n} "])
+def test_search_by_case_number_finds_that_case_alone(login, caseload, spelling):
     number = caseload["amina"].case_number
-    assert _found(login("caseworker_a"), q=number) == _cases(caseload, "amina")
+    assert _found(login("caseworker_a"), q=spelling(number)) == _cases(caseload, "amina")
 
 
 def test_other_team_sees_only_its_own_matches(login, caseload):

@@ -39,17 +39,23 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _name(label: str, required: bool = False) -> StringField:
+def _name(label: str, required: bool = False, script: str = "en") -> StringField:
     validators = [DataRequired(_l("This name is required."))] if required else [Optional()]
-    return StringField(label, validators=[*validators, Length(max=80)])
+    # Arabic names are typed right to left whatever the page's language.
+    direction = {"dir": "rtl", "lang": "ar"} if script == "ar" else {"dir": "auto"}
+    return StringField(
+        label,
+        validators=[*validators, Length(max=80)],
+        render_kw={**direction, "autocomplete": "off", "spellcheck": "false"},
+    )
 
 
 class MemberForm(Form):
     id = HiddenField()
-    given_name_ar = _name(_l("Given name (Arabic)"), required=True)
-    father_name_ar = _name(_l("Father's name (Arabic)"), required=True)
-    grandfather_name_ar = _name(_l("Grandfather's name (Arabic)"))
-    family_name_ar = _name(_l("Family or tribe (Arabic)"))
+    given_name_ar = _name(_l("Given name (Arabic)"), required=True, script="ar")
+    father_name_ar = _name(_l("Father's name (Arabic)"), required=True, script="ar")
+    grandfather_name_ar = _name(_l("Grandfather's name (Arabic)"), script="ar")
+    family_name_ar = _name(_l("Family or tribe (Arabic)"), script="ar")
     given_name_en = _name(_l("Given name (Latin letters)"))
     father_name_en = _name(_l("Father's name (Latin letters)"))
     grandfather_name_en = _name(_l("Grandfather's name (Latin letters)"))
