@@ -29,10 +29,9 @@ from app.auth.forms import LANGUAGE_CHOICES
 from app.auth.models import User
 from app.auth.passwords import MIN_LENGTH
 from app.auth.services import UserInput
+from app.core.forms import choices, optional_int, options
 from app.extensions import db
 from app.reference.models import Agency, Camp, Team
-from app.registry.forms import optional_int
-from app.registry.vocab import choices
 
 LTR = {"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"}
 
@@ -44,17 +43,8 @@ def _usable(model: Any, chosen_id: int | None, order: Any, *options: Any) -> lis
     return list(db.session.scalars(sa.select(model).where(keep).order_by(order).options(*options)))
 
 
-def _choose() -> tuple[str, str]:
-    return ("", _("— choose —"))
-
-
-def place_errors(form: FlaskForm, errors: dict[str | None, list[str]]) -> None:
-    """Put each service error beside its field; those about the whole record above the form."""
-    for key, messages in errors.items():
-        if key and key in form:
-            form[key].errors = [*form[key].errors, *messages]
-        else:
-            form.form_errors.extend(messages)
+def _choose_label() -> str:
+    return _("— choose —")
 
 
 # --- users --------------------------------------------------------------------------------
@@ -71,9 +61,8 @@ class UserListForm(FlaskForm):
 
     def __init__(self, formdata):
         super().__init__(formdata=formdata)
-        everything = ("", _("All"))
-        self.role.choices = [everything, *((r.value, r.label) for r in Role)]
-        self.active.choices = [everything, *choices(vocab.ACTIVE_FILTERS)]
+        self.role.choices = options(((r.value, r.label) for r in Role), blank=_("All"))
+        self.active.choices = choices(vocab.ACTIVE_FILTERS, blank=_("All"))
 
 
 class UserForm(FlaskForm):
@@ -104,13 +93,15 @@ class UserForm(FlaskForm):
     def __init__(self, *args, account: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Labels follow the reader's language, so choices are built per request.
-        self.role.choices = [_choose(), *((r.value, r.label) for r in Role)]
+        self.role.choices = options(((r.value, r.label) for r in Role), blank=_choose_label())
         agencies = _usable(Agency, account.agency_id if account else None, Agency.code)
-        self.agency.choices = [_choose(), *((a.code, _agency_label(a)) for a in agencies)]
+        self.agency.choices = options(
+            ((a.code, _agency_label(a)) for a in agencies), blank=_choose_label()
+        )
         teams = _usable(
             Team, account.team_id if account else None, Team.name, selectinload(Team.agency)
         )
-        self.team.choices = [("", _("— none —")), *((t.name, _team_label(t)) for t in teams)]
+        self.team.choices = options(((t.name, _team_label(t)) for t in teams), blank=_("— none —"))
 
     def to_input(self) -> UserInput:
         return UserInput(
@@ -228,7 +219,9 @@ class TeamForm(ReferenceForm):
 
     def fill_choices(self, row: Any) -> None:
         agencies = _usable(Agency, row.agency_id if row else None, Agency.code)
-        self.agency_id.choices = [_choose(), *((a.id, _agency_label(a)) for a in agencies)]
+        self.agency_id.choices = options(
+            ((a.id, _agency_label(a)) for a in agencies), blank=_choose_label()
+        )
 
 
 class BatchForm(ReferenceForm):
@@ -250,11 +243,15 @@ class BatchForm(ReferenceForm):
 
     def fill_choices(self, row: Any) -> None:
         origins = _usable(Camp, row.origin_camp_id if row else None, Camp.name_en)
-        self.origin_camp_id.choices = [_choose(), *((c.id, _camp_label(c)) for c in origins)]
+        self.origin_camp_id.choices = options(
+            ((c.id, _camp_label(c)) for c in origins), blank=_choose_label()
+        )
         # Only reception centres are offered; the service refuses any other destination anyway.
         chosen = row.destination_camp_id if row else None
         centres = [c for c in _usable(Camp, chosen, Camp.name_en) if c.is_centre or c.id == chosen]
-        self.destination_camp_id.choices = [_choose(), *((c.id, _camp_label(c)) for c in centres)]
+        self.destination_camp_id.choices = options(
+            ((c.id, _camp_label(c)) for c in centres), blank=_choose_label()
+        )
 
 
 def _camp_label(camp: Camp) -> str:

@@ -18,11 +18,12 @@ from flask_login import current_user, login_required
 
 from app.access import Action, require
 from app.admin import queries
-from app.admin.forms import NewUserForm, UserForm, UserListForm, place_errors, user_values
+from app.admin.forms import NewUserForm, UserForm, UserListForm, user_values
 from app.admin.kinds import KINDS, Kind, kind_or_404
 from app.admin.services import save_reference, update_account
 from app.auth.models import User
 from app.auth.services import create_user
+from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.extensions import db
 

@@ -16,27 +16,15 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import MultiCheckboxField, choices, optional_int
 from app.registry import vocab
 
 MAX_MEMBERS = 40
-
-
-def optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    return int(value)  # type: ignore[call-overload]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _name(label: str, required: bool = False, script: str = "en") -> StringField:
@@ -62,7 +50,7 @@ class MemberForm(Form):
     family_name_en = _name(_l("Family or tribe (Latin letters)"))
     sex = SelectField(
         _l("Sex"),
-        choices=vocab.choices(vocab.SEXES, blank=""),
+        choices=choices(vocab.SEXES, blank=""),
         validators=[DataRequired(_l("Choose the sex."))],
     )
     birth_date = DateField(
@@ -77,26 +65,26 @@ class MemberForm(Form):
     )
     relationship = SelectField(
         _l("Relationship to the head"),
-        choices=vocab.choices(vocab.RELATIONSHIPS, blank=""),
+        choices=choices(vocab.RELATIONSHIPS, blank=""),
         validators=[DataRequired(_l("Choose the relationship."))],
     )
     nationality_evidence = SelectField(
         _l("Nationality evidence"),
-        choices=vocab.choices(vocab.NATIONALITY_EVIDENCE, blank=""),
+        choices=choices(vocab.NATIONALITY_EVIDENCE, blank=""),
         default="",  # optional: a row posted without it is valid
     )
-    documents = MultiCheckboxField(_l("Documents held"), choices=vocab.choices(vocab.DOCUMENTS))
-    needs = MultiCheckboxField(_l("Specific needs"), choices=vocab.choices(vocab.SPECIFIC_NEEDS))
+    documents = MultiCheckboxField(_l("Documents held"), choices=choices(vocab.DOCUMENTS))
+    needs = MultiCheckboxField(_l("Specific needs"), choices=choices(vocab.SPECIFIC_NEEDS))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Labels are lazy strings; choices are rebuilt per request so they follow the language.
-        self.sex.choices = vocab.choices(vocab.SEXES, blank="")
-        self.relationship.choices = vocab.choices(vocab.RELATIONSHIPS, blank="")
-        self.nationality_evidence.choices = vocab.choices(vocab.NATIONALITY_EVIDENCE, blank="")
-        self.documents.choices = vocab.choices(vocab.DOCUMENTS)
-        self.needs.choices = vocab.choices(vocab.SPECIFIC_NEEDS)
+        self.sex.choices = choices(vocab.SEXES, blank="")
+        self.relationship.choices = choices(vocab.RELATIONSHIPS, blank="")
+        self.nationality_evidence.choices = choices(vocab.NATIONALITY_EVIDENCE, blank="")
+        self.documents.choices = choices(vocab.DOCUMENTS)
+        self.needs.choices = choices(vocab.SPECIFIC_NEEDS)
 
 
 class HouseholdForm(FlaskForm):

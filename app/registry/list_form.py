@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectChoice, SelectField
 
+from app.core.forms import optional_int
 from app.registry import choices
-from app.registry.forms import optional_int
 from app.registry.queries import CaseFilters
 
 SORT_LABELS = {

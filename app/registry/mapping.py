@@ -68,23 +68,3 @@ def form_values(household: Household) -> dict:
         "version": str(household.version),
         "members": [member_values(m) for m in household.members],
     }
-
-
-def place_errors(form: HouseholdForm, errors: dict[str | None, list[str]]) -> None:
-    """Put each service error beside its field (members by their row in the form)."""
-    rows = {f"members-{i}-": entry.form for i, entry in enumerate(form.members.entries)}
-    for key, messages in errors.items():
-        target = _field_for(form, rows, key)
-        if target is None:
-            form.form_errors.extend(messages)
-        else:
-            target.errors = [*target.errors, *messages]
-
-
-def _field_for(form: HouseholdForm, rows: dict, key: str | None):
-    if key is None:
-        return None
-    for prefix, row in rows.items():
-        if key.startswith(prefix):
-            return getattr(row, key[len(prefix) :], None)
-    return getattr(form, key, None)

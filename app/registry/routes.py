@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import Action, household_or_404, require
+from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import choices, vocab
 from app.registry.forms import HouseholdForm, blank_member_row
 from app.registry.list_form import CaseListForm
-from app.registry.mapping import form_values, household_input, place_errors
+from app.registry.mapping import form_values, household_input
 from app.registry.models import Household
 from app.registry.queries import search_cases
 from app.registry.services import StaleEdit, register_household, update_household

@@ -5,7 +5,6 @@ common among returnees from al-Hol.
 """
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice
 
 SEXES = {"F": _l("Female"), "M": _l("Male")}
 
@@ -60,8 +59,3 @@ SPECIFIC_NEEDS = {
     "DC-NB": _l("Child without a birth certificate"),
     "ER-OP": _l("Older person at risk"),
 }
-
-
-def choices(vocabulary: dict, blank: str | None = None) -> list[SelectChoice]:
-    items = [SelectChoice(code, str(label)) for code, label in vocabulary.items()]
-    return [SelectChoice("", blank), *items] if blank is not None else items
