@@ -42,23 +42,41 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
-    _import_models()
+    import_models()
 
 
-def _import_models() -> None:
+def import_models() -> None:
     """Every model module, so that metadata and migrations see all tables."""
     import app.auth.models
+    import app.history.models
     import app.reference.models
-    import app.registry.models  # noqa: F401
+    import app.registry.models
+    import app.screening.models
+    import app.tasks.models
+    import app.workflow.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
     from app.auth.routes import bp as auth_bp
+    from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
     from app.registry.routes import bp as registry_bp
+    from app.screening.routes import bp as screening_bp
+    from app.tasks.routes import bp as tasks_bp
+    from app.workflow.routes import bp as workflow_bp
 
-    for blueprint in (core_bp, auth_bp, registry_bp, admin_bp):
+    blueprints = (
+        core_bp,
+        auth_bp,
+        registry_bp,
+        workflow_bp,
+        screening_bp,
+        tasks_bp,
+        caseload_bp,
+        admin_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

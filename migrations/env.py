@@ -20,6 +20,13 @@ config.set_main_option(
 target_metadata = migrate_ext.db.metadata
 
 
+def _for_this_database(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave out what the models create on another database only (ddl_if), such as the
+    PostgreSQL trigram index, so autogenerate does not offer to add it everywhere."""
+    ddl_if = getattr(obj, "_ddl_if", None)
+    return ddl_if is None or ddl_if.dialect in (None, engine.dialect.name)
+
+
 def _skip_empty_autogenerate(context_, revision, directives) -> None:
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
@@ -40,6 +47,7 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     options = dict(migrate_ext.configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
+    options.setdefault("include_object", _for_this_database)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():

@@ -38,10 +38,9 @@ def _admin_engine(url: str) -> sa.Engine:
 
 def create_schema(url: str) -> None:
     """Create the schema from the models (with PostgreSQL's trigram extension and index)."""
-    import app.auth.models
-    import app.reference.models
-    import app.registry.models  # noqa: F401
+    from app import import_models
 
+    import_models()
     engine = sa.create_engine(url, poolclass=sa.NullPool)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -64,10 +64,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("auth.logout", "POST"): signed_in(302),
     ("auth.account", "GET"): signed_in(200),
     ("auth.account", "POST"): signed_in(302),
-    ("registry.case_list", "GET"): case_workers(200),
+    ("registry.case_list", "GET"): {**case_workers(200), "screener": 200},
     ("registry.register", "GET"): case_workers(200),
     ("registry.register", "POST"): case_workers(422),
-    ("registry.view", "GET"): one_household(200),
+    # The household is still "registered": before vetting, a screener does not see it.
+    ("registry.view", "GET"): {**one_household(200), "screener": 404},
     ("registry.edit", "GET"): one_household(200),
     ("registry.edit", "POST"): one_household(422),
     ("admin.users", "GET"): admins(200),

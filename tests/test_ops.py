@@ -104,10 +104,10 @@ def test_404_is_a_page_in_the_layout_or_json(browser):
 
 
 def test_403_is_a_page_in_the_layout_or_json(login):
-    screener = login("screener")
+    reporting = login("reporting")
 
-    assert_layout_page(screener.get("/households/"), 403, "You do not have permission")
-    assert_json_error(screener.get("/households/", headers=JSON), 403)
+    assert_layout_page(reporting.get("/households/"), 403, "You do not have permission")
+    assert_json_error(reporting.get("/households/", headers=JSON), 403)
 
 
 def test_405_is_a_page_in_the_layout_or_json(login):
@@ -327,14 +327,14 @@ def test_security_headers_on_pages_for_everyone(app, world, browser, login):
         team=world.team_a, camp=world.camp, origin_governorate=world.ninewa
     )
     caseworker = login("caseworker_a")
-    screener = login("screener")
+    reporting = login("reporting")
     html_pages = [
         browser.get("/login"),
         browser.get("/no-such-page"),
         caseworker.get("/households/"),
         caseworker.get(f"/households/{household.id}"),
         caseworker.get(f"/households/{household.id}/edit"),
-        screener.get("/households/"),
+        reporting.get("/households/"),
     ]
     assert [r.status_code for r in html_pages] == [200, 404, 200, 200, 200, 403]
 

@@ -6,11 +6,22 @@ Views, CLI commands and services ask `can()` / `require()` and start every house
 
 from app.access.policy import (
     Action,
+    FieldGroup,
     can,
     household_or_404,
     require,
+    visible_groups,
     visible_households,
 )
 from app.access.roles import Role
 
-__all__ = ["Action", "Role", "can", "household_or_404", "require", "visible_households"]
+__all__ = [
+    "Action",
+    "FieldGroup",
+    "Role",
+    "can",
+    "household_or_404",
+    "require",
+    "visible_groups",
+    "visible_households",
+]

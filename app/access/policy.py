@@ -1,8 +1,12 @@
 """Who may see and do what.
 
-Rules for now (W1.1): a caseworker sees and edits the households assigned to them or to their
-team; a supervisor those of their team; an admin manages users and reference data and sees no case
-content; screeners, agency focal points and reporting officers see no household yet.
+- A caseworker sees and works on the households assigned to them or to their team; a supervisor
+  those of their team, and approves and assigns within it.
+- A security screener sees households from security vetting on, whatever their team: identity
+  and vetting only. Vetting details are seen by screeners alone.
+- An admin manages users and reference data and sees no case content.
+- Agency focal points and reporting officers see no household yet (referrals and reports come
+  with their own issues).
 """
 
 from __future__ import annotations
@@ -26,23 +30,70 @@ class Action(StrEnum):
     HOUSEHOLD_CREATE = "household.create"
     HOUSEHOLD_VIEW = "household.view"
     HOUSEHOLD_EDIT = "household.edit"
+    HOUSEHOLD_MOVE = "household.move"
     HOUSEHOLD_ASSIGN = "household.assign"
+    APPROVE = "household.approve"
+    ASSESS = "household.assess"
+    VET = "household.vet"
+    TASKS = "household.tasks"
+    REVIEW_QUEUE = "review.queue"
+    TEAM_VIEW = "team.view"
+    BATCH_ARRIVAL = "batch.arrival"
+    WORKFLOW_HELP = "workflow.help"
     MANAGE_USERS = "admin.users"
     MANAGE_REFERENCE = "admin.reference"
 
 
+class FieldGroup(StrEnum):
+    """Parts of a household file with their own audience."""
+
+    IDENTITY = "identity"  # names, sex, age, relationship, camp and case numbers
+    CONTACT = "contact"  # phone, shelter, intended destination
+    DOCUMENTS = "documents"
+    VULNERABILITIES = "vulnerabilities"  # specific needs, assessments, notes
+    VETTING = "vetting"  # security vetting details
+
+
+CW, SUP, SCR = Role.CASEWORKER, Role.SUPERVISOR, Role.SCREENER
 # Which roles may attempt an action at all; record-level scope is checked separately.
 _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
-    Action.HOUSEHOLD_LIST: frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
-    Action.HOUSEHOLD_CREATE: frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
-    Action.HOUSEHOLD_VIEW: frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
-    Action.HOUSEHOLD_EDIT: frozenset({Role.CASEWORKER, Role.SUPERVISOR}),
-    Action.HOUSEHOLD_ASSIGN: frozenset({Role.SUPERVISOR}),
+    Action.HOUSEHOLD_LIST: frozenset({CW, SUP, SCR}),
+    Action.HOUSEHOLD_CREATE: frozenset({CW, SUP}),
+    Action.HOUSEHOLD_VIEW: frozenset({CW, SUP, SCR}),
+    Action.HOUSEHOLD_EDIT: frozenset({CW, SUP}),
+    Action.HOUSEHOLD_MOVE: frozenset({CW, SUP, SCR}),
+    Action.HOUSEHOLD_ASSIGN: frozenset({SUP}),
+    Action.APPROVE: frozenset({SUP}),
+    Action.ASSESS: frozenset({CW, SUP}),
+    Action.VET: frozenset({SCR}),
+    Action.TASKS: frozenset({CW, SUP}),
+    Action.REVIEW_QUEUE: frozenset({SUP}),
+    Action.TEAM_VIEW: frozenset({SUP}),
+    Action.BATCH_ARRIVAL: frozenset({CW, SUP}),
+    Action.WORKFLOW_HELP: frozenset(Role),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
 }
 
-_HOUSEHOLD_ACTIONS = {Action.HOUSEHOLD_VIEW, Action.HOUSEHOLD_EDIT, Action.HOUSEHOLD_ASSIGN}
+# Actions on one household: the household must also be within the user's scope.
+_HOUSEHOLD_ACTIONS = frozenset(
+    {
+        Action.HOUSEHOLD_VIEW,
+        Action.HOUSEHOLD_EDIT,
+        Action.HOUSEHOLD_MOVE,
+        Action.HOUSEHOLD_ASSIGN,
+        Action.APPROVE,
+        Action.ASSESS,
+        Action.VET,
+        Action.TASKS,
+    }
+)
+
+_GROUPS: dict[Role, frozenset[FieldGroup]] = {
+    CW: frozenset(FieldGroup) - {FieldGroup.VETTING},
+    SUP: frozenset(FieldGroup) - {FieldGroup.VETTING},
+    SCR: frozenset({FieldGroup.IDENTITY, FieldGroup.VETTING}),
+}
 
 
 def _allowed_role(user: User | None, action: Action) -> bool:
@@ -51,17 +102,25 @@ def _allowed_role(user: User | None, action: Action) -> bool:
     return user.role in _ROLE_ACTIONS[action]
 
 
+def _screening_stages() -> list[str]:
+    from app.workflow.stages import SCREENING_STAGES
+
+    return sorted(s.value for s in SCREENING_STAGES)
+
+
 def household_scope(user: User) -> sa.ColumnElement[bool]:
     """The SQL condition selecting the households this user may see."""
     from app.registry.models import Household
 
-    if user.role == Role.CASEWORKER:
+    if user.role == CW:
         mine = Household.assigned_to_id == user.id
         if user.team_id is None:
             return mine
         return sa.or_(mine, Household.team_id == user.team_id)
-    if user.role == Role.SUPERVISOR and user.team_id is not None:
+    if user.role == SUP and user.team_id is not None:
         return Household.team_id == user.team_id
+    if user.role == SCR:
+        return Household.stage.in_(_screening_stages())
     return sa.false()
 
 
@@ -75,12 +134,14 @@ def visible_households(user: User) -> sa.Select:
 
 
 def _household_in_scope(user: User, household: Household) -> bool:
-    if user.role == Role.CASEWORKER:
+    if user.role == CW:
         return household.assigned_to_id == user.id or (
             user.team_id is not None and household.team_id == user.team_id
         )
-    if user.role == Role.SUPERVISOR:
+    if user.role == SUP:
         return user.team_id is not None and household.team_id == user.team_id
+    if user.role == SCR:
+        return household.stage in _screening_stages()
     return False
 
 
@@ -91,6 +152,13 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
     if action in _HOUSEHOLD_ACTIONS and record is not None:
         return _household_in_scope(user, record)  # type: ignore[arg-type]
     return True
+
+
+def visible_groups(user: User | None, household: Household) -> frozenset[FieldGroup]:
+    """The parts of this household's file the user may see; the rest shows as restricted."""
+    if not can(user, Action.HOUSEHOLD_VIEW, household):
+        return frozenset()
+    return _GROUPS.get(Role(user.role), frozenset())  # type: ignore[union-attr]
 
 
 def require(user: User | None, action: Action, record: object | None = None) -> None:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, orm
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    orm,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.db import Timestamped
+from app.core.db import Timestamped, utcnow
 from app.extensions import db
 from app.reference.models import Camp, District, Governorate, ReturnBatch, Team
 
@@ -35,6 +45,9 @@ class Household(Timestamped, db.Model):
     # Names, numbers and phone of the household folded for search (see registry.search).
     # Deferred: it is only searched, never shown, and would weigh on every list's sort.
     search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    # Where the household is in its journey; changed only by app.workflow.services.
+    stage: Mapped[str] = mapped_column(String(30), default="registered", index=True)
+    stage_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Optimistic lock: a save made from an older version is refused, never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -91,6 +104,9 @@ class Member(db.Model):
     birth_date: Mapped[date] = mapped_column(Date)
     birth_date_estimated: Mapped[bool] = mapped_column(default=False)
     relationship: Mapped[str] = mapped_column(String(20))
+    # A member routed apart from the household (e.g. referred to the judiciary while the
+    # family goes on); None while the member goes with the household.
+    route: Mapped[str | None] = mapped_column(String(20))
     nationality_evidence: Mapped[str | None] = mapped_column(String(30))
     notes: Mapped[str | None] = mapped_column(Text)
 

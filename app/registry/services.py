@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.core.db import utcnow
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
+from app.history.services import record
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry import vocab
 from app.registry.models import CaseCounter, Household, Member, MemberDocument, MemberNeed
@@ -318,6 +319,7 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
     refresh_search_text(household)
     db.session.add(household)
     db.session.flush()
+    record(household, "registered", actor, to_stage=household.stage)
     log.info("%s registered household %s", actor.username, household.case_number)
     return household
 
@@ -342,5 +344,6 @@ def update_household(
     except StaleDataError:
         # Someone saved between our read and our write; the database refused the older version.
         raise StaleEdit(household_id) from None
+    record(household, "updated", actor)
     log.info("%s updated household %s", actor.username, household.case_number)
     return household

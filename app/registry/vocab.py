@@ -59,3 +59,11 @@ SPECIFIC_NEEDS = {
     "DC-NB": _l("Child without a birth certificate"),
     "ER-OP": _l("Older person at risk"),
 }
+
+# Where a member routed apart from the household is (None: with the household).
+MEMBER_ROUTES = {
+    "judiciary": _l("Referred to the judiciary"),
+    "detention": _l("In detention"),
+    "medical": _l("In hospital or medical care"),
+    "separated": _l("Separated from the household"),
+}

@@ -1,0 +1,2 @@
+"""The timeline of each household: every stage change, assessment, approval, assignment, task
+and note, with who and when."""

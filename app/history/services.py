@@ -1,0 +1,53 @@
+"""Writing and reading the timeline. Services call `record` in the same transaction as the
+change it tells of, so a change and its history entry land together or not at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.auth.models import User
+from app.extensions import db
+from app.history.models import CaseEvent
+from app.registry.models import Household
+
+
+def record(
+    household: Household,
+    kind: str,
+    actor: User | None,
+    *,
+    member_id: int | None = None,
+    from_stage: str | None = None,
+    to_stage: str | None = None,
+    reason: str | None = None,
+    **detail: Any,
+) -> CaseEvent:
+    event = CaseEvent(
+        household_id=household.id,
+        member_id=member_id,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=(reason or "").strip() or None,
+        detail=detail,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def timeline(household: Household, limit: int = 200) -> list[CaseEvent]:
+    """Newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent)
+            .where(CaseEvent.household_id == household.id)
+            .order_by(CaseEvent.id.desc())
+            .limit(limit)
+            .options(selectinload(CaseEvent.actor))
+        )
+    )

@@ -1,0 +1,5 @@
+"""URL rules of the workflow."""
+
+from flask import Blueprint
+
+bp = Blueprint("workflow", __name__, template_folder="templates")
