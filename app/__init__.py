@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
+    from app.workflow.cli import workflow_cli
 
-    for command in (create_user_command, demo_data_command):
+    for command in (create_user_command, demo_data_command, workflow_cli):
         app.cli.add_command(command)

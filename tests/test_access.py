@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
+from app.extensions import db
+from app.workflow.models import ApprovalRequest
 from tests.factories import HouseholdFactory
 
 ROLES = (
@@ -50,6 +52,12 @@ def one_household(ok: int) -> dict[str, int]:
     return answers
 
 
+def supervisors(ok: int) -> dict[str, int]:
+    answers = signed_in(403)
+    answers.update(dict.fromkeys({"supervisor_a", "supervisor_b"}, ok))
+    return answers
+
+
 def admins(ok: int) -> dict[str, int]:
     answers = signed_in(403)
     answers["admin"] = ok
@@ -71,6 +79,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("registry.view", "GET"): {**one_household(200), "screener": 404},
     ("registry.edit", "GET"): one_household(200),
     ("registry.edit", "POST"): one_household(422),
+    ("workflow.move", "POST"): {**one_household(422), "screener": 404},
+    ("workflow.review_queue", "GET"): supervisors(200),
+    ("workflow.decide", "POST"): {**supervisors(422), "supervisor_b": 404},
+    ("workflow.batch_arrival", "GET"): case_workers(200),
+    ("workflow.batch_arrival", "POST"): case_workers(200),
+    ("workflow.help_page", "GET"): signed_in(200),
     ("admin.users", "GET"): admins(200),
     ("admin.user_new", "GET"): admins(200),
     ("admin.user_new", "POST"): admins(422),
@@ -85,8 +99,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def _url_values(world, household) -> dict[str, dict]:
+def _url_values(world, household, approval) -> dict[str, dict]:
     return {
+        "workflow.move": {"household_id": household.id},
+        "workflow.decide": {"request_id": approval.id},
+        "workflow.batch_arrival": {"batch_id": world.batch.id},
         "registry.view": {"household_id": household.id},
         "registry.edit": {"household_id": household.id},
         "admin.user_edit": {"user_id": world.caseworker_b.id},
@@ -121,7 +138,16 @@ def test_each_role_gets_the_expected_answer_on_every_url(app, world, login, make
         camp=world.camp,
         origin_governorate=world.ninewa,
     )
-    values = _url_values(world, household)
+    approval = ApprovalRequest(
+        household=household,
+        from_stage="follow_up",
+        to_stage="closed",
+        reason="Case complete",
+        requested_by=world.caseworker_a,
+    )
+    db.session.add(approval)
+    db.session.commit()
+    values = _url_values(world, household, approval)
     wrong = []
     served = _served_rules(app)
     with app.test_request_context():

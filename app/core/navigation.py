@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from app.access import Action, can
 MENU = (
     ("registry.case_list", _l("Households"), Action.HOUSEHOLD_LIST),
     ("registry.register", _l("Register a household"), Action.HOUSEHOLD_CREATE),
+    ("workflow.review_queue", _l("Review queue"), Action.REVIEW_QUEUE),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
 )
@@ -27,10 +28,11 @@ class MenuItem:
 
 
 def main_menu() -> list[MenuItem]:
+    entries = [*MENU, ("workflow.help_page", _l("How a case moves"), Action.WORKFLOW_HELP)]
     items = [
         MenuItem(url_for(endpoint), str(label), request.endpoint == endpoint)
-        for endpoint, label, action in MENU
-        if can(current_user, action)
+        for endpoint, label, action in entries
+        if can(current_user, action) and endpoint in current_app.view_functions
     ]
     items.append(
         MenuItem(url_for("auth.account"), str(_l("My account")), request.endpoint == "auth.account")

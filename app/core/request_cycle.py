@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask_babel import get_locale
 
-from app.access import Action, can
+from app.access import Action, FieldGroup, can, visible_groups
 from app.core.i18n import text_direction
 from app.core.navigation import main_menu
 from app.extensions import db
@@ -59,5 +59,8 @@ def _layout_context() -> dict:
         "main_menu": main_menu,
         "can": can,
         "Action": Action,
+        "FieldGroup": FieldGroup,
+        "visible_groups": visible_groups,
+        "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
         "today": date.today(),
     }

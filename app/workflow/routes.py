@@ -1,5 +1,167 @@
-"""URL rules of the workflow."""
+"""URL rules of the workflow: moves and requests, the review queue, batch arrival, help."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.access import (
+    Action,
+    can,
+    household_or_404,
+    require,
+    visible_groups,
+    visible_households,
+)
+from app.extensions import db
+from app.history.presenter import entries
+from app.history.services import timeline
+from app.registry import vocab
+from app.registry.models import Household
+from app.workflow import batches, describe, services
+from app.workflow.forms import BatchArrivalForm, DecisionForm, MoveForm
+from app.workflow.models import PENDING, ApprovalRequest
+from app.workflow.stages import Stage
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def _household_panel_helpers() -> dict:
+    """What the household page's workflow panel and timeline need."""
+
+    def household_timeline(household: Household):
+        return entries(timeline(household), visible_groups(current_user, household))
+
+    return {
+        "move_options": lambda household: services.options_for(current_user, household),
+        "pending_request": services.pending_request,
+        "household_timeline": household_timeline,
+        "stage_label": lambda value: Stage(value).label,
+        "move_form": _move_form,
+    }
+
+
+def _move_form(household: Household, option: services.MoveOption) -> MoveForm:
+    """A form for one move; its fields get ids of their own, as several share a page."""
+    form = MoveForm(
+        formdata=None, target=option.target.value, mode=option.mode, version=household.version
+    )
+    for item in form:
+        item.id = f"{item.id}-{option.target.value}"
+    return form
+
+
+def render_household(household: Household, status: int = 200, problems=()):
+    """The household page, with what went wrong with a move at the top."""
+    page = render_template(
+        "registry/view.html", household=household, vocab=vocab, move_problems=list(problems)
+    )
+    return page, status
+
+
+def _refused(household_id: int, refusal: services.MoveRefused):
+    db.session.rollback()  # nothing of a refused move may be kept
+    household = db.session.get(Household, household_id)
+    status = 409 if isinstance(refusal, services.StaleMove) else 422
+    return render_household(household, status, refusal.messages)
+
+
+@bp.post("/households/<int:household_id>/move")
+@login_required
+def move(household_id: int):
+    household = household_or_404(current_user, household_id, Action.HOUSEHOLD_MOVE)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        return render_household(household, 422, [_("The move could not be read; try again.")])
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        if form.mode.data == "request":
+            services.request_move(
+                household, form.target.data, current_user, form.reason.data, version
+            )
+            flash(_("Your request was sent to a supervisor."), "success")
+        else:
+            services.move(household, form.target.data, current_user, form.reason.data, version)
+            flash(_("Moved to: %(stage)s.", stage=Stage(household.stage).label), "success")
+    except services.MoveRefused as refusal:
+        return _refused(household_id, refusal)
+    return redirect(url_for("registry.view", household_id=household_id))
+
+
+@bp.get("/review")
+@login_required
+def review_queue():
+    require(current_user, Action.REVIEW_QUEUE)
+    return _queue()
+
+
+def _queue(status: int = 200):
+    """Pending requests on the households this supervisor may see, oldest first."""
+    in_scope = visible_households(current_user).with_only_columns(Household.id)
+    requests = db.session.scalars(
+        sa.select(ApprovalRequest)
+        .where(ApprovalRequest.status == PENDING, ApprovalRequest.household_id.in_(in_scope))
+        .order_by(ApprovalRequest.requested_at)
+    )
+    page = render_template("workflow/review.html", requests=list(requests), form=DecisionForm())
+    return page, status
+
+
+@bp.post("/review/<int:request_id>")
+@login_required
+def decide(request_id: int):
+    require(current_user, Action.REVIEW_QUEUE)
+    approval = db.session.get(ApprovalRequest, request_id)
+    if approval is None or not can(current_user, Action.APPROVE, approval.household):
+        abort(404)
+    decision = request.form.get("decision")
+    form = DecisionForm()
+    if not form.validate_on_submit() or decision not in ("approve", "return"):
+        flash(_("The decision could not be read; try again."), "error")
+        return _queue(422)
+    household_id = approval.household_id
+    try:
+        services.decide(approval, current_user, decision == "approve", form.comment.data)
+    except services.MoveRefused as refusal:
+        db.session.rollback()
+        flash(" ".join(refusal.messages), "error")
+        return _queue(422)
+    flash(_("Approved.") if decision == "approve" else _("Returned with your comment."), "success")
+    return redirect(url_for("registry.view", household_id=household_id))
+
+
+@bp.route("/batches/<int:batch_id>/arrival", methods=["GET", "POST"])
+@login_required
+def batch_arrival(batch_id: int):
+    require(current_user, Action.BATCH_ARRIVAL)
+    batch = batches.batch_or_none(batch_id)
+    if batch is None:
+        abort(404)
+    form = BatchArrivalForm()
+    if form.validate_on_submit():
+        try:
+            plan = batches.mark_arrived(current_user, batch)
+        except services.MoveRefused as refusal:
+            db.session.rollback()
+            flash(" ".join(refusal.messages), "error")
+            plan = batches.plan_arrival(current_user, batch)
+            return render_template(
+                "workflow/batch_arrival.html", batch=batch, plan=plan, form=form, done=False
+            ), 409
+        return render_template(
+            "workflow/batch_arrival.html", batch=batch, plan=plan, form=form, done=True
+        )
+    plan = batches.plan_arrival(current_user, batch)
+    return render_template(
+        "workflow/batch_arrival.html", batch=batch, plan=plan, form=form, done=False
+    )
+
+
+@bp.get("/workflow")
+@login_required
+def help_page():
+    require(current_user, Action.WORKFLOW_HELP)
+    return render_template("workflow/help.html", rows=describe.rows(), stages=describe.stages())

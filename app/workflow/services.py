@@ -177,6 +177,11 @@ def _flush(household_id: int) -> None:
         ) from None
 
 
+def check_move(household: Household, target: str, actor: User) -> Transition:
+    """Raise MoveRefused if the actor may not make this move now; change nothing."""
+    return _checked(actor, household, target, None, None, "direct")
+
+
 def move(
     household: Household,
     target: str,
@@ -232,21 +237,27 @@ def decide(request: ApprovalRequest, actor: User, approve: bool, comment: str | 
     if not approve and not (comment or "").strip():
         raise MoveRefused(_l("Say why you return the request."))
     t = transition(request.from_stage, request.to_stage)
-    if t is None or household.stage != request.from_stage:
-        raise MoveRefused(
-            _l(
-                "The household is no longer at the stage this request was made "
-                "from; return the request."
-            )
-        )
+    if approve:
+        _check_approvable(t, household, request)
     _decide(request, household, t, actor, approve, comment)
     _flush(household.id)
+
+
+def _check_approvable(t: Transition | None, household: Household, request) -> None:
+    """Checked again at approval: things may have changed since the request was made."""
+    if t is None or household.stage != request.from_stage:
+        raise MoveRefused(
+            _l("The household is no longer at the stage this request was made from; return it.")
+        )
+    unmet = _unmet(t, household)
+    if unmet:
+        raise MoveRefused(*unmet)
 
 
 def _decide(
     request: ApprovalRequest,
     household: Household,
-    t: Transition,
+    t: Transition | None,
     actor: User,
     approve: bool,
     comment: str | None,
@@ -255,10 +266,7 @@ def _decide(
     request.decided_by = actor
     request.decided_at = utcnow()
     request.comment = (comment or "").strip() or None
-    if approve:
-        unmet = _unmet(t, household)
-        if unmet:
-            raise MoveRefused(*unmet)
+    if approve and t is not None:
         record(
             household,
             "approval_given",
@@ -282,8 +290,8 @@ def _decide(
             household,
             "approval_returned",
             actor,
-            from_stage=t.source.value,
-            to_stage=t.target.value,
+            from_stage=request.from_stage,
+            to_stage=request.to_stage,
             reason=request.comment,
             request_id=request.id,
         )

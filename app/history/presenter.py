@@ -1,0 +1,76 @@
+"""Timeline entries in words, showing each reader only what their field groups allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from app.access.policy import FieldGroup
+from app.history.models import CaseEvent
+from app.registry.vocab import MEMBER_ROUTES
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who: str
+    title: str
+    reason: str | None
+    restricted: bool  # something here is withheld from this reader
+
+
+def _stage(value: str | None) -> str:
+    from app.workflow.stages import Stage
+
+    try:
+        return Stage(value).label if value else ""
+    except ValueError:
+        return value or ""
+
+
+def _title(event: CaseEvent) -> str:
+    d = event.detail or {}
+    stages = {"source": _stage(event.from_stage), "target": _stage(event.to_stage)}
+    titles = {
+        "registered": lambda: _("Household registered"),
+        "updated": lambda: _("Household details changed"),
+        "stage_changed": lambda: _("%(source)s → %(target)s", **stages),
+        "approval_requested": lambda: _("Approval asked: %(source)s → %(target)s", **stages),
+        "approval_given": lambda: _("Approved: %(source)s → %(target)s", **stages),
+        "approval_returned": lambda: _("Returned: %(source)s → %(target)s", **stages),
+        "assigned": lambda: _("Caseworker assigned"),
+        "assessment_recorded": lambda: _(
+            "Assessment recorded: %(kind)s (version %(n)s)",
+            kind=d.get("assessment", ""),
+            n=d.get("version", ""),
+        ),
+        "member_routed": lambda: _(
+            "A member was routed apart: %(route)s",
+            route=str(MEMBER_ROUTES.get(d.get("route"), d.get("route"))),
+        ),
+        "task_created": lambda: _(
+            "Task added: %(title)s (due %(due)s)", title=d.get("title", ""), due=d.get("due_on", "")
+        ),
+        "task_done": lambda: _("Task done: %(title)s", title=d.get("title", "")),
+        "note": lambda: _("Note"),
+    }
+    return titles.get(event.kind, lambda: event.kind)()
+
+
+def entries(events: list[CaseEvent], groups: frozenset[FieldGroup]) -> list[Entry]:
+    result = []
+    for event in events:
+        restricted = (event.detail or {}).get("restricted")
+        hidden = bool(restricted) and restricted not in groups
+        result.append(
+            Entry(
+                at=event.at,
+                who=event.actor.full_name if event.actor else _("the system"),
+                title=_title(event),
+                reason=None if hidden else event.reason,
+                restricted=hidden and bool(event.reason),
+            )
+        )
+    return result
