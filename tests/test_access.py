@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
+from app.core.dates import local_today
 from app.extensions import db
+from app.tasks.models import Task
 from app.workflow.models import ApprovalRequest
 from tests.factories import HouseholdFactory
 
@@ -82,9 +84,25 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("workflow.move", "POST"): {**one_household(422), "screener": 404},
     ("workflow.review_queue", "GET"): supervisors(200),
     ("workflow.decide", "POST"): {**supervisors(422), "supervisor_b": 404},
+    # The request was made by caseworker_a: only they may withdraw it.
+    ("workflow.withdraw", "POST"): {**one_household(422), "caseworker_a": 302, "screener": 404},
+    ("screening.household_form", "GET"): {**one_household(200), "screener": 404},
+    ("screening.household_form", "POST"): {**one_household(422), "screener": 404},
+    ("screening.household_versions", "GET"): {**one_household(200), "screener": 404},
+    ("screening.member_form", "GET"): {**one_household(200), "screener": 404},
+    ("screening.member_form", "POST"): {**one_household(422), "screener": 404},
+    ("screening.member_versions", "GET"): {**one_household(200), "screener": 404},
     ("workflow.batch_arrival", "GET"): case_workers(200),
     ("workflow.batch_arrival", "POST"): case_workers(200),
     ("workflow.help_page", "GET"): signed_in(200),
+    ("tasks.due", "GET"): case_workers(200),
+    ("tasks.new", "GET"): one_household(200),
+    ("tasks.new", "POST"): one_household(422),
+    ("tasks.done", "POST"): one_household(302),
+    ("caseload.assign", "GET"): {**signed_in(403), "supervisor_a": 200, "supervisor_b": 404},
+    ("caseload.assign", "POST"): {**signed_in(403), "supervisor_a": 422, "supervisor_b": 404},
+    ("caseload.my_cases", "GET"): case_workers(200),
+    ("caseload.team", "GET"): supervisors(200),
     ("admin.users", "GET"): admins(200),
     ("admin.user_new", "GET"): admins(200),
     ("admin.user_new", "POST"): admins(422),
@@ -99,10 +117,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 }
 
 
-def _url_values(world, household, approval) -> dict[str, dict]:
+def _url_values(world, household, approval, task) -> dict[str, dict]:
+    member_kind = {
+        "household_id": household.id,
+        "member_id": household.members[0].id,
+        "kind": "protection",
+    }
     return {
         "workflow.move": {"household_id": household.id},
         "workflow.decide": {"request_id": approval.id},
+        "workflow.withdraw": {"request_id": approval.id},
+        "tasks.new": {"household_id": household.id},
+        "tasks.done": {"household_id": household.id, "task_id": task.id},
+        "caseload.assign": {"household_id": household.id},
+        "screening.household_form": {"household_id": household.id, "kind": "acceptance"},
+        "screening.household_versions": {"household_id": household.id, "kind": "acceptance"},
+        "screening.member_form": member_kind,
+        "screening.member_versions": member_kind,
         "workflow.batch_arrival": {"batch_id": world.batch.id},
         "registry.view": {"household_id": household.id},
         "registry.edit": {"household_id": household.id},
@@ -145,9 +176,10 @@ def test_each_role_gets_the_expected_answer_on_every_url(app, world, login, make
         reason="Case complete",
         requested_by=world.caseworker_a,
     )
-    db.session.add(approval)
+    task = Task(household=household, title="Civil-status office", due_on=local_today())
+    db.session.add_all([approval, task])
     db.session.commit()
-    values = _url_values(world, household, approval)
+    values = _url_values(world, household, approval, task)
     wrong = []
     served = _served_rules(app)
     with app.test_request_context():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
+from app.core.dates import local_today
 from app.extensions import db
 from app.registry import services
 from app.registry.models import Household
@@ -105,4 +105,4 @@ def test_a_concurrent_write_between_read_and_flush_is_caught_by_the_database(app
     assert refused.value.household_id == household.id
     saved = db.session.get(Household, household.id)
     assert saved.version == 2 and saved.updated_by_id == world.supervisor_a.id
-    assert saved.members[0].birth_date.year != date.today().year - 30  # nothing of ours landed
+    assert saved.members[0].birth_date.year != local_today().year - 30  # nothing of ours landed

@@ -38,6 +38,7 @@ class Action(StrEnum):
     TASKS = "household.tasks"
     REVIEW_QUEUE = "review.queue"
     TEAM_VIEW = "team.view"
+    MY_CASES = "my.cases"
     BATCH_ARRIVAL = "batch.arrival"
     WORKFLOW_HELP = "workflow.help"
     MANAGE_USERS = "admin.users"
@@ -69,6 +70,7 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.TASKS: frozenset({CW, SUP}),
     Action.REVIEW_QUEUE: frozenset({SUP}),
     Action.TEAM_VIEW: frozenset({SUP}),
+    Action.MY_CASES: frozenset({CW, SUP}),
     Action.BATCH_ARRIVAL: frozenset({CW, SUP}),
     Action.WORKFLOW_HELP: frozenset(Role),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),

@@ -14,7 +14,10 @@ from app.access import Action, can
 MENU = (
     ("registry.case_list", _l("Households"), Action.HOUSEHOLD_LIST),
     ("registry.register", _l("Register a household"), Action.HOUSEHOLD_CREATE),
+    ("caseload.my_cases", _l("My cases"), Action.MY_CASES),
+    ("tasks.due", _l("Tasks due"), Action.TASKS),
     ("workflow.review_queue", _l("Review queue"), Action.REVIEW_QUEUE),
+    ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
 )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Flask, Response, current_app
 from flask_babel import get_locale
 
 from app.access import Action, FieldGroup, can, visible_groups
+from app.core.dates import local_today
 from app.core.i18n import text_direction
 from app.core.navigation import main_menu
 from app.extensions import db
@@ -62,5 +61,5 @@ def _layout_context() -> dict:
         "FieldGroup": FieldGroup,
         "visible_groups": visible_groups,
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
-        "today": date.today(),
+        "today": local_today(),
     }

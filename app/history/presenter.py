@@ -30,6 +30,13 @@ def _stage(value: str | None) -> str:
         return value or ""
 
 
+def _assessment_label(key: str) -> str:
+    from app.screening.kinds import KINDS
+
+    kind = KINDS.get(key)
+    return str(kind.label) if kind is not None else key
+
+
 def _title(event: CaseEvent) -> str:
     d = event.detail or {}
     stages = {"source": _stage(event.from_stage), "target": _stage(event.to_stage)}
@@ -40,10 +47,11 @@ def _title(event: CaseEvent) -> str:
         "approval_requested": lambda: _("Approval asked: %(source)s → %(target)s", **stages),
         "approval_given": lambda: _("Approved: %(source)s → %(target)s", **stages),
         "approval_returned": lambda: _("Returned: %(source)s → %(target)s", **stages),
+        "approval_withdrawn": lambda: _("Request withdrawn: %(source)s → %(target)s", **stages),
         "assigned": lambda: _("Caseworker assigned"),
         "assessment_recorded": lambda: _(
             "Assessment recorded: %(kind)s (version %(n)s)",
-            kind=d.get("assessment", ""),
+            kind=_assessment_label(d.get("assessment", "")),
             n=d.get("version", ""),
         ),
         "member_routed": lambda: _(

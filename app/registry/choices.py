@@ -64,4 +64,7 @@ def fill_household_form(form, user: User) -> None:
     form.destination_governorate_id.choices = governorates()
     form.origin_district_id.choices = districts()
     form.destination_district_id.choices = districts()
-    form.assigned_to_id.choices = team_caseworkers(user, blank=_("— keep as it is —"))
+    if "assigned_to_id" in form:
+        form.assigned_to_id.choices = team_caseworkers(
+            user, blank=_("— the registering caseworker —")
+        )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from app.core.dates import local_today
 from app.registry.forms import HouseholdForm, MemberForm
 from app.registry.models import Household, Member
 from app.registry.services import NAME_FIELDS, HouseholdInput, MemberInput
@@ -41,7 +40,7 @@ def household_input(form: HouseholdForm) -> HouseholdInput:
     values = {name: getattr(form, name).data for name in HOUSEHOLD_FIELDS}
     return HouseholdInput(
         **values,
-        assigned_to_id=form.assigned_to_id.data,
+        assigned_to_id=form.assigned_to_id.data if "assigned_to_id" in form else None,
         members=[member_input(entry.form) for entry in form.members.entries],
     )
 
@@ -54,7 +53,7 @@ def member_values(member: Member) -> dict:
         "sex": member.sex,
         "relationship": member.relationship,
         "birth_date": None if estimated else member.birth_date,
-        "estimated_age": member.age_on(date.today()) if estimated else None,
+        "estimated_age": member.age_on(local_today()) if estimated else None,
         "nationality_evidence": member.nationality_evidence or "",
         "documents": member.document_codes,
         "needs": member.need_codes,

@@ -63,6 +63,7 @@ def edit(household_id: int):
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_EDIT)
     # A posted form stands alone: a field missing from a post is empty, never the stored value.
     form = HouseholdForm(data=None if request.method == "POST" else form_values(household))
+    del form.assigned_to_id  # reassigning has its own page (caseload.assign)
     choices.fill_household_form(form, current_user)
     if _row_button_pressed(form):
         return _render_form(form, household)

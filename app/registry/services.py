@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.roles import Role
 from app.auth.models import User
+from app.core.dates import local_today
 from app.core.db import utcnow
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
@@ -172,7 +173,7 @@ def _check_members(errors: ErrorCollector, members: list[MemberInput]) -> None:
     if not members:
         errors.add(None, _l("A household needs at least one member."))
         return
-    today = date.today()
+    today = local_today()
     for index, member in enumerate(members):
         _check_member(errors, index, member, today)
     heads = [i for i, m in enumerate(members) if m.relationship == "head"]
@@ -251,9 +252,9 @@ def _apply_member(member: Member, data: MemberInput, position: int) -> None:
     member.notes = (data.notes or "").strip() or None
     if data.birth_date is not None:
         member.birth_date, member.birth_date_estimated = data.birth_date, False
-    elif not member.birth_date_estimated or member.age_on(date.today()) != data.estimated_age:
+    elif not member.birth_date_estimated or member.age_on(local_today()) != data.estimated_age:
         # An estimated age is kept as 1 January of the estimated year of birth.
-        member.birth_date = date(date.today().year - data.estimated_age, 1, 1)  # type: ignore[operator]
+        member.birth_date = date(local_today().year - data.estimated_age, 1, 1)  # type: ignore[operator]
         member.birth_date_estimated = True
     _sync_codes(member.documents, data.documents, lambda code: MemberDocument(kind=code), "kind")
     _sync_codes(member.needs, data.needs, lambda code: MemberNeed(code=code), "code")
@@ -314,7 +315,7 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
         raise ValidationFailed({None: [str(_l("You need a team to register households."))]})
     household = Household(team_id=actor.team_id, created_by=actor, updated_by=actor)
     household.assigned_to = caseworker
-    household.case_number = allocate_case_numbers(date.today().year)[0]
+    household.case_number = allocate_case_numbers(local_today().year)[0]
     _apply(household, data, phone)
     refresh_search_text(household)
     db.session.add(household)
@@ -330,12 +331,12 @@ def update_household(
     household_id = household.id
     if household.version != expected_version:
         raise StaleEdit(household_id)
-    phone, caseworker = _check(data, actor, household)
+    # Reassignment is not an edit: it goes through caseload.services.assign, which records it.
+    data.assigned_to_id = None
+    phone, _caseworker = _check(data, actor, household)
     try:
         with db.session.no_autoflush:  # one UPDATE, checked against the version we read
             _apply(household, data, phone)
-            if caseworker is not None:
-                household.assigned_to = caseworker
             refresh_search_text(household)
             # Touch the row even when only members changed, so its version moves on.
             household.updated_by = actor

@@ -1,17 +1,52 @@
-"""Assessments: saving a new version, reading the current one, and the facts the workflow's
-preconditions need."""
+"""Assessments: saving a new version, reading the current one and the earlier ones, what the
+household page may show of them, and the facts the workflow's preconditions need.
+
+Services check the rules, flush, and leave the commit to the caller.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
+from app.access import FieldGroup, can, visible_groups
+from app.auth.models import User
+from app.core.dates import local_today
+from app.core.validation import ValidationFailed
 from app.extensions import db
-from app.registry.models import Household
+from app.history.services import record
+from app.registry.models import Household, Member
+from app.screening.kinds import KINDS, Kind, kind_named
 from app.screening.models import Assessment
 
+log = logging.getLogger(__name__)
+
 VETTING_AGE = 15  # members this old or older are vetted
+JUDICIARY = "judiciary"  # the vetting outcome, and the member route it leads to
+
+
+class NotPermitted(Exception):
+    """The actor may not record this kind of assessment for this household."""
+
+
+class StaleAssessment(Exception):
+    """Someone saved a newer version after the editor opened the form; theirs was not saved."""
+
+    def __init__(self, latest: Assessment):
+        super().__init__(f"assessment {latest.kind} is at version {latest.version}")
+        self.version = latest.version
+        self.author = latest.author.full_name
+        self.recorded_at = latest.created_at
+
+
+# --- reading ------------------------------------------------------------------------------
 
 
 def current(household: Household, kind: str, member_id: int | None = None) -> Assessment | None:
@@ -27,9 +62,221 @@ def current(household: Household, kind: str, member_id: int | None = None) -> As
     )
 
 
+def versions(household: Household, kind_key: str, member_id: int | None) -> list[Assessment]:
+    """Every version, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Assessment)
+            .where(
+                Assessment.household_id == household.id,
+                Assessment.kind == kind_key,
+                Assessment.member_id.is_(None)
+                if member_id is None
+                else Assessment.member_id == member_id,
+            )
+            .order_by(Assessment.version.desc())
+            .options(selectinload(Assessment.author))
+        )
+    )
+
+
+def may_read(user: User | None, kind: Kind, household: Household) -> bool:
+    return kind.group in visible_groups(user, household)
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _member_id(kind: Kind, household: Household, member: Member | None) -> int | None:
+    if not kind.per_member:
+        if member is not None:
+            raise ValidationFailed({None: [str(_l("This assessment is of the whole household."))]})
+        return None
+    if member is None or member.household_id != household.id:
+        raise ValidationFailed({None: [str(_l("Choose a member of this household."))]})
+    return member.id
+
+
+def _lock(household: Household) -> None:
+    """Saves of one household's assessments take turns, so that two at once cannot both
+    replace the same current version (and leave two current ones, or two of one number)."""
+    db.session.execute(
+        sa.select(Household.id).where(Household.id == household.id).with_for_update()
+    )
+
+
+def save_assessment(
+    kind_key: str,
+    household: Household,
+    member: Member | None,
+    data: Mapping[str, Any],
+    actor: User,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Record a new version; the earlier ones are kept.
+
+    `expected_version` is the version the editor saw (0 for none); when another was saved since,
+    StaleAssessment is raised and nothing is written. None skips that check.
+    """
+    kind = kind_named(kind_key)
+    if not can(actor, kind.action, household):
+        raise NotPermitted(f"{actor.username} may not record {kind.key}")
+    member_id = _member_id(kind, household, member)
+    values = kind.clean(data)
+    _lock(household)
+    previous = current(household, kind.key, member_id)
+    version = previous.version + 1 if previous is not None else 1
+    if previous is not None:
+        if expected_version is not None and expected_version != previous.version:
+            raise StaleAssessment(previous)
+        previous.current = False
+    assessment = Assessment(
+        household_id=household.id,
+        member_id=member_id,
+        kind=kind.key,
+        version=version,
+        current=True,
+        data=values,
+        author=actor,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    _record_saved(household, kind, assessment, actor)
+    if kind.key == "vetting" and values["outcome"] == JUDICIARY:
+        _route_to_judiciary(household, member, actor)  # type: ignore[arg-type]
+    log.info("%s recorded %s v%d on %s", actor.username, kind.key, version, household.case_number)
+    return assessment
+
+
+def _record_saved(household: Household, kind: Kind, assessment: Assessment, actor: User) -> None:
+    # The event says that a version was recorded, never what it holds: the timeline is read
+    # more widely than the assessment itself.
+    restricted = {"restricted": kind.group.value} if kind.group == FieldGroup.VETTING else {}
+    record(
+        household,
+        "assessment_recorded",
+        actor,
+        member_id=assessment.member_id,
+        assessment=kind.key,
+        version=assessment.version,
+        **restricted,
+    )
+
+
+def _route_to_judiciary(household: Household, member: Member, actor: User) -> None:
+    """A judiciary referral routes the member apart from the household.
+
+    A later outcome other than judiciary does not bring the member back: whether and when a
+    member rejoins the household is a decision of its own (a supervisor's, not built yet), not a
+    side effect of editing an assessment. So the route is only ever set here, never cleared.
+    """
+    if member.route == JUDICIARY:
+        return
+    member.route = JUDICIARY
+    db.session.flush()
+    record(
+        household,
+        "member_routed",
+        actor,
+        member_id=member.id,
+        route=JUDICIARY,
+        restricted=FieldGroup.VETTING.value,
+    )
+
+
+# --- what the household page shows --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """One kind of assessment of one member (or of the household), as one reader may see it.
+
+    `withheld`: the reader may know only whether it is recorded ("complete") or not
+    ("pending"); version, date and author are then left empty too.
+    """
+
+    kind: Kind
+    member_id: int | None
+    recorded: bool
+    withheld: bool = False
+    may_record: bool = False
+    version: int | None = None
+    recorded_at: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberStatuses:
+    member: Member
+    statuses: tuple[Status, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    member_kinds: tuple[Kind, ...]  # the columns of the members' table, in order
+    members: tuple[MemberStatuses, ...]
+    household: tuple[Status, ...]  # the kinds recorded once for the household
+
+    def __bool__(self) -> bool:
+        return bool(self.member_kinds or self.household)
+
+
+def _current_records(household: Household) -> dict[tuple[str, int | None], Assessment]:
+    rows = db.session.scalars(
+        sa.select(Assessment)
+        .where(Assessment.household_id == household.id, Assessment.current)
+        .options(selectinload(Assessment.author))
+    )
+    return {(a.kind, a.member_id): a for a in rows}
+
+
+def _status(
+    kind: Kind, member_id: int | None, found: Assessment | None, may_record: bool
+) -> Status:
+    if found is None:
+        return Status(kind, member_id, False, may_record=may_record)
+    return Status(
+        kind,
+        member_id,
+        True,
+        may_record=may_record,
+        version=found.version,
+        recorded_at=found.created_at,
+        author=found.author.full_name,
+    )
+
+
+def summary_for(user: User | None, household: Household) -> Summary:
+    """Per kind and member, what this user may know of the current assessments."""
+    groups = visible_groups(user, household)
+    if not groups:
+        return Summary((), (), ())
+    readable = [k for k in KINDS.values() if k.group in groups or k.status_shown_to_all]
+    stored = _current_records(household)
+
+    def status(kind: Kind, member_id: int | None) -> Status:
+        found = stored.get((kind.key, member_id))
+        if kind.group not in groups:
+            return Status(kind, member_id, found is not None, withheld=True)
+        return _status(kind, member_id, found, can(user, kind.action, household))
+
+    member_kinds = tuple(k for k in readable if k.per_member)
+    return Summary(
+        member_kinds,
+        tuple(
+            MemberStatuses(m, tuple(status(k, m.id) for k in member_kinds))
+            for m in household.members
+        ),
+        tuple(status(k, None) for k in readable if not k.per_member),
+    )
+
+
+# --- facts for the workflow ---------------------------------------------------------------
+
+
 def vetting_complete(household: Household) -> bool:
     """Every member of vetting age, unless routed apart, has a current 'cleared' outcome."""
-    today = date.today()
+    today = local_today()
     outcomes = {
         a.member_id: a.data.get("outcome")
         for a in db.session.scalars(
@@ -45,10 +292,10 @@ def vetting_complete(household: Household) -> bool:
 
 
 def community_acceptance_granted(household: Household) -> bool:
-    record = current(household, "acceptance")
-    if record is None:
+    stored = current(household, "acceptance")
+    if stored is None:
         return False
-    data = record.data
+    data = stored.data
     return bool(
         data.get("mukhtar_letter")
         and data.get("committee_decision") == "approved"

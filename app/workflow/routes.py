@@ -133,6 +133,24 @@ def decide(request_id: int):
     return redirect(url_for("registry.view", household_id=household_id))
 
 
+@bp.post("/review/<int:request_id>/withdraw")
+@login_required
+def withdraw(request_id: int):
+    require(current_user, Action.HOUSEHOLD_MOVE)
+    approval = db.session.get(ApprovalRequest, request_id)
+    if approval is None or not can(current_user, Action.HOUSEHOLD_VIEW, approval.household):
+        abort(404)
+    if not DecisionForm().validate_on_submit():
+        abort(400)
+    household_id = approval.household_id
+    try:
+        services.withdraw(approval, current_user)
+    except services.MoveRefused as refusal:
+        return _refused(household_id, refusal)
+    flash(_("Your request was withdrawn."), "success")
+    return redirect(url_for("registry.view", household_id=household_id))
+
+
 @bp.route("/batches/<int:batch_id>/arrival", methods=["GET", "POST"])
 @login_required
 def batch_arrival(batch_id: int):

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.history.services import record
 from app.registry.models import Household
 from app.workflow import hooks
-from app.workflow.models import APPROVED, PENDING, RETURNED, ApprovalRequest
+from app.workflow.models import APPROVED, PENDING, RETURNED, WITHDRAWN, ApprovalRequest
 from app.workflow.stages import SECURITY_DECISIONS, Stage
 from app.workflow.transitions import Transition, transition, transitions_from
 
@@ -223,6 +223,27 @@ def request_move(
     _flush(household.id)
     log.info("%s asked for %s on %s", actor.username, t.key, household.case_number)
     return request
+
+
+def withdraw(request: ApprovalRequest, actor: User) -> None:
+    """The requester takes their request back (it may wait for nobody else to decide it)."""
+    if request.status != PENDING:
+        raise MoveRefused(_l("This request has already been decided."))
+    if request.requested_by_id != actor.id:
+        raise MoveRefused(_l("Only the person who asked may withdraw a request."))
+    request.status = WITHDRAWN
+    request.decided_by = actor
+    request.decided_at = utcnow()
+    _touch(request.household, actor)
+    record(
+        request.household,
+        "approval_withdrawn",
+        actor,
+        from_stage=request.from_stage,
+        to_stage=request.to_stage,
+        request_id=request.id,
+    )
+    _flush(request.household_id)
 
 
 def decide(request: ApprovalRequest, actor: User, approve: bool, comment: str | None) -> None:

@@ -1,0 +1,19 @@
+"""Today, where the people using the system are.
+
+Servers usually run on UTC while the centre is on Baghdad time (UTC+3): between midnight and
+03:00 in Baghdad the server's date is still yesterday. Every "not in the future", "due today"
+or "age on" uses this date, so a date typed at the centre is judged by the centre's calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, has_app_context
+from flask_babel import get_timezone
+
+
+def local_today() -> date:
+    if has_app_context() and "BABEL_DEFAULT_TIMEZONE" in current_app.config:
+        return datetime.now(get_timezone()).date()
+    return date.today()
