@@ -65,6 +65,6 @@ def fill_household_form(form, user: User) -> None:
     form.origin_district_id.choices = districts()
     form.destination_district_id.choices = districts()
     if "assigned_to_id" in form:
-        form.assigned_to_id.choices = team_caseworkers(
-            user, blank=_("— the registering caseworker —")
-        )
+        # Left blank, a caseworker's registration is assigned to them; a supervisor's to nobody.
+        blank = _("— myself —") if user.role == Role.CASEWORKER else _("— not assigned yet —")
+        form.assigned_to_id.choices = team_caseworkers(user, blank=blank)
