@@ -92,6 +92,18 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("screening.member_form", "GET"): {**one_household(200), "screener": 404},
     ("screening.member_form", "POST"): {**one_household(422), "screener": 404},
     ("screening.member_versions", "GET"): {**one_household(200), "screener": 404},
+    ("workflow.add_note", "POST"): one_household(422),
+    # Routing members apart: supervisors and screeners (a caseworker's role may not).
+    ("workflow.route_member", "GET"): {
+        **one_household(200),
+        "screener": 404,
+        "caseworker_a": 403,
+    },
+    ("workflow.route_member", "POST"): {
+        **one_household(422),
+        "screener": 404,
+        "caseworker_a": 403,
+    },
     ("workflow.batch_arrival", "GET"): case_workers(200),
     ("workflow.batch_arrival", "POST"): case_workers(200),
     ("workflow.help_page", "GET"): signed_in(200),
@@ -118,6 +130,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 
 
 def _url_values(world, household, approval, task) -> dict[str, dict]:
+    member = {"household_id": household.id, "member_id": household.members[0].id}
     member_kind = {
         "household_id": household.id,
         "member_id": household.members[0].id,
@@ -127,6 +140,8 @@ def _url_values(world, household, approval, task) -> dict[str, dict]:
         "workflow.move": {"household_id": household.id},
         "workflow.decide": {"request_id": approval.id},
         "workflow.withdraw": {"request_id": approval.id},
+        "workflow.add_note": {"household_id": household.id},
+        "workflow.route_member": member,
         "tasks.new": {"household_id": household.id},
         "tasks.done": {"household_id": household.id, "task_id": task.id},
         "caseload.assign": {"household_id": household.id},

@@ -309,3 +309,53 @@ def test_screener_sees_identity_not_contact_details(world, login, household):
         .count("+9647701234567")
         == 1
     )
+
+
+def test_notes_are_on_the_timeline_for_case_staff_not_for_screeners(world, login, household):
+    caseworker = login("caseworker_a")
+    empty = caseworker.post(f"/households/{household.id}/notes", {"text": "  "})
+    assert empty.status_code == 422
+    added = caseworker.post(
+        f"/households/{household.id}/notes",
+        {"text": "Mother asks about her husband's death certificate"},
+    )
+    assert added.status_code == 302
+    put_at(household, "vetting")
+    own_page = caseworker.get(f"/households/{household.id}").get_data(as_text=True)
+    assert "husband&#39;s death certificate" in own_page
+    screener_page = login("screener").get(f"/households/{household.id}").get_data(as_text=True)
+    assert "death certificate" not in screener_page
+
+
+def _route(browser, household, route, reason="Court summons"):
+    member = household.members[1]
+    return browser.post(
+        f"/households/{household.id}/members/{member.id}/route",
+        {"route": route, "reason": reason, "version": household.version},
+    )
+
+
+def test_one_member_is_routed_apart_while_the_family_goes_on(world, login, household):
+    put_at(household, "vetting")
+    assert _route(login("screener"), household, "judiciary").status_code == 302
+    db.session.expire_all()
+    assert [m.route for m in db.session.get(Household, household.id).members] == [None, "judiciary"]
+    page = login("caseworker_a").get(f"/households/{household.id}").get_data(as_text=True)
+    assert "Referred to the judiciary" in page and "Omar" in page
+    assert "Court summons" not in page  # the reason stays with the screeners
+
+    assert _route(login("supervisor_a"), household, "").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Household, household.id).members[1].route is None
+    assert "is back with the household" in login("caseworker_a").get(
+        f"/households/{household.id}"
+    ).get_data(as_text=True)
+
+
+def test_routing_a_member_is_refused_to_the_wrong_role_or_without_a_reason(world, login, household):
+    put_at(household, "vetting")
+    assert _route(login("caseworker_a"), household, "separated").status_code == 403
+    assert _route(login("screener"), household, "medical").status_code == 422
+    assert _route(login("supervisor_a"), household, "separated", reason="").status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Household, household.id).members[1].route is None

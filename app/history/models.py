@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
+from app.registry.models import Member
 
 
 class CaseEvent(db.Model):
@@ -28,5 +29,6 @@ class CaseEvent(db.Model):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
+    member: Mapped[Member | None] = relationship()
 
     __table_args__ = (Index("ix_case_events_household_id_id", "household_id", "id"),)

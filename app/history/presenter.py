@@ -30,6 +30,14 @@ def _stage(value: str | None) -> str:
         return value or ""
 
 
+def _member_routed(event: CaseEvent) -> str:
+    name = event.member.name_en or event.member.name_ar if event.member else _("a member")
+    route = (event.detail or {}).get("route")
+    if not route:
+        return _("%(name)s is back with the household", name=name)
+    return _("%(name)s: %(route)s", name=name, route=str(MEMBER_ROUTES.get(route, route)))
+
+
 def _assessment_label(key: str) -> str:
     from app.screening.kinds import KINDS
 
@@ -54,10 +62,7 @@ def _title(event: CaseEvent) -> str:
             kind=_assessment_label(d.get("assessment", "")),
             n=d.get("version", ""),
         ),
-        "member_routed": lambda: _(
-            "A member was routed apart: %(route)s",
-            route=str(MEMBER_ROUTES.get(d.get("route"), d.get("route"))),
-        ),
+        "member_routed": lambda: _member_routed(event),
         "task_created": lambda: _(
             "Task added: %(title)s (due %(due)s)", title=d.get("title", ""), due=d.get("due_on", "")
         ),

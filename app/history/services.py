@@ -48,6 +48,22 @@ def timeline(household: Household, limit: int = 200) -> list[CaseEvent]:
             .where(CaseEvent.household_id == household.id)
             .order_by(CaseEvent.id.desc())
             .limit(limit)
-            .options(selectinload(CaseEvent.actor))
+            .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.member))
         )
+    )
+
+
+def add_note(household: Household, text: str, actor: User) -> CaseEvent:
+    """A caseworker's note on the timeline. Notes may hold sensitive detail, so they are read
+    only by those who see the household's vulnerabilities (not, for instance, a screener)."""
+    from app.access import Action, FieldGroup, can
+    from app.core.validation import ValidationFailed
+
+    if not can(actor, Action.ASSESS, household):
+        raise ValidationFailed({None: ["You may not add notes to this household."]})
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed({"text": ["Write the note first."]})
+    return record(
+        household, "note", actor, reason=text, restricted=FieldGroup.VULNERABILITIES.value
     )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -19,3 +19,18 @@ class DecisionForm(FlaskForm):
 
 class BatchArrivalForm(FlaskForm):
     """Only the CSRF token: the households are worked out again on the server when posted."""
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("Add a note"),
+        validators=[DataRequired(_l("Write the note first.")), Length(max=4000)],
+    )
+
+
+class RouteForm(FlaskForm):
+    version = HiddenField()
+    route = SelectField(_l("Where the member goes"))
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(_l("Give a reason.")), Length(max=2000)]
+    )

@@ -15,13 +15,15 @@ from app.access import (
     visible_groups,
     visible_households,
 )
+from app.core.forms import options
 from app.extensions import db
+from app.history import services as history
 from app.history.presenter import entries
 from app.history.services import timeline
 from app.registry import vocab
 from app.registry.models import Household
 from app.workflow import batches, describe, services
-from app.workflow.forms import BatchArrivalForm, DecisionForm, MoveForm
+from app.workflow.forms import BatchArrivalForm, DecisionForm, MoveForm, NoteForm, RouteForm
 from app.workflow.models import PENDING, ApprovalRequest
 from app.workflow.stages import Stage
 
@@ -41,6 +43,11 @@ def _household_panel_helpers() -> dict:
         "household_timeline": household_timeline,
         "stage_label": lambda value: Stage(value).label,
         "move_form": _move_form,
+        "note_form": NoteForm,
+        "may_route": lambda household: (
+            any(current_user.role in roles for roles in services.ROUTING_ROLES.values())
+            and can(current_user, Action.HOUSEHOLD_MOVE, household)
+        ),
     }
 
 
@@ -52,6 +59,13 @@ def _move_form(household: Household, option: services.MoveOption) -> MoveForm:
     for item in form:
         item.id = f"{item.id}-{option.target.value}"
     return form
+
+
+def route_choices(user) -> list:
+    """Only the routes this user's role may record."""
+    allowed = [r for r, roles in services.ROUTING_ROLES.items() if user.role in roles]
+    labels = {None: _("With the household"), **vocab.MEMBER_ROUTES}
+    return options((r or "", str(labels[r])) for r in allowed)
 
 
 def render_household(household: Household, status: int = 200, problems=()):
@@ -149,6 +163,60 @@ def withdraw(request_id: int):
         return _refused(household_id, refusal)
     flash(_("Your request was withdrawn."), "success")
     return redirect(url_for("registry.view", household_id=household_id))
+
+
+@bp.post("/households/<int:household_id>/notes")
+@login_required
+def add_note(household_id: int):
+    household = household_or_404(current_user, household_id, Action.ASSESS)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return render_household(household, 422, [e for errs in form.errors.values() for e in errs])
+    history.add_note(household, form.text.data, current_user)
+    flash(_("Note added."), "success")
+    return redirect(url_for("registry.view", household_id=household_id, _anchor="history"))
+
+
+@bp.route("/households/<int:household_id>/members/<int:member_id>/route", methods=["GET", "POST"])
+@login_required
+def route_member(household_id: int, member_id: int):
+    household = household_or_404(current_user, household_id, Action.HOUSEHOLD_MOVE)
+    member = next((m for m in household.members if m.id == member_id), None)
+    if member is None:
+        abort(404)
+    if not route_choices(current_user):
+        abort(403)
+    form = RouteForm(
+        data=None
+        if request.method == "POST"
+        else {"version": household.version, "route": member.route or ""}
+    )
+    form.route.choices = route_choices(current_user)
+    status = 200
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            services.route_member(
+                household,
+                member.id,
+                form.route.data or None,
+                current_user,
+                form.reason.data,
+                version,
+            )
+        except services.MoveRefused as refusal:
+            db.session.rollback()
+            form.form_errors.extend(refusal.messages)
+            status = 409 if isinstance(refusal, services.StaleMove) else 422
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("registry.view", household_id=household_id))
+    elif form.is_submitted():
+        status = 422
+    page = render_template(
+        "workflow/route_member.html", form=form, household=household, member=member
+    )
+    return page, status
 
 
 @bp.route("/batches/<int:batch_id>/arrival", methods=["GET", "POST"])

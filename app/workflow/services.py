@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access import Action, can
+from app.access import Action, Role, can
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
@@ -316,3 +316,56 @@ def _decide(
             reason=request.comment,
             request_id=request.id,
         )
+
+
+ROUTING_ROLES = {
+    # A screener routes a member to the judiciary; a supervisor records any other separation,
+    # and brings a member back to the household.
+    "judiciary": frozenset({Role.SCREENER}),
+    "detention": frozenset({Role.SCREENER, Role.SUPERVISOR}),
+    "medical": frozenset({Role.SUPERVISOR}),
+    "separated": frozenset({Role.SUPERVISOR}),
+    None: frozenset({Role.SUPERVISOR, Role.SCREENER}),
+}
+
+
+def route_member(
+    household: Household,
+    member_id: int,
+    route: str | None,
+    actor: User,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> None:
+    """Record that one member goes apart from the household (or comes back to it)."""
+    if not can(actor, Action.HOUSEHOLD_MOVE, household):
+        raise MoveRefused(_l("You may not change this household."))
+    member = next((m for m in household.members if m.id == member_id), None)
+    if member is None:
+        raise MoveRefused(_l("This person is not a member of the household."))
+    if route not in ROUTING_ROLES:
+        raise MoveRefused(_l("Choose where the member goes from the list."))
+    if actor.role not in ROUTING_ROLES[route]:
+        raise MoveRefused(_l("Your role may not record this."))
+    if not (reason or "").strip():
+        raise MoveRefused(_l("Give a reason for this move."))
+    if expected_version is not None and expected_version != household.version:
+        raise StaleMove(
+            _l(
+                "Someone changed this household after you opened it; nothing was "
+                "changed. Look at it again and retry."
+            )
+        )
+    member.route = route
+    _touch(household, actor)
+    restricted = {"restricted": "vetting"} if route == "judiciary" else {}
+    record(
+        household,
+        "member_routed",
+        actor,
+        member_id=member.id,
+        reason=reason,
+        route=route,
+        **restricted,
+    )
+    _flush(household.id)
