@@ -14,6 +14,7 @@ from app.core.db import utcnow
 from app.core.validation import ValidationFailed
 from app.demo.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, NameEntry
 from app.extensions import db
+from app.history.models import CaseEvent
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry.models import Household, Member, MemberDocument, MemberNeed
 from app.registry.services import NAME_FIELDS, allocate_case_numbers, compose_search_text
@@ -212,6 +213,7 @@ class _Rows:
     members: list[dict]
     documents: list[dict]
     needs: list[dict]
+    events: list[dict]
 
     def write(self) -> None:
         for model, rows in (
@@ -219,13 +221,14 @@ class _Rows:
             (Member, self.members),
             (MemberDocument, self.documents),
             (MemberNeed, self.needs),
+            (CaseEvent, self.events),
         ):
             if rows:
                 db.session.execute(sa.insert(model.__table__), rows)
 
 
 def _chunk(rng, pools: Pools, numbers: list[str], household_id: int, member_id: int) -> _Rows:
-    rows = _Rows([], [], [], [])
+    rows = _Rows([], [], [], [], [])
     today, now = date.today(), utcnow()
     for offset, case_number in enumerate(numbers):
         hid = household_id + offset
@@ -243,8 +246,43 @@ def _chunk(rng, pools: Pools, numbers: list[str], household_id: int, member_id: 
             rows.documents.extend({"member_id": member_id, "kind": d} for d in documents)
             rows.needs.extend({"member_id": member_id, "code": c} for c in needs)
             member_id += 1
-        rows.households.append(_household_row(rng, pools, hid, case_number, family, now))
+        household = _household_row(rng, pools, hid, case_number, family, now)
+        rows.households.append(household)
+        rows.events.extend(_journey(rng, household, now))
     return rows
+
+
+# The first stages of the journey, and how many demo households stop at each: enough to
+# show a batch arriving, a screener's list and the stage counts, with no decision made for them.
+ROAD = ("registered", "transfer_list", "in_transit", "arrived", "vetting")
+ROAD_WEIGHTS = (15, 10, 15, 25, 35)
+
+
+def _journey(rng, household: dict, now) -> list[dict]:
+    """Place the household along the road, with a history entry for every step taken."""
+    stop = rng.choices(range(len(ROAD)), weights=ROAD_WEIGHTS)[0]
+    household["stage"] = ROAD[stop]
+    actor = household["assigned_to_id"]
+    events = [_event(household["id"], actor, now, "registered", None, ROAD[0])]
+    events += [
+        _event(household["id"], actor, now, "stage_changed", ROAD[i], ROAD[i + 1])
+        for i in range(stop)
+    ]
+    return events
+
+
+def _event(household_id: int, actor_id: int, at, kind: str, source, target) -> dict:
+    return {
+        "household_id": household_id,
+        "member_id": None,
+        "actor_id": actor_id,
+        "at": at,
+        "kind": kind,
+        "from_stage": source,
+        "to_stage": target,
+        "reason": None,
+        "detail": {},
+    }
 
 
 def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -> dict:
@@ -272,6 +310,7 @@ def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -
         "assigned_to_id": caseworker.id,
         "created_by_id": caseworker.id,
         "updated_by_id": caseworker.id,
+        "stage_changed_at": now,
         "version": 1,
         "created_at": now,
         "updated_at": now,
