@@ -175,3 +175,14 @@ def test_pages_and_sorting(app, world, login):
     assert "<bdi>C</bdi>" not in first
     second = browser.get("/households/?sort=camp_ref&page=2").get_data(as_text=True)
     assert "<bdi>C</bdi>" in second and "<bdi>A</bdi>" not in second
+
+
+def test_filter_by_stage_and_the_stage_is_shown(world, login, caseload):
+    caseload["amina"].stage = "vetting"
+    from app.extensions import db
+
+    db.session.commit()
+    browser = login("caseworker_a")
+    assert _found(browser, stage="vetting") == _cases(caseload, "amina")
+    assert "Security vetting" in browser.get("/households/").get_data(as_text=True)
+    assert browser.get("/households/?stage=nonsense").status_code == 200

@@ -6,9 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectChoice, SelectField
 
-from app.core.forms import optional_int
+from app.core.forms import optional_int, options
 from app.registry import choices
 from app.registry.queries import CaseFilters
+from app.workflow.stages import Stage
 
 SORT_LABELS = {
     "newest": _l("Newest first"),
@@ -41,6 +42,7 @@ class CaseListForm(FlaskForm):
     batch_id = SelectField(_l("Batch"), coerce=_safe_int)
     governorate_id = SelectField(_l("Governorate of origin"), coerce=_safe_int)
     caseworker_id = SelectField(_l("Caseworker"), coerce=_safe_int)
+    stage = SelectField(_l("Stage"))
     sort = SelectField(_l("Sort by"))
 
     def __init__(self, formdata, user):
@@ -51,6 +53,7 @@ class CaseListForm(FlaskForm):
         self.batch_id.choices = choices.batches(blank=everything)
         self.governorate_id.choices = choices.governorates(blank=everything)
         self.caseworker_id.choices = choices.team_caseworkers(user, blank=everything)
+        self.stage.choices = options(((s.value, s.label) for s in Stage), blank=everything)
         self.sort.choices = [SelectChoice(key, str(label)) for key, label in SORT_LABELS.items()]
 
     def filters(self) -> CaseFilters:
@@ -61,6 +64,7 @@ class CaseListForm(FlaskForm):
             batch_id=self.batch_id.data,
             governorate_id=self.governorate_id.data,
             caseworker_id=self.caseworker_id.data,
+            stage=self.stage.data if self.stage.data in {s.value for s in Stage} else None,
             sort=self.sort.data if self.sort.data in SORT_LABELS else "newest",
             page=int(page) if str(page).isdigit() else 1,
         )

@@ -26,6 +26,7 @@ class CaseFilters:
     batch_id: int | None = None
     governorate_id: int | None = None
     caseworker_id: int | None = None
+    stage: str | None = None
     sort: str = "newest"
     page: int = 1
 
@@ -69,6 +70,8 @@ def case_query(user: User, filters: CaseFilters) -> sa.Select:
         stmt = stmt.where(Household.batch_id == filters.batch_id)
     if filters.governorate_id:
         stmt = stmt.where(Household.origin_governorate_id == filters.governorate_id)
+    if filters.stage:
+        stmt = stmt.where(Household.stage == filters.stage)
     if filters.caseworker_id:
         stmt = stmt.where(Household.assigned_to_id == filters.caseworker_id)
     return stmt
