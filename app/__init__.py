@@ -47,6 +47,7 @@ def _register_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Every model module, so that metadata and migrations see all tables."""
+    import app.audit.models
     import app.auth.models
     import app.history.models
     import app.reference.models
@@ -58,6 +59,7 @@ def import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.routes import bp as admin_bp
+    from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
@@ -75,15 +77,17 @@ def _register_blueprints(app: Flask) -> None:
         tasks_bp,
         caseload_bp,
         admin_bp,
+        audit_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
+    from app.audit.cli import audit_cli
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
     from app.workflow.cli import workflow_cli
 
-    for command in (create_user_command, demo_data_command, workflow_cli):
+    for command in (create_user_command, demo_data_command, workflow_cli, audit_cli):
         app.cli.add_command(command)

@@ -94,6 +94,9 @@ class Browser:
         self.get("/login")
         response = self.post("/login", {"username": user.username, "password": password})
         assert response.status_code == 302, f"login of {user.username} failed"
+        # Login starts a new session, and with it a new CSRF token: read it as a browser would
+        # from the next page it opens.
+        self.get("/account")
         return response
 
     def _remember_token(self, response) -> None:

@@ -115,6 +115,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("caseload.assign", "POST"): {**signed_in(403), "supervisor_a": 422, "supervisor_b": 404},
     ("caseload.my_cases", "GET"): case_workers(200),
     ("caseload.team", "GET"): supervisors(200),
+    ("audit.entries", "GET"): admins(200),
+    ("audit.export", "GET"): admins(200),
     ("admin.users", "GET"): admins(200),
     ("admin.user_new", "GET"): admins(200),
     ("admin.user_new", "POST"): admins(422),

@@ -41,6 +41,7 @@ class Action(StrEnum):
     MY_CASES = "my.cases"
     BATCH_ARRIVAL = "batch.arrival"
     WORKFLOW_HELP = "workflow.help"
+    AUDIT_VIEW = "audit.view"
     MANAGE_USERS = "admin.users"
     MANAGE_REFERENCE = "admin.reference"
 
@@ -73,6 +74,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MY_CASES: frozenset({CW, SUP}),
     Action.BATCH_ARRIVAL: frozenset({CW, SUP}),
     Action.WORKFLOW_HELP: frozenset(Role),
+    # Admins and auditors read the audit trail; nobody can change it through the app.
+    Action.AUDIT_VIEW: frozenset({Role.ADMIN, Role.AUDITOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
 }
@@ -164,9 +167,16 @@ def visible_groups(user: User | None, household: Household) -> frozenset[FieldGr
 
 
 def require(user: User | None, action: Action, record: object | None = None) -> None:
-    """Abort with 403 unless the user may do this."""
+    """Abort with 403 unless the user may do this; every refusal goes to the audit trail."""
     if not can(user, action, record):
+        _refused(action, getattr(record, "id", None) if record is not None else None, 403)
         abort(403)
+
+
+def _refused(action: Action, household_id: int | None, status: int) -> None:
+    from app.audit import services as audit
+
+    audit.record("access.refused", household_id=household_id, attempted=action.value, status=status)
 
 
 def household_or_404(user: User, household_id: int, action: Action) -> Household:
@@ -180,5 +190,6 @@ def household_or_404(user: User, household_id: int, action: Action) -> Household
     require(user, action)
     household = db.session.scalar(visible_households(user).where(Household.id == household_id))
     if household is None or not can(user, action, household):
+        _refused(action, household_id, 404)
         abort(404)
     return household

@@ -12,6 +12,7 @@ class Role(StrEnum):
     SCREENER = "screener"
     AGENCY_FOCAL = "agency_focal"
     REPORTING_OFFICER = "reporting_officer"
+    AUDITOR = "auditor"
 
     @property
     def label(self) -> str:
@@ -25,4 +26,5 @@ ROLE_LABELS = {
     Role.SCREENER: _l("Security screener"),
     Role.AGENCY_FOCAL: _l("Agency focal point"),
     Role.REPORTING_OFFICER: _l("Reporting officer"),
+    Role.AUDITOR: _l("Auditor"),
 }

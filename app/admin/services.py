@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.access.roles import Role
 from app.admin.vocab import AGENCY_KINDS, COUNTRIES
+from app.audit import services as audit
 from app.auth.models import User
 from app.auth.services import UserInput, update_user
 from app.core.validation import ErrorCollector, ValidationFailed
@@ -185,8 +186,20 @@ def save_reference(rules: ReferenceRules, row: Any | None, values: Values) -> An
     if is_new:
         db.session.add(row)
     _flush_or_refuse()
+    audit.record(
+        "reference.save",
+        target=f"{rules.model.__tablename__}:{row.id}",
+        change=True,
+        created=is_new,
+        values={k: _plain(v) for k, v in values.items()},
+    )
     log.info("%s %s %s", "Created" if is_new else "Updated", rules.model.__tablename__, row.id)
     return row
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: dates as ISO text."""
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _flush_or_refuse() -> None:

@@ -6,10 +6,11 @@ import hmac
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.audit import services as audit
 from app.auth.forms import LanguageForm, LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate
@@ -57,10 +58,13 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data or "", form.password.data or "")
         if user is not None:
+            session.clear()  # a new session at login: nothing carried over from before
             login_user(user)
+            audit.record("login.success", user=user)
             log.info("Login: %s", user.username)
             return redirect(safe_next(request.args.get("next")))
-        log.info("Failed login for username %r", form.username.data)
+        audit.record("login.failure", username=(form.username.data or "")[:64])
+        log.info("Failed login")
         # One message whatever went wrong, so it never tells whether the username exists.
         form.form_errors.append(_("The username or password is not correct."))
     status = 422 if request.method == "POST" else 200
@@ -71,6 +75,7 @@ def login():
 @login_required
 def logout():
     log.info("Logout: %s", current_user.username)
+    audit.record("logout")
     current_user.end_sessions()
     logout_user()
     flash(_("You have logged out."), "info")

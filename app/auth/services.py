@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.access.roles import Role
+from app.audit import services as audit
 from app.auth.models import User
 from app.auth.passwords import (
     burn_time,
@@ -82,6 +83,15 @@ def create_user(data: UserInput, password: str) -> User:
     _apply(user, data, agency, team)
     db.session.add(user)
     db.session.flush()
+    audit.record(
+        "user.create",
+        target=f"user:{user.id}",
+        change=True,
+        username=user.username,
+        role=user.role,
+        agency=data.agency_code,
+        team=data.team_name,
+    )
     log.info("User %s created with role %s", user.username, user.role)
     return user
 
@@ -94,13 +104,35 @@ def update_user(user: User, data: UserInput, password: str | None = None) -> Use
         for problem in password_problems(password, data.username):
             errors.add("password", problem)
     errors.raise_if_any()
+    before = _account(user)
     _apply(user, data, agency, team)
     if password:
         user.password_hash = hash_password(password)
     if password or not user.active:
         user.end_sessions()
     db.session.flush()
+    after = _account(user)
+    audit.record(
+        "user.update",
+        target=f"user:{user.id}",
+        change=True,
+        changes={k: [before[k], v] for k, v in after.items() if before[k] != v},
+        password_changed=bool(password),
+    )
     return user
+
+
+def _account(user: User) -> dict:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": user.role,
+        "agency_id": user.agency_id,
+        "team_id": user.team_id,
+        "locale": user.locale,
+        "active": user.active,
+    }
 
 
 def _apply(user: User, data: UserInput, agency: Agency | None, team: Team | None) -> None:

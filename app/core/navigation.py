@@ -20,6 +20,7 @@ MENU = (
     ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
+    ("audit.entries", _l("Audit trail"), Action.AUDIT_VIEW),
 )
 
 

@@ -6,6 +6,7 @@ from flask import Flask, Response, current_app
 from flask_babel import get_locale
 
 from app.access import Action, FieldGroup, can, visible_groups
+from app.audit import services as audit
 from app.core.dates import local_today
 from app.core.i18n import text_direction
 from app.core.navigation import main_menu
@@ -26,11 +27,18 @@ def register(app: Flask) -> None:
 
 
 def _finish_transaction(response: Response) -> Response:
-    """Commit what a successful request did; anything answered as an error is undone."""
+    """Commit what a successful request did; anything answered as an error is undone.
+
+    The request's audit entries land with it: changes only if they were committed, views,
+    logins and refusals in any case (a refused request is rolled back, its refusal is kept).
+    """
     if response.status_code < 400:
+        audit.write_buffer(committed=True)
         db.session.commit()
     else:
         db.session.rollback()
+        if audit.write_buffer(committed=False):
+            db.session.commit()
     return response
 
 

@@ -55,6 +55,7 @@ USERS = (
     ("screener", "Ahmed Al-Kubaisi", Role.SCREENER, "NSS", None),
     ("focal.iom", "Maryam Al-Hadidi", Role.AGENCY_FOCAL, "IOM", None),
     ("reporting", "Yasir Al-Jumaili", Role.REPORTING_OFFICER, "UNHCR", None),
+    ("auditor", "Rana Al-Hashimi", Role.AUDITOR, "IHCHR", None),
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.audit import services as audit
 from app.auth.models import User
 from app.extensions import db
 from app.history.models import CaseEvent
@@ -37,7 +38,22 @@ def record(
     )
     db.session.add(event)
     db.session.flush()
+    # Every change to a case is also in the audit trail; free text (reasons, notes) stays in the
+    # case file, where its audience is controlled, and out of the audit trail.
+    audit.record(
+        f"case.{kind}",
+        household_id=household.id,
+        change=True,
+        member_id=member_id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        **_auditable(detail),
+    )
     return event
+
+
+def _auditable(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in detail.items() if k != "title"}
 
 
 def timeline(household: Household, limit: int = 200) -> list[CaseEvent]:

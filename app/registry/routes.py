@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import Action, household_or_404, require
+from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.extensions import db
@@ -54,6 +55,7 @@ def register():
 @login_required
 def view(household_id: int):
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_VIEW)
+    audit.record("household.view", household_id=household.id)
     return render_template("registry/view.html", household=household, vocab=vocab)
 
 

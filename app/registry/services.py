@@ -293,6 +293,45 @@ def _apply(household: Household, data: HouseholdInput, phone: str | None) -> Non
     _apply_members(household, data.members)
 
 
+# Fields whose values are never copied into the history or the audit trail (contact details and
+# free text); that they changed is recorded, not what they hold.
+RESTRICTED_FIELDS = frozenset({"phone", "shelter", "notes", "members"})
+
+
+def snapshot(household: Household) -> dict:
+    """The household's own fields as plain values, to say what an edit changed."""
+    values = {
+        name: getattr(household, name)
+        for name in (
+            "camp_id",
+            "camp_ref",
+            "batch_id",
+            "shelter",
+            "origin_governorate_id",
+            "origin_district_id",
+            "destination_governorate_id",
+            "destination_district_id",
+            "phone",
+            "notes",
+        )
+    }
+    values["members"] = [
+        (
+            m.id,
+            *(getattr(m, n) for n in NAME_FIELDS),
+            m.sex,
+            str(m.birth_date),
+            m.relationship,
+            m.nationality_evidence,
+            sorted(m.document_codes),
+            sorted(m.need_codes),
+            m.notes,
+        )
+        for m in household.members
+    ]
+    return values
+
+
 def compose_search_text(
     case_number: str, camp_ref: str, phone: str | None, names: Iterable[str | None]
 ) -> str:
@@ -334,6 +373,7 @@ def update_household(
     # Reassignment is not an edit: it goes through caseload.services.assign, which records it.
     data.assigned_to_id = None
     phone, _caseworker = _check(data, actor, household)
+    before = snapshot(household)
     try:
         with db.session.no_autoflush:  # one UPDATE, checked against the version we read
             _apply(household, data, phone)
@@ -345,6 +385,13 @@ def update_household(
     except StaleDataError:
         # Someone saved between our read and our write; the database refused the older version.
         raise StaleEdit(household_id) from None
-    record(household, "updated", actor)
+    changed = {k: [before[k], v] for k, v in snapshot(household).items() if before.get(k) != v}
+    record(
+        household,
+        "updated",
+        actor,
+        fields=sorted(changed),
+        changes={k: v for k, v in changed.items() if k not in RESTRICTED_FIELDS},
+    )
     log.info("%s updated household %s", actor.username, household.case_number)
     return household
