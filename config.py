@@ -15,6 +15,8 @@ server started without thinking about it gets the strict profile).
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
 | LOG_LEVEL | logging level | INFO |
+| SESSION_IDLE_MINUTES | a session ends after this long without a request | 30 |
+| SESSION_MAX_HOURS | and this long after login, whatever happens | 12 |
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class Config:
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 64 * 1024)
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+        self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+        self.SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)
 
     def validate(self) -> None:
         if not self.SECRET_KEY:

@@ -21,10 +21,12 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
+    from app.auth import sessions
     from app.core import errors, request_cycle
 
     errors.register(app)
     request_cycle.register(app)
+    sessions.register(app)
     return app
 
 

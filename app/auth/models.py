@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.access.roles import Role
-from app.core.db import Timestamped
+from app.core.db import Timestamped, utcnow
 from app.extensions import db
 from app.reference.models import Agency, Team
 
@@ -34,6 +35,9 @@ class User(UserMixin, Timestamped, db.Model):
     # Part of the id kept in the session cookie: replacing it ends every session of the user,
     # so a cookie copied before logout, a password change or deactivation opens nothing.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Lockout: consecutive failed logins, and until when the account refuses to log in.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     agency: Mapped[Agency] = relationship()
     team: Mapped[Team | None] = relationship()
 
@@ -56,3 +60,14 @@ class User(UserMixin, Timestamped, db.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+class LoginFailure(db.Model):
+    """A failed login from a client address, to slow down guessing across many usernames."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_login_failures_client_at", "client", "at"),)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import services as audit
+from app.auth import sessions
 from app.auth.forms import LanguageForm, LoginForm
 from app.auth.models import User
 from app.auth.services import authenticate
@@ -56,17 +57,25 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
+        user = authenticate(form.username.data or "", form.password.data or "", request.remote_addr)
         if user is not None:
             session.clear()  # a new session at login: nothing carried over from before
             login_user(user)
+            sessions.start()
             audit.record("login.success", user=user)
             log.info("Login: %s", user.username)
             return redirect(safe_next(request.args.get("next")))
         audit.record("login.failure", username=(form.username.data or "")[:64])
         log.info("Failed login")
+        # The refusal answers 422, which rolls back; the failure counts must stay.
+        db.session.commit()
         # One message whatever went wrong, so it never tells whether the username exists.
-        form.form_errors.append(_("The username or password is not correct."))
+        form.form_errors.append(
+            _(
+                "The username or password is not correct, or the account is locked for "
+                "15 minutes after too many attempts."
+            )
+        )
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.access.roles import Role
 from app.audit import services as audit
-from app.auth.models import User
+from app.auth.models import LoginFailure, User
 from app.auth.passwords import (
     burn_time,
     hash_password,
@@ -18,6 +19,7 @@ from app.auth.passwords import (
     password_problems,
     verify_password,
 )
+from app.core.db import as_utc, utcnow
 from app.core.validation import ErrorCollector
 from app.extensions import db
 from app.reference.models import Agency, Team
@@ -146,14 +148,58 @@ def _apply(user: User, data: UserInput, agency: Agency | None, team: Team | None
     user.team = team
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; the same work is done either way."""
+# After this many failures in a row an account is locked for a while (OWASP ASVS 2.2.1).
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+# Failures from one client address, across all usernames, before it is slowed down.
+CLIENT_LIMIT = 20
+CLIENT_WINDOW = timedelta(minutes=15)
+
+
+def authenticate(username: str, password: str, client: str | None = None) -> User | None:
+    """The active user with these credentials, or None.
+
+    The same answer whatever went wrong (unknown user, wrong password, locked account, a
+    throttled client), and about the same work, so nothing tells whether a username exists.
+    Failures are flushed; the caller commits them even though the login is refused.
+    """
     user = find_user(username) if username else None
-    if user is None:
+    now = utcnow()
+    if _client_throttled(client, now) or user is None or _locked(user, now):
         burn_time()
+        _note_failure(None, client, now)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
+        _note_failure(user, client, now)
         return None
+    user.failed_logins, user.locked_until = 0, None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _locked(user: User, now: datetime) -> bool:
+    locked_until = as_utc(user.locked_until)
+    return locked_until is not None and locked_until > now
+
+
+def _client_throttled(client: str | None, now: datetime) -> bool:
+    if not client:
+        return False
+    recent = sa.select(sa.func.count(LoginFailure.id)).where(
+        LoginFailure.client == client, LoginFailure.at > now - CLIENT_WINDOW
+    )
+    return (db.session.scalar(recent) or 0) >= CLIENT_LIMIT
+
+
+def _note_failure(user: User | None, client: str | None, now: datetime) -> None:
+    if client:
+        db.session.add(LoginFailure(client=client[:64], at=now))
+    if user is not None:
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            audit.record("login.lockout", user=user, minutes=int(LOCKOUT.total_seconds() // 60))
+            log.warning("Account %s locked after %d failed logins", user.username, MAX_FAILURES)
+    db.session.flush()

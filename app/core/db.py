@@ -31,3 +31,10 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; every stored time is UTC, so say so."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

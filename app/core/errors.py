@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -54,8 +55,14 @@ def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException) and not isinstance(error, InternalServerError):
         return _http_error(error)
     db.session.rollback()
-    log.exception("Unhandled error on %s %s", request.method, request.path)
-    return render_error(500)
+    # An incident number ties what the user reports to the log entry, without showing them
+    # anything of the error itself.
+    incident = secrets.token_hex(4)
+    log.exception("Incident %s: unhandled error on %s %s", incident, request.method, request.path)
+    message = _l(
+        "%(message)s Incident number: %(incident)s.", message=MESSAGES[500], incident=incident
+    )
+    return render_error(500, str(message))
 
 
 def register(app: Flask) -> None:

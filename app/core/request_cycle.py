@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 
 from app.access import Action, FieldGroup, can, visible_groups
@@ -52,6 +52,10 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.is_secure:
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
     if response.mimetype == "text/html":
         # Case files must not linger in shared browsers' caches.
         response.headers.setdefault("Cache-Control", "no-store")

@@ -1,0 +1,93 @@
+"""Lockout, throttling per client address, session lifetime, HSTS and incident numbers."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from app.audit.models import AuditEntry
+from app.auth import sessions
+from app.auth.models import User
+from app.extensions import db
+from tests.factories import PASSWORD
+
+WRONG = "not the right password"
+SAME_MESSAGE = "The username or password is not correct"
+
+
+def _try(make_browser, username, password, address="10.0.0.1"):
+    browser = make_browser()
+    browser.get("/login")
+    return browser.post(
+        "/login",
+        {"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_five_failures_lock_the_account_for_a_while_with_the_same_message(world, make_browser):
+    for attempt in range(5):
+        response = _try(make_browser, "caseworker.a", WRONG, f"10.0.1.{attempt}")
+        assert response.status_code == 422
+    locked = _try(make_browser, "caseworker.a", PASSWORD, "10.0.2.1")
+    assert locked.status_code == 422
+    assert SAME_MESSAGE in locked.get_data(as_text=True)
+    unknown = _try(make_browser, "nobody.here", WRONG, "10.0.2.2")
+    assert SAME_MESSAGE in unknown.get_data(as_text=True)  # nothing tells the two apart
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "login.lockout"))
+
+    user = db.session.get(User, world.caseworker_a.id)
+    user.locked_until = None
+    db.session.commit()
+    assert _try(make_browser, "caseworker.a", PASSWORD, "10.0.2.3").status_code == 302
+
+
+def test_a_success_resets_the_count_of_failures(world, make_browser):
+    for _ in range(4):
+        _try(make_browser, "caseworker.a", WRONG)
+    assert _try(make_browser, "caseworker.a", PASSWORD, "10.0.3.1").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, world.caseworker_a.id).failed_logins == 0
+
+
+def test_many_failures_from_one_address_slow_it_down_for_every_username(world, make_browser):
+    for attempt in range(20):
+        _try(make_browser, f"guess{attempt}", WRONG, "10.9.9.9")
+    refused = _try(make_browser, "caseworker.a", PASSWORD, "10.9.9.9")
+    assert refused.status_code == 422
+    assert _try(make_browser, "caseworker.a", PASSWORD, "10.9.9.10").status_code == 302
+
+
+def test_an_idle_session_ends(app, login, monkeypatch):
+    browser = login("caseworker_a")
+    assert browser.get("/households/").status_code == 200
+    later = sessions.time.time() + 31 * 60
+    monkeypatch.setattr(sessions.time, "time", lambda: later)
+    response = browser.get("/households/")
+    assert response.status_code == 302 and "/login" in response.location
+
+
+def test_a_busy_session_still_ends_after_twelve_hours(app, login, monkeypatch):
+    browser = login("caseworker_a")
+    start = sessions.time.time()
+    for step in range(1, 36):  # a request every 20 minutes: never idle
+        monkeypatch.setattr(sessions.time, "time", lambda n=step: start + n * 20 * 60)
+        assert browser.get("/account").status_code == 200
+    monkeypatch.setattr(sessions.time, "time", lambda: start + 12 * 3600 + 60)
+    assert browser.get("/households/").status_code == 302
+
+
+def test_hsts_only_over_https(browser):
+    assert "Strict-Transport-Security" not in browser.get("/login").headers
+    secure = browser.client.get("/login", base_url="https://awda.example")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_500_page_gives_an_incident_number(app, world, make_browser, caplog):
+    app.view_functions["core.healthz"] = lambda: 1 / 0
+    response = make_browser().get("/healthz")
+    assert response.status_code == 500
+    incident = re.search(r"Incident number: ([0-9a-f]{8})", response.get_data(as_text=True))
+    assert incident and incident.group(1) in caplog.text
+    assert "ZeroDivisionError" not in response.get_data(as_text=True)
