@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.auth import sessions
 from app.auth.models import User
+from app.auth.passwords import password_problems
 from app.extensions import db
 from tests.factories import PASSWORD
 
@@ -91,3 +93,23 @@ def test_a_500_page_gives_an_incident_number(app, world, make_browser, caplog):
     incident = re.search(r"Incident number: ([0-9a-f]{8})", response.get_data(as_text=True))
     assert incident and incident.group(1) in caplog.text
     assert "ZeroDivisionError" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "password", ["Password2026!", "qwerty123456", "123456789012", "Welcome1!!!!!", "iloveyou2025"]
+)
+def test_common_passwords_are_refused(app, password):
+    assert "This password is too common; choose another." in password_problems(password, "x")
+
+
+@pytest.mark.parametrize("password", ["correct horse battery", "mosul-river-at-dawn-7"])
+def test_uncommon_long_passwords_are_accepted(app, password):
+    assert password_problems(password, "someone") == []
+
+
+def test_create_user_refuses_a_common_password(app, world):
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "nadia", "--role", "caseworker", "--agency", "MOMD"],
+        input="Password2026!\n",
+    )
+    assert result.exit_code != 0 and "too common" in result.output

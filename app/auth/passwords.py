@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -44,7 +48,31 @@ def password_problems(password: str, username: str = "") -> list[str]:
         problems.append(str(_l("The password may not be the username.")))
     if password and len(set(password)) < 4:
         problems.append(str(_l("The password repeats too few different characters.")))
+    if password and is_common(password):
+        problems.append(str(_l("This password is too common; choose another.")))
     return problems
+
+
+COMMON_LIST = Path(__file__).resolve().parent / "data" / "common-passwords.txt"
+_AROUND = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    lines = COMMON_LIST.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """A listed word or sequence, alone or with only digits and symbols around it
+    ("Password2026!", "qwerty123456"), or a listed run of digits made longer."""
+    lowered = password.lower()
+    core = _AROUND.sub("", lowered)
+    words = common_words()
+    if lowered in words or core in words:
+        return True
+    digits = [w for w in words if w.isdigit() and len(w) >= 6]
+    return lowered.isdigit() and any(lowered.startswith(w) for w in digits)
 
 
 # A fixed hash to verify against when the username is unknown, so that a login for an unknown
