@@ -73,6 +73,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("auth.login", "POST"): {**dict.fromkeys(STAFF, 302), "anonymous": 422},
     ("auth.logout", "POST"): signed_in(302),
     ("auth.account", "GET"): signed_in(200),
+    # Without a password step in progress, the second step sends everyone back to login.
+    ("auth.second_factor", "GET"): everyone(302),
+    ("auth.second_factor", "POST"): everyone(302),
+    ("auth.enrol_two_factor", "GET"): signed_in(200),
+    ("auth.enrol_two_factor", "POST"): signed_in(422),
     ("auth.account", "POST"): signed_in(302),
     ("registry.case_list", "GET"): {**case_workers(200), "screener": 200},
     ("registry.register", "GET"): case_workers(200),

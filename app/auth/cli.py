@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.access.roles import Role
-from app.auth import services
+from app.auth import services, two_factor
 from app.core.cli_support import run_in_transaction
 
 
@@ -26,6 +26,9 @@ def _read_password() -> str:
 @click.option("--full-name", default="", help="Full name (defaults to the username).")
 @click.option("--email", default=None)
 @click.option("--locale", default="en", type=click.Choice(["en", "ar"]))
+@click.option(
+    "--totp-secret", default=None, help="Base32 TOTP secret, to provision two-step login."
+)
 @with_appcontext
 def create_user_command(**options: str) -> None:
     """Create a user; the password is read from standard input."""
@@ -39,5 +42,15 @@ def create_user_command(**options: str) -> None:
         email=options["email"],
         locale=options["locale"],
     )
-    user = run_in_transaction(lambda: services.create_user(data, password))
+    secret = (options["totp_secret"] or "").strip().upper() or None
+    if secret is not None and not two_factor.valid_secret(secret):
+        raise click.ClickException("--totp-secret is not a valid base32 secret (16+ characters).")
+
+    def create():
+        user = services.create_user(data, password)
+        if secret is not None:
+            two_factor.provision(user, secret)
+        return user
+
+    user = run_in_transaction(create)
     click.echo(f"Created user {user.username} ({user.role}).")

@@ -38,6 +38,9 @@ class User(UserMixin, Timestamped, db.Model):
     # Lockout: consecutive failed logins, and until when the account refuses to log in.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-factor: the TOTP secret once enrolled, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     agency: Mapped[Agency] = relationship()
     team: Mapped[Team | None] = relationship()
 
@@ -71,3 +74,13 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (Index("ix_login_failures_client_at", "client", "at"),)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code to log in without the authenticator; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

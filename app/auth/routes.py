@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -11,14 +12,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import services as audit
-from app.auth import sessions
-from app.auth.forms import LanguageForm, LoginForm
+from app.auth import sessions, two_factor
+from app.auth.forms import LanguageForm, LoginForm, SecondFactorForm
 from app.auth.models import User
-from app.auth.services import authenticate
+from app.auth.services import (
+    authenticate,
+    note_login_complete,
+    note_second_factor_failure,
+)
 from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, template_folder="templates")
+
+PENDING = "_awda_second_factor"  # who passed the password step, when, and where to go next
+PENDING_SECONDS = 300
+ENROLMENT_KEY = "_awda_enrol_secret"  # the secret shown during enrolment, until confirmed
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None  # the login page itself says what to do
@@ -59,12 +68,11 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data or "", form.password.data or "", request.remote_addr)
         if user is not None:
-            session.clear()  # a new session at login: nothing carried over from before
-            login_user(user)
-            sessions.start()
-            audit.record("login.success", user=user)
-            log.info("Login: %s", user.username)
-            return redirect(safe_next(request.args.get("next")))
+            target = safe_next(request.args.get("next"))
+            if two_factor.enrolled(user):
+                return ask_second_factor(user, target)
+            complete_login(user, target)
+            return redirect(target)
         audit.record("login.failure", username=(form.username.data or "")[:64])
         log.info("Failed login")
         # The refusal answers 422, which rolls back; the failure counts must stay.
@@ -78,6 +86,73 @@ def login():
         )
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def complete_login(user: User, target: str, **how: str) -> None:
+    session.clear()  # a new session at login: nothing carried over from before
+    note_login_complete(user)
+    login_user(user)
+    sessions.start()
+    audit.record("login.success", user=user, **how)
+    log.info("Login: %s", user.username)
+
+
+def ask_second_factor(user: User, target: str):
+    session.clear()
+    session[PENDING] = {"user": user.id, "at": int(time.time()), "next": target}
+    return redirect(url_for("auth.second_factor"))
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+def second_factor():
+    pending = session.get(PENDING) or {}
+    user = db.session.get(User, pending.get("user", 0)) if pending else None
+    if user is None or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        flash(_("Log in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        code = form.code.data or ""
+        if two_factor.check_code(user, code):
+            complete_login(user, pending["next"], second_factor="totp")
+            return redirect(pending["next"])
+        if two_factor.use_recovery_code(user, code):
+            complete_login(user, pending["next"], second_factor="recovery code")
+            flash(_("You used a recovery code; it will not work again."), "info")
+            return redirect(pending["next"])
+        note_second_factor_failure(user, request.remote_addr)
+        audit.record("login.failure", user=user, second_factor=True)
+        db.session.commit()  # the failure counts toward the lockout, even though refused
+        form.code.errors = [_("This code is not right, or was already used.")]
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/second_factor.html", form=form), status
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def enrol_two_factor():
+    if two_factor.enrolled(current_user):
+        return render_template("auth/two_factor.html", enrolled=True, form=None, codes=None)
+    secret = session.get(ENROLMENT_KEY) or two_factor.new_secret()
+    session[ENROLMENT_KEY] = secret
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        codes = two_factor.enrol(current_user, secret, form.code.data or "")
+        if codes is not None:
+            session.pop(ENROLMENT_KEY, None)
+            audit.record("two_factor.enrolled", change=True)
+            return render_template("auth/two_factor.html", enrolled=True, form=None, codes=codes)
+        form.code.errors = [_("This code is not right. Check the time on your phone.")]
+    page = render_template(
+        "auth/two_factor.html",
+        enrolled=False,
+        form=form,
+        codes=None,
+        secret=secret,
+        qr=two_factor.qr_code(current_user, secret),
+    )
+    return page, 422 if form.is_submitted() else 200
 
 
 @bp.post("/logout")

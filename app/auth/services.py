@@ -172,10 +172,19 @@ def authenticate(username: str, password: str, client: str | None = None) -> Use
     if not verify_password(user.password_hash, password) or not user.active:
         _note_failure(user, client, now)
         return None
-    user.failed_logins, user.locked_until = 0, None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def note_login_complete(user: User) -> None:
+    """The whole login (both steps where there are two) succeeded: the count starts again."""
+    user.failed_logins, user.locked_until = 0, None
+
+
+def note_second_factor_failure(user: User, client: str | None) -> None:
+    """A wrong second factor counts toward the lockout like a wrong password."""
+    _note_failure(user, client, utcnow())
 
 
 def _locked(user: User, now: datetime) -> bool:

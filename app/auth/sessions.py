@@ -42,6 +42,21 @@ def _check_session():
             url_for("auth.login", next=request.path if request.method == "GET" else None)
         )
     session[SEEN_AT] = int(now)
+    return _require_two_factor()
+
+
+# Where someone who must still turn on two-step login may go meanwhile.
+ENROLMENT_ENDPOINTS = frozenset({"auth.enrol_two_factor", "auth.logout", "static"})
+
+
+def _require_two_factor():
+    from app.auth import two_factor
+
+    if request.endpoint in ENROLMENT_ENDPOINTS:
+        return None
+    if two_factor.required(current_user) and not two_factor.enrolled(current_user):
+        flash(_("Your role needs two-step login: turn it on to go on."), "info")
+        return redirect(url_for("auth.enrol_two_factor"))
     return None
 
 

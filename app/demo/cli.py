@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.core.cli_support import run_in_transaction
@@ -15,6 +16,15 @@ def _print_logins() -> None:
     click.echo(f"Demo logins (password for all: {reference.DEMO_PASSWORD}):")
     for username, _full_name, role, agency, team in reference.USERS:
         click.echo(f"  {username:<15} {role.value:<18} {agency:<7} {team or ''}")
+    required = [
+        u
+        for u, _n, role, _a, _t in reference.USERS
+        if role.value in current_app.config["TWO_FACTOR_ROLES"]
+    ]
+    if required:
+        click.echo("Two-step login: add the key to an authenticator app (demo keys only):")
+        for username in required:
+            click.echo(f"  {username:<15} {reference.demo_totp_key(username)}")
 
 
 @click.command("demo-data")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import date
 
 import sqlalchemy as sa
 
 from app.access.roles import Role
+from app.auth import two_factor
 from app.auth.models import User
 from app.auth.services import UserInput, create_user, find_user
 from app.extensions import db
@@ -104,8 +107,17 @@ def ensure_users() -> list[User]:
             ),
             DEMO_PASSWORD,
         )
+        if two_factor.required(user) and not user.totp_secret:
+            two_factor.provision(user, demo_totp_key(username))
         users.append(user)
     return users
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed two-step key per demo user, printed with the logins, so that a trial can add it
+    to an authenticator app. Demo data only: real accounts enrol with a random key."""
+    digest = hashlib.sha256(f"awda-demo:{username}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
 
 
 def demo_already_loaded() -> bool:
