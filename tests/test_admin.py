@@ -13,7 +13,7 @@ from app.auth.passwords import verify_password
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.reference.models import Agency, Camp, ReturnBatch, Team
-from tests.factories import AgencyFactory, CampFactory, UserFactory
+from tests.factories import PASSWORD, AgencyFactory, CampFactory, UserFactory
 
 NEW_PASSWORD = "a-fresh-long-password"
 NON_ADMINS = ("supervisor_a", "caseworker_a", "screener", "focal", "reporting")
@@ -46,6 +46,7 @@ def user_payload(**fields) -> dict:
         "team": "Team A",
         "password": NEW_PASSWORD,
         "active": "y",
+        "your_password": PASSWORD,  # the admin's own, re-entered to give a role
     }
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}
@@ -62,6 +63,7 @@ def edit_payload(user: User, **fields) -> dict:
         "team": user.team.name if user.team else "",
         "password": "",
         "active": "y" if user.active else None,
+        "your_password": PASSWORD,
     }
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}

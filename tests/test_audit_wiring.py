@@ -100,6 +100,7 @@ def test_user_changes_by_an_admin_are_recorded(world, login):
             "active": "y",
             "email": "",
             "password": "",
+            "your_password": PASSWORD,
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
@@ -107,3 +108,27 @@ def test_user_changes_by_an_admin_are_recorded(world, login):
     assert entry.username == "admin" and entry.target == f"user:{world.caseworker_b.id}"
     assert entry.detail["changes"]["role"] == ["caseworker", "supervisor"]
     assert PASSWORD not in str(entry.detail)
+
+
+def test_giving_or_changing_a_role_needs_the_admins_own_password(world, login):
+    admin = login("admin")
+    admin.get(f"/admin/users/{world.caseworker_b.id}/edit")
+    response = admin.post(
+        f"/admin/users/{world.caseworker_b.id}/edit",
+        {
+            "username": "caseworker.b",
+            "full_name": "Noor",
+            "role": "admin",
+            "agency": "NGO",
+            "team": "Team B",
+            "locale": "en",
+            "active": "y",
+            "email": "",
+            "password": "",
+            "your_password": "not my password at all",
+        },
+    )
+    assert response.status_code == 422
+    assert "Enter your own password" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(world.caseworker_b), world.caseworker_b.id).role == "caseworker"

@@ -89,6 +89,10 @@ class UserForm(FlaskForm):
     team = SelectField(_l("Team"))
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
     active = BooleanField(_l("Active: may log in"), default=True)
+    # Re-entered for sensitive changes (a role given or changed), ASVS 4.0.3 section 2.
+    your_password = PasswordField(
+        _l("Your own password"), render_kw={"autocomplete": "current-password"}
+    )
 
     def __init__(self, *args, account: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)

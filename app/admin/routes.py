@@ -22,6 +22,7 @@ from app.admin.forms import NewUserForm, UserForm, UserListForm, user_values
 from app.admin.kinds import KINDS, Kind, kind_or_404
 from app.admin.services import save_reference, update_account
 from app.auth.models import User
+from app.auth.passwords import verify_password
 from app.auth.services import create_user
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
@@ -43,6 +44,16 @@ def _unless_posted(stored):
     """A posted form stands alone: a field left out is empty, never the stored value, so that a
     truncated post is refused rather than saved half from the database."""
     return None if request.method == "POST" else stored
+
+
+def _confirmed(form, role_changes: bool) -> bool:
+    """Giving or changing a role needs the administrator's own password again."""
+    if not role_changes:
+        return True
+    if verify_password(current_user.password_hash, form.your_password.data or ""):
+        return True
+    form.your_password.errors = [_("Enter your own password to give or change a role.")]
+    return False
 
 
 def _status(form) -> int:
@@ -67,7 +78,7 @@ def users():
 def user_new():
     require(current_user, Action.MANAGE_USERS)
     form = NewUserForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _confirmed(form, role_changes=True):
         try:
             user = create_user(form.to_input(), form.password.data or "")
         except ValidationFailed as refused:
@@ -84,7 +95,7 @@ def user_edit(user_id: int):
     require(current_user, Action.MANAGE_USERS)
     user = db.get_or_404(User, user_id)
     form = UserForm(data=_unless_posted(user_values(user)), account=user)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _confirmed(form, role_changes=form.role.data != user.role):
         try:
             update_account(current_user, user, form.to_input(), form.password.data)
         except ValidationFailed as refused:
