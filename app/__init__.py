@@ -49,6 +49,7 @@ def _register_extensions(app: Flask) -> None:
 
 def import_models() -> None:
     """Every model module, so that metadata and migrations see all tables."""
+    import app.access.models
     import app.audit.models
     import app.auth.models
     import app.history.models
@@ -60,6 +61,7 @@ def import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.access.routes import bp as access_bp
     from app.admin.routes import bp as admin_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
@@ -80,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         caseload_bp,
         admin_bp,
         audit_bp,
+        access_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -42,6 +42,8 @@ class Action(StrEnum):
     BATCH_ARRIVAL = "batch.arrival"
     WORKFLOW_HELP = "workflow.help"
     AUDIT_VIEW = "audit.view"
+    BREAK_GLASS = "break_glass"
+    BREAK_GLASS_REVIEW = "break_glass.review"
     MANAGE_USERS = "admin.users"
     MANAGE_REFERENCE = "admin.reference"
 
@@ -76,6 +78,9 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.WORKFLOW_HELP: frozenset(Role),
     # Admins and auditors read the audit trail; nobody can change it through the app.
     Action.AUDIT_VIEW: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.BREAK_GLASS: frozenset({SUP}),
+    # Reviewed by auditors (the role hierarchy has no supervisor's supervisor yet).
+    Action.BREAK_GLASS_REVIEW: frozenset({Role.AUDITOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
 }
@@ -122,11 +127,22 @@ def household_scope(user: User) -> sa.ColumnElement[bool]:
         if user.team_id is None:
             return mine
         return sa.or_(mine, Household.team_id == user.team_id)
-    if user.role == SUP and user.team_id is not None:
-        return Household.team_id == user.team_id
+    if user.role == SUP:
+        team = Household.team_id == user.team_id if user.team_id is not None else sa.false()
+        return sa.or_(team, Household.id.in_(_emergency_households(user)))
     if user.role == SCR:
         return Household.stage.in_(_screening_stages())
     return sa.false()
+
+
+def _emergency_households(user: User) -> sa.Select:
+    """Households this supervisor opened by break-the-glass, while the access lasts."""
+    from app.access.models import EmergencyAccess
+    from app.core.db import utcnow
+
+    return sa.select(EmergencyAccess.household_id).where(
+        EmergencyAccess.user_id == user.id, EmergencyAccess.expires_at > utcnow()
+    )
 
 
 def visible_households(user: User) -> sa.Select:
@@ -144,7 +160,12 @@ def _household_in_scope(user: User, household: Household) -> bool:
             user.team_id is not None and household.team_id == user.team_id
         )
     if user.role == SUP:
-        return user.team_id is not None and household.team_id == user.team_id
+        if user.team_id is not None and household.team_id == user.team_id:
+            return True
+        granted = _emergency_households(user).where(
+            _emergency_households(user).selected_columns[0] == household.id
+        )
+        return db.session.scalar(granted) is not None
     if user.role == SCR:
         return household.stage in _screening_stages()
     return False

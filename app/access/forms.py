@@ -1,0 +1,23 @@
+"""The break-the-glass form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class EmergencyAccessForm(FlaskForm):
+    case_number = StringField(
+        _l("Case number"),
+        validators=[DataRequired(_l("Enter the case number.")), Length(max=24)],
+        render_kw={"dir": "ltr", "autocomplete": "off"},
+    )
+    reason = TextAreaField(
+        _l("Why you need it"),
+        validators=[DataRequired(_l("Say why you need this household.")), Length(max=2000)],
+    )
+    password = PasswordField(
+        _l("Your own password"),
+        validators=[DataRequired(_l("Enter your own password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
