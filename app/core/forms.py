@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, SelectChoice, SelectMultipleField
+from wtforms import Field, FieldList, FormField, SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -36,8 +36,9 @@ class MultiCheckboxField(SelectMultipleField):
 def place_errors(form: FlaskForm, errors: Mapping[str | None, list[str]]) -> None:
     """Put each service error beside its field, those about the whole record above the form.
 
-    Keys name a field (`phone`) or a field of a row of a list (`members-2-birth_date`, the third
-    row as the service received them, whatever numbers the browser gave the rows).
+    Keys name a field (`phone`), a field of a row of a list (`members-2-birth_date`, the third
+    row as the service received them, whatever numbers the browser gave the rows), or a field
+    inside a nested form by its full name (`documents-civil_id-status`).
     """
     for key, messages in errors.items():
         field = _field_named(form, key)
@@ -53,10 +54,20 @@ def _field_named(form, key: str | None):
     if key in form:
         return form[key]
     list_name, _, rest = key.partition("-")
-    position, _, name = rest.partition("-")
     rows = form._fields.get(list_name)
-    if not isinstance(rows, FieldList) or not position.isdigit():
-        return None
-    if int(position) >= len(rows.entries):
-        return None
-    return rows.entries[int(position)].form._fields.get(name)
+    if isinstance(rows, FieldList):
+        # Rows by position, not by the name the browser gave them (see above).
+        position, _, name = rest.partition("-")
+        if not position.isdigit() or int(position) >= len(rows.entries):
+            return None
+        return rows.entries[int(position)].form._fields.get(name)
+    return next((field for field in _leaves(form) if field.name == key), None)
+
+
+def _leaves(form) -> Iterator[Field]:
+    """Every field, the fields of nested forms included."""
+    for item in form:
+        if isinstance(item, FormField):
+            yield from _leaves(item.form)
+        else:
+            yield item

@@ -7,7 +7,7 @@ are the keys of the stored data and of the service's errors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -170,26 +170,6 @@ class AcceptanceForm(AssessmentForm):
 
 
 # --- errors and display -------------------------------------------------------------------
-
-
-def _leaves(form: Form) -> Iterator[Field]:
-    for item in form:
-        if isinstance(item, FormField):
-            yield from _leaves(item.form)
-        else:
-            yield item
-
-
-def place_errors(form: AssessmentForm, errors: Mapping[str | None, list[str]]) -> None:
-    """Put each service error beside its field, also inside the documents grid, where
-    app.core.forms.place_errors (made for lists of rows) does not look."""
-    fields = {field.name: field for field in _leaves(form)}
-    for key, messages in errors.items():
-        field = fields.get(key) if key else None
-        if field is None:
-            form.form_errors.extend(messages)
-        else:
-            field.errors = [*field.errors, *messages]
 
 
 @dataclass(frozen=True)

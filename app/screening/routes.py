@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.access import Action, household_or_404, require
+from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.registry.models import Household, Member
-from app.screening.forms import AssessmentForm, describe, place_errors
+from app.screening.forms import AssessmentForm, describe
 from app.screening.kinds import Kind, kind_or_404
 from app.screening.services import (
     StaleAssessment,
