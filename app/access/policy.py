@@ -162,9 +162,9 @@ def _household_in_scope(user: User, household: Household) -> bool:
     if user.role == SUP:
         if user.team_id is not None and household.team_id == user.team_id:
             return True
-        granted = _emergency_households(user).where(
-            _emergency_households(user).selected_columns[0] == household.id
-        )
+        from app.access.models import EmergencyAccess
+
+        granted = _emergency_households(user).where(EmergencyAccess.household_id == household.id)
         return db.session.scalar(granted) is not None
     if user.role == SCR:
         return household.stage in _screening_stages()

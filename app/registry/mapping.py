@@ -5,20 +5,7 @@ from __future__ import annotations
 from app.core.dates import local_today
 from app.registry.forms import HouseholdForm, MemberForm
 from app.registry.models import Household, Member
-from app.registry.services import NAME_FIELDS, HouseholdInput, MemberInput
-
-HOUSEHOLD_FIELDS = (
-    "camp_id",
-    "camp_ref",
-    "batch_id",
-    "shelter",
-    "origin_governorate_id",
-    "origin_district_id",
-    "destination_governorate_id",
-    "destination_district_id",
-    "phone",
-    "notes",
-)
+from app.registry.services import HOUSEHOLD_FIELDS, NAME_FIELDS, HouseholdInput, MemberInput
 
 
 def member_input(row: MemberForm) -> MemberInput:

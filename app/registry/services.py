@@ -29,6 +29,19 @@ from app.registry.search import search_text
 log = logging.getLogger(__name__)
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# The household's own fields, as the form and the service both name them.
+HOUSEHOLD_FIELDS = (
+    "camp_id",
+    "camp_ref",
+    "batch_id",
+    "shelter",
+    "origin_governorate_id",
+    "origin_district_id",
+    "destination_governorate_id",
+    "destination_district_id",
+    "phone",
+    "notes",
+)
 NAME_FIELDS = (
     "given_name_ar",
     "father_name_ar",
@@ -300,21 +313,7 @@ RESTRICTED_FIELDS = frozenset({"phone", "shelter", "notes", "members"})
 
 def snapshot(household: Household) -> dict:
     """The household's own fields as plain values, to say what an edit changed."""
-    values = {
-        name: getattr(household, name)
-        for name in (
-            "camp_id",
-            "camp_ref",
-            "batch_id",
-            "shelter",
-            "origin_governorate_id",
-            "origin_district_id",
-            "destination_governorate_id",
-            "destination_district_id",
-            "phone",
-            "notes",
-        )
-    }
+    values = {name: getattr(household, name) for name in HOUSEHOLD_FIELDS}
     values["members"] = [
         (
             m.id,
