@@ -95,13 +95,7 @@ def _checked(
 ) -> Transition:
     if not can(actor, Action.HOUSEHOLD_MOVE, household):
         raise MoveRefused(_l("You may not move this household."))
-    if expected_version is not None and expected_version != household.version:
-        raise StaleMove(
-            _l(
-                "Someone changed this household after you opened it; nothing was "
-                "changed. Look at its current stage and try again."
-            )
-        )
+    _check_version(household, expected_version)
     t = transition(household.stage, target)
     if t is None:
         raise MoveRefused(
@@ -124,6 +118,17 @@ def _checked(
     if unmet:
         raise MoveRefused(*unmet)
     return t
+
+
+def _check_version(household: Household, expected_version: int | None) -> None:
+    """The household must be as the actor last saw it (None: the caller did not say)."""
+    if expected_version is not None and expected_version != household.version:
+        raise StaleMove(
+            _l(
+                "Someone changed this household after you opened it; nothing was "
+                "changed. Look at its current stage and try again."
+            )
+        )
 
 
 def _refusal_for_role(t: Transition, allowed: str | None) -> object:
@@ -349,13 +354,7 @@ def route_member(
         raise MoveRefused(_l("Your role may not record this."))
     if not (reason or "").strip():
         raise MoveRefused(_l("Give a reason for this move."))
-    if expected_version is not None and expected_version != household.version:
-        raise StaleMove(
-            _l(
-                "Someone changed this household after you opened it; nothing was "
-                "changed. Look at it again and retry."
-            )
-        )
+    _check_version(household, expected_version)
     member.route = route
     _touch(household, actor)
     restricted = {"restricted": "vetting"} if route == "judiciary" else {}
