@@ -14,7 +14,7 @@ from app.access.models import EmergencyAccess
 from app.access.policy import Action, can
 from app.audit import services as audit
 from app.auth.models import User
-from app.auth.passwords import verify_password
+from app.auth.reauth import require_password
 from app.core.db import utcnow
 from app.core.validation import ErrorCollector
 from app.extensions import db
@@ -38,8 +38,7 @@ def open_access(user: User, case_number: str, reason: str, password: str) -> Eme
         errors.add("case_number", _l("You can already open this household."))
     if len((reason or "").strip()) < MIN_REASON:
         errors.add("reason", _l("Say why you need this household (a sentence at least)."))
-    if not verify_password(user.password_hash, password or ""):
-        errors.add("password", _l("Enter your own password."))
+    require_password(user, password, "break_glass", errors, "password")
     errors.raise_if_any()
     now = utcnow()
     grant = EmergencyAccess(

@@ -55,6 +55,9 @@ class FieldGroup(StrEnum):
     CONTACT = "contact"  # phone, shelter, intended destination
     DOCUMENTS = "documents"
     VULNERABILITIES = "vulnerabilities"  # specific needs, assessments, notes
+    # Sexual violence risk, children associated with armed groups, abuse, psychosocial notes:
+    # the assigned caseworker and their supervisor only.
+    PROTECTION = "protection"
     VETTING = "vetting"  # security vetting details
 
 

@@ -22,7 +22,7 @@ from app.admin.forms import NewUserForm, UserForm, UserListForm, user_values
 from app.admin.kinds import KINDS, Kind, kind_or_404
 from app.admin.services import save_reference, update_account
 from app.auth.models import User
-from app.auth.passwords import verify_password
+from app.auth.reauth import password_confirmed
 from app.auth.services import create_user
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
@@ -50,7 +50,7 @@ def _confirmed(form, role_changes: bool) -> bool:
     """Giving or changing a role needs the administrator's own password again."""
     if not role_changes:
         return True
-    if verify_password(current_user.password_hash, form.your_password.data or ""):
+    if password_confirmed(current_user, form.your_password.data, "role_change"):
         return True
     form.your_password.errors = [_("Enter your own password to give or change a role.")]
     return False

@@ -28,6 +28,9 @@ class User(UserMixin, Timestamped, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
+    # Separation of duties: an administrator sees no case content unless another administrator
+    # gives them a case role as well, explicitly and on the record.
+    second_role: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8), default="en")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -58,8 +61,16 @@ class User(UserMixin, Timestamped, db.Model):
     def role_enum(self) -> Role:
         return Role(self.role)
 
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Every role this user holds: their role, and an administrator's case role if any."""
+        held = {Role(self.role)}
+        if self.second_role:
+            held.add(Role(self.second_role))
+        return frozenset(held)
+
     def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
+        return not self.roles.isdisjoint(roles)
 
     def __str__(self) -> str:
         return self.full_name or self.username
