@@ -1,23 +1,33 @@
-"""Every URL rule, every role: the answer each one gets.
+"""Every URL rule, every role, every kind of household: the answer each one gets.
 
 `EXPECTED` must name every (endpoint, method) the app serves; adding a URL rule without deciding
 here who may use it fails `test_every_url_rule_is_covered`.
+
+A rule about one household is tried on four: one assigned to caseworker_a ("own"), one of their
+team assigned to a teammate, one of another team of the same agency, and one of another agency
+(team B's). `Case` says what each role gets when the household is within their scope; outside
+it, the answer is 404, as if the household did not exist (403 for a role that may never act).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pytest
 from flask import url_for
 
+from app.access.roles import Role
 from app.core.dates import local_today
 from app.extensions import db
 from app.tasks.models import Task
 from app.workflow.models import ApprovalRequest
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, TeamFactory, UserFactory
 
 ROLES = (
     "anonymous",
     "admin",
+    "admin_supervisor",  # an administrator given a second, case role: supervisor of team A
+    "auditor",
     "supervisor_a",
     "supervisor_b",
     "caseworker_a",
@@ -26,9 +36,20 @@ ROLES = (
     "focal",
     "reporting",
 )
-CASE_TEAM = {"supervisor_a", "caseworker_a"}
-OTHER_TEAM = {"supervisor_b", "caseworker_b"}
-STAFF = set(ROLES) - {"anonymous"}
+HOUSEHOLDS = ("own", "team", "other_team", "other_agency")
+# How each role stands to each household; a household not named is outside the role's scope.
+# (The households are at registration, before vetting: no screener sees them.)
+RELATION: dict[str, dict[str, str]] = {
+    "caseworker_a": {"own": "own", "team": "team"},
+    "supervisor_a": {"own": "team", "team": "team"},
+    "admin_supervisor": {"own": "team", "team": "team"},
+    "caseworker_b": {"other_agency": "own"},
+    "supervisor_b": {"other_agency": "team"},
+}
+CASE_STAFF = {"supervisor_a", "supervisor_b", "caseworker_a", "caseworker_b"}
+SUPERVISORS = {"supervisor_a", "supervisor_b"}
+CASEWORKERS = {"caseworker_a", "caseworker_b"}
+STAFF = set(ROLES) - {"anonymous", "admin_supervisor"}
 LOGIN = 302  # anonymous users are sent to the login page
 
 
@@ -40,33 +61,42 @@ def signed_in(status: int) -> dict[str, int]:
     return {"anonymous": LOGIN, **dict.fromkeys(STAFF, status)}
 
 
+def only(roles: set[str], ok: int) -> dict[str, int]:
+    return {**signed_in(403), **dict.fromkeys(roles, ok)}
+
+
 def case_workers(ok: int) -> dict[str, int]:
     """Caseworkers and supervisors may; other roles are refused."""
-    answers = signed_in(403)
-    answers.update(dict.fromkeys(CASE_TEAM | OTHER_TEAM, ok))
-    return answers
+    return only(CASE_STAFF, ok)
 
 
-def one_household(ok: int) -> dict[str, int]:
-    """The household belongs to team A: team B answers 404, as if it did not exist."""
-    answers = case_workers(ok)
-    answers.update(dict.fromkeys(OTHER_TEAM, 404))
-    return answers
+@dataclass(frozen=True)
+class Case:
+    """A rule about one household: each role's answer when the household is within its scope,
+    and where the assigned caseworker gets something else (`own`)."""
+
+    in_scope: dict[str, int]
+    own: dict[str, int] = field(default_factory=dict)
+    # Roles refused only once the household is found (their 403 depends on it).
+    refused_within: frozenset[str] = frozenset()
+
+    def answer(self, role: str, relation: str | None) -> int:
+        status = self.in_scope[role]
+        if relation is None:
+            # A role refused whatever the household hears so; to others it does not exist.
+            role_refused = role == "anonymous" or (
+                status == 403 and role not in self.refused_within
+            )
+            return status if role_refused else 404
+        return self.own.get(role, status) if relation == "own" else status
 
 
-def supervisors(ok: int) -> dict[str, int]:
-    answers = signed_in(403)
-    answers.update(dict.fromkeys({"supervisor_a", "supervisor_b"}, ok))
-    return answers
+# Protection-sensitive data: the assigned caseworker and the team's supervisors only.
+PROTECTION_ONLY = {"caseworker_a": 403, "caseworker_b": 403, "screener": 404}
+ASSIGNED = {"caseworker_a": 200, "caseworker_b": 200}
+IN_HOUSEHOLD = frozenset(CASEWORKERS)
 
-
-def admins(ok: int) -> dict[str, int]:
-    answers = signed_in(403)
-    answers["admin"] = ok
-    return answers
-
-
-EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("core.healthz", "GET"): everyone(200),
     ("core.home", "GET"): signed_in(302),
     ("auth.login", "GET"): {**dict.fromkeys(STAFF, 302), "anonymous": 200},
@@ -82,83 +112,146 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("registry.case_list", "GET"): {**case_workers(200), "screener": 200},
     ("registry.register", "GET"): case_workers(200),
     ("registry.register", "POST"): case_workers(422),
-    # The household is still "registered": before vetting, a screener does not see it.
-    ("registry.view", "GET"): {**one_household(200), "screener": 404},
-    ("registry.edit", "GET"): one_household(200),
-    ("registry.edit", "POST"): one_household(422),
-    ("workflow.move", "POST"): {**one_household(422), "screener": 404},
-    ("workflow.review_queue", "GET"): supervisors(200),
-    ("workflow.decide", "POST"): {**supervisors(422), "supervisor_b": 404},
-    # The request was made by caseworker_a: only they may withdraw it.
-    ("workflow.withdraw", "POST"): {**one_household(422), "caseworker_a": 302, "screener": 404},
-    ("screening.household_form", "GET"): {**one_household(200), "screener": 404},
-    ("screening.household_form", "POST"): {**one_household(422), "screener": 404},
-    ("screening.household_versions", "GET"): {**one_household(200), "screener": 404},
-    ("screening.member_form", "GET"): {**one_household(200), "screener": 404},
-    ("screening.member_form", "POST"): {**one_household(422), "screener": 404},
-    ("screening.member_versions", "GET"): {**one_household(200), "screener": 404},
-    ("workflow.add_note", "POST"): one_household(422),
+    ("registry.view", "GET"): Case({**case_workers(200), "screener": 404}),
+    ("registry.edit", "GET"): Case(case_workers(200)),
+    ("registry.edit", "POST"): Case(case_workers(422)),
+    ("workflow.move", "POST"): Case({**case_workers(422), "screener": 404}),
+    ("workflow.review_queue", "GET"): only(SUPERVISORS, 200),
+    ("workflow.decide", "POST"): Case(only(SUPERVISORS, 422)),
+    # Each request was made by the household's caseworker: only they may withdraw it.
+    ("workflow.withdraw", "POST"): Case(
+        {**case_workers(422), "screener": 404}, own={"caseworker_a": 302, "caseworker_b": 302}
+    ),
+    ("screening.household_form", "GET"): Case({**case_workers(200), "screener": 404}),
+    ("screening.household_form", "POST"): Case({**case_workers(422), "screener": 404}),
+    ("screening.household_versions", "GET"): Case({**case_workers(200), "screener": 404}),
+    # The member's protection assessment.
+    ("screening.member_form", "GET"): Case(
+        {**case_workers(200), **PROTECTION_ONLY}, ASSIGNED, IN_HOUSEHOLD
+    ),
+    ("screening.member_form", "POST"): Case(
+        {**case_workers(422), **PROTECTION_ONLY},
+        {"caseworker_a": 422, "caseworker_b": 422},
+        IN_HOUSEHOLD,
+    ),
+    ("screening.member_versions", "GET"): Case(
+        {**case_workers(200), **PROTECTION_ONLY}, ASSIGNED, IN_HOUSEHOLD
+    ),
+    ("workflow.add_note", "POST"): Case(case_workers(422)),
     # Routing members apart: supervisors and screeners (a caseworker's role may not).
-    ("workflow.route_member", "GET"): {
-        **one_household(200),
-        "screener": 404,
-        "caseworker_a": 403,
-    },
-    ("workflow.route_member", "POST"): {
-        **one_household(422),
-        "screener": 404,
-        "caseworker_a": 403,
-    },
+    ("workflow.route_member", "GET"): Case(
+        {**case_workers(200), "screener": 404, "caseworker_a": 403, "caseworker_b": 403},
+        refused_within=IN_HOUSEHOLD,
+    ),
+    ("workflow.route_member", "POST"): Case(
+        {**case_workers(422), "screener": 404, "caseworker_a": 403, "caseworker_b": 403},
+        refused_within=IN_HOUSEHOLD,
+    ),
     ("workflow.batch_arrival", "GET"): case_workers(200),
     ("workflow.batch_arrival", "POST"): case_workers(200),
     ("workflow.help_page", "GET"): signed_in(200),
     ("tasks.due", "GET"): case_workers(200),
-    ("tasks.new", "GET"): one_household(200),
-    ("tasks.new", "POST"): one_household(422),
-    ("tasks.done", "POST"): one_household(302),
-    ("caseload.assign", "GET"): {**signed_in(403), "supervisor_a": 200, "supervisor_b": 404},
-    ("caseload.assign", "POST"): {**signed_in(403), "supervisor_a": 422, "supervisor_b": 404},
+    ("tasks.new", "GET"): Case(case_workers(200)),
+    ("tasks.new", "POST"): Case(case_workers(422)),
+    ("tasks.done", "POST"): Case(case_workers(302)),
+    ("caseload.assign", "GET"): Case(only(SUPERVISORS, 200)),
+    ("caseload.assign", "POST"): Case(only(SUPERVISORS, 422)),
     ("caseload.my_cases", "GET"): case_workers(200),
-    ("caseload.team", "GET"): supervisors(200),
-    ("audit.entries", "GET"): admins(200),
-    ("audit.export", "GET"): admins(200),
-    ("access.break_glass", "GET"): supervisors(200),
-    ("access.break_glass", "POST"): supervisors(422),
-    ("access.review", "GET"): signed_in(403),
-    ("admin.users", "GET"): admins(200),
-    ("admin.user_new", "GET"): admins(200),
-    ("admin.user_new", "POST"): admins(422),
-    ("admin.user_edit", "GET"): admins(200),
-    ("admin.user_edit", "POST"): admins(422),
-    ("admin.reference_index", "GET"): admins(200),
-    ("admin.reference_list", "GET"): admins(200),
-    ("admin.reference_new", "GET"): admins(200),
-    ("admin.reference_new", "POST"): admins(422),
-    ("admin.reference_edit", "GET"): admins(200),
-    ("admin.reference_edit", "POST"): admins(422),
+    ("caseload.team", "GET"): only(SUPERVISORS, 200),
+    ("audit.entries", "GET"): only({"admin", "auditor"}, 200),
+    ("audit.export", "GET"): only({"admin", "auditor"}, 200),
+    ("access.break_glass", "GET"): only(SUPERVISORS, 200),
+    ("access.break_glass", "POST"): only(SUPERVISORS, 422),
+    ("access.review", "GET"): only({"auditor"}, 200),
+    ("admin.users", "GET"): only({"admin"}, 200),
+    ("admin.user_new", "GET"): only({"admin"}, 200),
+    ("admin.user_new", "POST"): only({"admin"}, 422),
+    ("admin.user_edit", "GET"): only({"admin"}, 200),
+    ("admin.user_edit", "POST"): only({"admin"}, 422),
+    ("admin.reference_index", "GET"): only({"admin"}, 200),
+    ("admin.reference_list", "GET"): only({"admin"}, 200),
+    ("admin.reference_new", "GET"): only({"admin"}, 200),
+    ("admin.reference_new", "POST"): only({"admin"}, 422),
+    ("admin.reference_edit", "GET"): only({"admin"}, 200),
+    ("admin.reference_edit", "POST"): only({"admin"}, 422),
 }
 
 
-def _url_values(world, household, approval, task) -> dict[str, dict]:
-    member = {"household_id": household.id, "member_id": household.members[0].id}
-    member_kind = {
-        "household_id": household.id,
-        "member_id": household.members[0].id,
-        "kind": "protection",
+def expected(rule: dict[str, int] | Case, role: str, household: str) -> int:
+    if role == "admin_supervisor":
+        # Both roles' rights, no more: what the admin may, else what the supervisor may.
+        as_admin = expected(rule, "admin", household)
+        return as_admin if as_admin != 403 else expected(rule, "supervisor_a", household)
+    if isinstance(rule, Case):
+        return rule.answer(role, RELATION.get(role, {}).get(household))
+    return rule[role]
+
+
+@dataclass
+class Matrix:
+    """The four households, each with a pending approval and a task, and the extra users."""
+
+    households: dict[str, object]
+    approvals: dict[str, ApprovalRequest]
+    tasks: dict[str, Task]
+    users: dict[str, object]
+
+
+@pytest.fixture
+def matrix(world) -> Matrix:
+    team_c = TeamFactory(name="Team C", agency=world.caseworker_a.agency)
+    caseworker_c = UserFactory(username="caseworker.c", team=team_c, agency=team_c.agency)
+    assignees = {
+        "own": (world.team_a, world.caseworker_a),
+        "team": (world.team_a, world.caseworker_a2),
+        "other_team": (team_c, caseworker_c),
+        "other_agency": (world.team_b, world.caseworker_b),
     }
+    households, approvals, tasks = {}, {}, {}
+    for key, (team, caseworker) in assignees.items():
+        household = HouseholdFactory(
+            team=team, assigned_to=caseworker, camp=world.camp, origin_governorate=world.ninewa
+        )
+        households[key] = household
+        approvals[key] = ApprovalRequest(
+            household=household,
+            from_stage="follow_up",
+            to_stage="closed",
+            reason="Case complete",
+            requested_by=caseworker,
+        )
+        tasks[key] = Task(household=household, title="Civil-status office", due_on=local_today())
+    db.session.add_all([*approvals.values(), *tasks.values()])
+    users = {
+        "auditor": UserFactory(username="auditor", role=Role.AUDITOR.value),
+        "admin_supervisor": UserFactory(
+            username="admin.supervisor",
+            role=Role.ADMIN.value,
+            second_role=Role.SUPERVISOR.value,
+            team=world.team_a,
+            agency=world.caseworker_a.agency,
+        ),
+    }
+    db.session.commit()
+    return Matrix(households, approvals, tasks, users)
+
+
+def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
+    household = matrix.households[key]
+    member = {"household_id": household.id, "member_id": household.members[0].id}
     return {
         "workflow.move": {"household_id": household.id},
-        "workflow.decide": {"request_id": approval.id},
-        "workflow.withdraw": {"request_id": approval.id},
+        "workflow.decide": {"request_id": matrix.approvals[key].id},
+        "workflow.withdraw": {"request_id": matrix.approvals[key].id},
         "workflow.add_note": {"household_id": household.id},
         "workflow.route_member": member,
         "tasks.new": {"household_id": household.id},
-        "tasks.done": {"household_id": household.id, "task_id": task.id},
+        "tasks.done": {"household_id": household.id, "task_id": matrix.tasks[key].id},
         "caseload.assign": {"household_id": household.id},
         "screening.household_form": {"household_id": household.id, "kind": "acceptance"},
         "screening.household_versions": {"household_id": household.id, "kind": "acceptance"},
-        "screening.member_form": member_kind,
-        "screening.member_versions": member_kind,
+        "screening.member_form": {**member, "kind": "protection"},
+        "screening.member_versions": {**member, "kind": "protection"},
         "workflow.batch_arrival": {"batch_id": world.batch.id},
         "registry.view": {"household_id": household.id},
         "registry.edit": {"household_id": household.id},
@@ -186,38 +279,35 @@ def test_every_url_rule_is_covered(app):
     assert not stale, f"EXPECTED names rules the app no longer serves: {sorted(stale)}"
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_the_expected_answer_on_every_url(app, world, login, make_browser, role):
-    household = HouseholdFactory(
-        team=world.team_a,
-        assigned_to=world.caseworker_a2,
-        camp=world.camp,
-        origin_governorate=world.ninewa,
-    )
-    approval = ApprovalRequest(
-        household=household,
-        from_stage="follow_up",
-        to_stage="closed",
-        reason="Case complete",
-        requested_by=world.caseworker_a,
-    )
-    task = Task(household=household, title="Civil-status office", due_on=local_today())
-    db.session.add_all([approval, task])
-    db.session.commit()
-    values = _url_values(world, household, approval, task)
-    wrong = []
+def _browser(role: str, world, matrix: Matrix, make_browser):
+    browser = make_browser()
+    if role != "anonymous":
+        user = matrix.users.get(role) or world.user(role)
+        browser.login(user)
+    return browser
+
+
+def _requests(app, world, matrix: Matrix):
+    """(endpoint, method, household kind or None, url) for every rule the app serves."""
     served = _served_rules(app)
     with app.test_request_context():
-        urls = {e: url_for(e, **values.get(e, {})) for e, m in EXPECTED if (e, m) in served}
-    for (endpoint, method), answers in sorted(EXPECTED.items()):
-        if (endpoint, method) not in served:
-            continue  # reported by test_every_url_rule_is_covered
+        for (endpoint, method), rule in sorted(EXPECTED.items(), key=lambda item: item[0]):
+            if (endpoint, method) not in served:
+                continue  # reported by test_every_url_rule_is_covered
+            for key in HOUSEHOLDS if isinstance(rule, Case) else (None,):
+                values = _url_values(world, matrix, key or "own").get(endpoint, {})
+                yield endpoint, method, key, url_for(endpoint, **values)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_expected_answer_on_every_url(app, world, matrix, make_browser, role):
+    wrong = []
+    for endpoint, method, key, url in list(_requests(app, world, matrix)):
         # A fresh session per request, since logging out (or in) changes the next answer.
-        browser = make_browser() if role == "anonymous" else login(role)
-        url = urls[endpoint]
+        browser = _browser(role, world, matrix, make_browser)
         response = browser.get(url) if method == "GET" else browser.post(url, {})
-        if response.status_code != answers[role]:
-            wrong.append(
-                f"{method} {url} ({endpoint}): {response.status_code}, expected {answers[role]}"
-            )
+        want = expected(EXPECTED[(endpoint, method)], role, key or "")
+        if response.status_code != want:
+            where = f" [{key} household]" if key else ""
+            wrong.append(f"{method} {url} ({endpoint}){where}: {response.status_code}, want {want}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)

@@ -505,7 +505,7 @@ def test_every_save_is_in_the_history_and_vetting_events_tell_no_outcome(world, 
     assert vetting.member_id == head.id and vetting.actor_id == world.screener.id
     assert vetting.detail == {"assessment": "vetting", "version": 1, "restricted": "vetting"}
     assert vetting.reason is None
-    assert "restricted" not in by_kind["protection"].detail
+    assert by_kind["protection"].detail["restricted"] == "protection"
 
 
 def test_judiciary_events_tell_no_outcome_either(login, household):

@@ -4,7 +4,10 @@
   those of their team, and approves and assigns within it.
 - A security screener sees households from security vetting on, whatever their team: identity
   and vetting only. Vetting details are seen by screeners alone.
-- An admin manages users and reference data and sees no case content.
+- Protection-sensitive data (sexual violence risk, children associated with armed groups,
+  abuse, psychosocial notes) is read by the assigned caseworker and their team's supervisor only.
+- An admin manages users and reference data and sees no case content, unless another admin
+  gives them a second, case role (`SECOND_ROLES`); a user's rights are those of all their roles.
 - Agency focal points and reporting officers see no household yet (referrals and reports come
   with their own issues).
 """
@@ -102,17 +105,21 @@ _HOUSEHOLD_ACTIONS = frozenset(
     }
 )
 
+# What each role reads of a household in its scope. PROTECTION is added per household, for its
+# audience only (see `protection_audience`).
 _GROUPS: dict[Role, frozenset[FieldGroup]] = {
-    CW: frozenset(FieldGroup) - {FieldGroup.VETTING},
-    SUP: frozenset(FieldGroup) - {FieldGroup.VETTING},
+    CW: frozenset(FieldGroup) - {FieldGroup.VETTING, FieldGroup.PROTECTION},
+    SUP: frozenset(FieldGroup) - {FieldGroup.VETTING, FieldGroup.PROTECTION},
     SCR: frozenset({FieldGroup.IDENTITY, FieldGroup.VETTING}),
 }
 
 
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
 def _allowed_role(user: User | None, action: Action) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.role in _ROLE_ACTIONS[action]
+    return _signed_in(user) and not user.roles.isdisjoint(_ROLE_ACTIONS[action])  # type: ignore[union-attr]
 
 
 def _screening_stages() -> list[str]:
@@ -121,21 +128,41 @@ def _screening_stages() -> list[str]:
     return sorted(s.value for s in SCREENING_STAGES)
 
 
-def household_scope(user: User) -> sa.ColumnElement[bool]:
-    """The SQL condition selecting the households this user may see."""
+def _role_scope(role: Role, user: User) -> sa.ColumnElement[bool]:
     from app.registry.models import Household
 
-    if user.role == CW:
+    if role == CW:
         mine = Household.assigned_to_id == user.id
-        if user.team_id is None:
-            return mine
-        return sa.or_(mine, Household.team_id == user.team_id)
-    if user.role == SUP:
-        team = Household.team_id == user.team_id if user.team_id is not None else sa.false()
-        return sa.or_(team, Household.id.in_(_emergency_households(user)))
-    if user.role == SCR:
+        return mine if user.team_id is None else sa.or_(mine, Household.team_id == user.team_id)
+    if role == SUP:
+        return sa.or_(_own_team(user), Household.id.in_(_emergency_households(user)))
+    if role == SCR:
         return Household.stage.in_(_screening_stages())
     return sa.false()
+
+
+def _own_team(user: User) -> sa.ColumnElement[bool]:
+    from app.registry.models import Household
+
+    return Household.team_id == user.team_id if user.team_id is not None else sa.false()
+
+
+def household_scope(user: User) -> sa.ColumnElement[bool]:
+    """The SQL condition selecting the households this user may see: the one statement of
+    everyone's scope. Lists filter with it; `can()` asks it about one household."""
+    return sa.or_(sa.false(), *(_role_scope(role, user) for role in sorted(user.roles)))
+
+
+def protection_audience(user: User) -> sa.ColumnElement[bool]:
+    """The households whose protection-sensitive data this user reads: as caseworker those
+    assigned to them, as supervisor those of their own team (not those opened in an emergency)."""
+    from app.registry.models import Household
+
+    held = user.roles
+    return sa.or_(
+        Household.assigned_to_id == user.id if CW in held else sa.false(),
+        _own_team(user) if SUP in held else sa.false(),
+    )
 
 
 def _emergency_households(user: User) -> sa.Select:
@@ -157,21 +184,15 @@ def visible_households(user: User) -> sa.Select:
     return sa.select(Household).where(household_scope(user))
 
 
-def _household_in_scope(user: User, household: Household) -> bool:
-    if user.role == CW:
-        return household.assigned_to_id == user.id or (
-            user.team_id is not None and household.team_id == user.team_id
-        )
-    if user.role == SUP:
-        if user.team_id is not None and household.team_id == user.team_id:
-            return True
-        from app.access.models import EmergencyAccess
+def _holds(household: Household, condition: sa.ColumnElement[bool]) -> bool:
+    """Does this saved household meet the condition? Asked of the database, so that scope is
+    written once, in SQL, for lists and single records alike."""
+    from app.registry.models import Household
 
-        granted = _emergency_households(user).where(EmergencyAccess.household_id == household.id)
-        return db.session.scalar(granted) is not None
-    if user.role == SCR:
-        return household.stage in _screening_stages()
-    return False
+    if household.id is None:
+        return False
+    found = sa.select(sa.exists().where(Household.id == household.id, condition))
+    return bool(db.session.scalar(found))
 
 
 def can(user: User | None, action: Action, record: object | None = None) -> bool:
@@ -179,7 +200,7 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
     if not _allowed_role(user, action):
         return False
     if action in _HOUSEHOLD_ACTIONS and record is not None:
-        return _household_in_scope(user, record)  # type: ignore[arg-type]
+        return _holds(record, household_scope(user))  # type: ignore[arg-type]
     return True
 
 
@@ -187,7 +208,11 @@ def visible_groups(user: User | None, household: Household) -> frozenset[FieldGr
     """The parts of this household's file the user may see; the rest shows as restricted."""
     if not can(user, Action.HOUSEHOLD_VIEW, household):
         return frozenset()
-    return _GROUPS.get(Role(user.role), frozenset())  # type: ignore[union-attr]
+    groups = frozenset().union(*(_GROUPS.get(role, frozenset()) for role in user.roles))  # type: ignore[union-attr]
+    # Only roles that read vulnerabilities can be in the protection audience.
+    if FieldGroup.VULNERABILITIES in groups and _holds(household, protection_audience(user)):  # type: ignore[arg-type]
+        groups |= {FieldGroup.PROTECTION}
+    return groups
 
 
 def require(user: User | None, action: Action, record: object | None = None) -> None:

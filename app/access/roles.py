@@ -28,3 +28,7 @@ ROLE_LABELS = {
     Role.REPORTING_OFFICER: _l("Reporting officer"),
     Role.AUDITOR: _l("Auditor"),
 }
+
+# Roles an administrator may hold besides their own, for case access (separation of duties: never
+# auditor, whose work includes watching what administrators do).
+SECOND_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.SCREENER})

@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from app.access.roles import Role
+from app.access.roles import SECOND_ROLES, Role
 from app.admin import vocab
 from app.auth.forms import LANGUAGE_CHOICES
 from app.auth.models import User
@@ -85,6 +85,13 @@ class UserForm(FlaskForm):
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role."))])
+    second_role = SelectField(
+        _l("Case role besides administrator"),
+        default="",
+        description=_l(
+            "Only for an administrator who also works on cases; given by another administrator."
+        ),
+    )
     agency = SelectField(_l("Agency"), validators=[DataRequired(_l("Choose an agency."))])
     team = SelectField(_l("Team"))
     password = PasswordField(_l("New password"), render_kw={"autocomplete": "new-password"})
@@ -98,6 +105,9 @@ class UserForm(FlaskForm):
         super().__init__(*args, **kwargs)
         # Labels follow the reader's language, so choices are built per request.
         self.role.choices = options(((r.value, r.label) for r in Role), blank=_choose_label())
+        self.second_role.choices = options(
+            ((r.value, r.label) for r in Role if r in SECOND_ROLES), blank=_("— none —")
+        )
         agencies = _usable(Agency, account.agency_id if account else None, Agency.code)
         self.agency.choices = options(
             ((a.code, _agency_label(a)) for a in agencies), blank=_choose_label()
@@ -112,6 +122,7 @@ class UserForm(FlaskForm):
             username=self.username.data or "",
             full_name=self.full_name.data or "",
             role=self.role.data or "",
+            second_role=self.second_role.data or None,
             agency_code=self.agency.data or "",
             team_name=self.team.data or None,
             email=self.email.data or None,
@@ -137,6 +148,7 @@ def user_values(user: User) -> dict:
         "email": user.email,
         "locale": user.locale,
         "role": user.role,
+        "second_role": user.second_role or "",
         "agency": user.agency.code,
         "team": user.team.name if user.team else "",
         "active": user.active,

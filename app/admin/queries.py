@@ -55,7 +55,7 @@ def users_page(filters: UserFilters) -> Pagination:
         .order_by(User.username)
     )
     if filters.role:
-        stmt = stmt.where(User.role == filters.role)
+        stmt = stmt.where(sa.or_(User.role == filters.role, User.second_role == filters.role))
     if filters.active:
         stmt = stmt.where(User.active == (filters.active == "yes"))
     return _paginate(stmt, filters.page)

@@ -56,6 +56,10 @@ def _confirmed(form, role_changes: bool) -> bool:
     return False
 
 
+def _roles_change(form, user: User) -> bool:
+    return (form.role.data, form.second_role.data or None) != (user.role, user.second_role)
+
+
 def _status(form) -> int:
     """A refused form answers 422, so the request cycle rolls back whatever was begun."""
     return 422 if form.is_submitted() else 200
@@ -95,7 +99,7 @@ def user_edit(user_id: int):
     require(current_user, Action.MANAGE_USERS)
     user = db.get_or_404(User, user_id)
     form = UserForm(data=_unless_posted(user_values(user)), account=user)
-    if form.validate_on_submit() and _confirmed(form, role_changes=form.role.data != user.role):
+    if form.validate_on_submit() and _confirmed(form, role_changes=_roles_change(form, user)):
         try:
             update_account(current_user, user, form.to_input(), form.password.data)
         except ValidationFailed as refused:

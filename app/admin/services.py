@@ -35,6 +35,9 @@ def update_account(actor: User, user: User, data: UserInput, password: str | Non
             errors.add("active", _l("You cannot deactivate your own account."))
         if data.role != Role.ADMIN:
             errors.add("role", _l("You cannot remove your own administrator role."))
+        if (data.second_role or None) != user.second_role:
+            # Separation of duties: case access for an administrator is another's decision.
+            errors.add("second_role", _l("Another administrator must change your case role."))
         # Raised before update_user, which would otherwise apply the change to the logged-in user.
         errors.raise_if_any()
     user = update_user(user, data, password or None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,8 +70,19 @@ class User(UserMixin, Timestamped, db.Model):
             held.add(Role(self.second_role))
         return frozenset(held)
 
+    @property
+    def roles_label(self) -> str:
+        """ "Administrator + Supervisor" for an administrator with a case role."""
+        second = [Role(self.second_role).label] if self.second_role else []
+        return " + ".join([self.role_enum.label, *second])
+
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @classmethod
+    def holding(cls, role: Role) -> sa.ColumnElement[bool]:
+        """SQL: users who hold this role, as their role or as an administrator's second one."""
+        return sa.or_(cls.role == role.value, cls.second_role == role.value)
 
     def __str__(self) -> str:
         return self.full_name or self.username

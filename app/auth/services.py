@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.access.roles import Role
+from app.access.roles import SECOND_ROLES, Role
 from app.audit import services as audit
 from app.auth.models import LoginFailure, User
 from app.auth.passwords import (
@@ -37,6 +37,7 @@ class UserInput:
     email: str | None = None
     locale: str = "en"
     active: bool = True
+    second_role: str | None = None  # an administrator's case role, if another admin gave one
 
 
 def normalise_username(username: str) -> str:
@@ -70,8 +71,19 @@ def _check_user(data: UserInput, errors: ErrorCollector, existing: User | None =
         errors.add("username", _l("The username %(name)s is already taken.", name=username))
     if data.role not in {r.value for r in Role}:
         errors.add("role", _l("Unknown role %(role)s.", role=data.role))
+    _check_second_role(data, errors)
     if not data.full_name.strip():
         errors.add("full_name", _l("A full name is required."))
+
+
+def _check_second_role(data: UserInput, errors: ErrorCollector) -> None:
+    """Only an administrator gets a second role, and only a case role (separation of duties)."""
+    if not data.second_role:
+        return
+    if data.second_role not in {r.value for r in SECOND_ROLES}:
+        errors.add("second_role", _l("Choose a case role: caseworker, supervisor or screener."))
+    elif data.role != Role.ADMIN:
+        errors.add("second_role", _l("Only an administrator has a second role."))
 
 
 def create_user(data: UserInput, password: str) -> User:
@@ -91,6 +103,7 @@ def create_user(data: UserInput, password: str) -> User:
         change=True,
         username=user.username,
         role=user.role,
+        second_role=user.second_role,
         agency=data.agency_code,
         team=data.team_name,
     )
@@ -130,6 +143,7 @@ def _account(user: User) -> dict:
         "full_name": user.full_name,
         "email": user.email,
         "role": user.role,
+        "second_role": user.second_role,
         "agency_id": user.agency_id,
         "team_id": user.team_id,
         "locale": user.locale,
@@ -142,6 +156,7 @@ def _apply(user: User, data: UserInput, agency: Agency | None, team: Team | None
     user.full_name = data.full_name.strip()
     user.email = (data.email or "").strip() or None
     user.role = data.role
+    user.second_role = data.second_role or None
     user.locale = data.locale
     user.active = data.active
     user.agency = agency  # type: ignore[assignment]

@@ -24,7 +24,7 @@ RECOVERY_CODES = 10
 
 
 def required(user: User) -> bool:
-    return user.role in current_app.config["TWO_FACTOR_ROLES"]
+    return user.has_role(*current_app.config["TWO_FACTOR_ROLES"])
 
 
 def enrolled(user: User) -> bool:

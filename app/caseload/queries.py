@@ -82,7 +82,7 @@ def _people(user: User, holders: set[int]) -> list[User]:
     wanted = User.id.in_(holders)
     if user.team_id is not None:
         caseworkers = sa.and_(
-            User.team_id == user.team_id, User.role == Role.CASEWORKER, User.active
+            User.team_id == user.team_id, User.holding(Role.CASEWORKER), User.active
         )
         wanted = sa.or_(wanted, caseworkers)
     return list(db.session.scalars(sa.select(User).where(wanted).order_by(User.full_name)))

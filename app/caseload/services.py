@@ -27,7 +27,7 @@ NOT_A_TEAM_CASEWORKER = _l("Choose an active caseworker of the household's team.
 def is_caseworker_of(user: User, team_id: int | None) -> bool:
     return (
         team_id is not None
-        and user.role == Role.CASEWORKER
+        and user.has_role(Role.CASEWORKER)
         and user.active
         and user.team_id == team_id
     )
@@ -45,7 +45,7 @@ def team_caseworkers(household: Household) -> list[User]:
             sa.select(User)
             .where(
                 User.team_id == household.team_id,
-                User.role == Role.CASEWORKER,
+                User.holding(Role.CASEWORKER),
                 User.active,
             )
             .order_by(User.full_name)

@@ -18,7 +18,7 @@ class Entry:
     who: str
     title: str
     reason: str | None
-    restricted: bool  # something here is withheld from this reader
+    restricted: str | None  # what the reader is told in place of something withheld
 
 
 def _stage(value: str | None) -> str:
@@ -72,6 +72,14 @@ def _title(event: CaseEvent) -> str:
     return titles.get(event.kind, lambda: event.kind)()
 
 
+def _withheld(group: str) -> str:
+    if group == FieldGroup.VETTING:
+        return _("Reason restricted to security screeners")
+    if group == FieldGroup.PROTECTION:
+        return _("Protection-sensitive: for the assigned caseworker and their supervisor")
+    return _("Restricted")
+
+
 def entries(events: list[CaseEvent], groups: frozenset[FieldGroup]) -> list[Entry]:
     result = []
     for event in events:
@@ -83,7 +91,7 @@ def entries(events: list[CaseEvent], groups: frozenset[FieldGroup]) -> list[Entr
                 who=event.actor.full_name if event.actor else _("the system"),
                 title=_title(event),
                 reason=None if hidden else event.reason,
-                restricted=hidden and bool(event.reason),
+                restricted=_withheld(restricted) if hidden and event.reason else None,
             )
         )
     return result

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
@@ -69,17 +70,21 @@ def timeline(household: Household, limit: int = 200) -> list[CaseEvent]:
     )
 
 
-def add_note(household: Household, text: str, actor: User) -> CaseEvent:
+def add_note(household: Household, text: str, actor: User, protection: bool = False) -> CaseEvent:
     """A caseworker's note on the timeline. Notes may hold sensitive detail, so they are read
-    only by those who see the household's vulnerabilities (not, for instance, a screener)."""
-    from app.access import Action, FieldGroup, can
+    only by those who see the household's vulnerabilities (not, for instance, a screener); a
+    protection-sensitive note only by the protection audience, who alone may write one."""
+    from app.access import Action, FieldGroup, can, visible_groups
     from app.core.validation import ValidationFailed
 
     if not can(actor, Action.ASSESS, household):
-        raise ValidationFailed({None: ["You may not add notes to this household."]})
+        raise ValidationFailed({None: [str(_l("You may not add notes to this household."))]})
+    group = FieldGroup.PROTECTION if protection else FieldGroup.VULNERABILITIES
+    if group not in visible_groups(actor, household):
+        raise ValidationFailed(
+            {"protection": [str(_l("Only the assigned caseworker and their supervisor may."))]}
+        )
     text = (text or "").strip()
     if not text:
-        raise ValidationFailed({"text": ["Write the note first."]})
-    return record(
-        household, "note", actor, reason=text, restricted=FieldGroup.VULNERABILITIES.value
-    )
+        raise ValidationFailed({"text": [str(_l("Write the note first."))]})
+    return record(household, "note", actor, reason=text, restricted=group.value)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from app.access.roles import Role
 from app.auth.models import User
 from app.extensions import db
 from app.reference.models import Camp, District, Governorate, ReturnBatch
+from app.registry import vocab
 
 
 def _blank(label: str | None = None) -> SelectChoice:
@@ -51,7 +53,7 @@ def team_caseworkers(user: User, blank: str | None = None) -> list[SelectChoice]
         return choices
     rows = db.session.scalars(
         sa.select(User)
-        .where(User.team_id == user.team_id, User.role == Role.CASEWORKER, User.active)
+        .where(User.team_id == user.team_id, User.holding(Role.CASEWORKER), User.active)
         .order_by(User.full_name)
     )
     return [*choices, *(SelectChoice(u.id, u.full_name) for u in rows)]
@@ -66,5 +68,15 @@ def fill_household_form(form, user: User) -> None:
     form.destination_district_id.choices = districts()
     if "assigned_to_id" in form:
         # Left blank, a caseworker's registration is assigned to them; a supervisor's to nobody.
-        blank = _("— myself —") if user.role == Role.CASEWORKER else _("— not assigned yet —")
+        blank = _("— myself —") if user.has_role(Role.CASEWORKER) else _("— not assigned yet —")
         form.assigned_to_id.choices = team_caseworkers(user, blank=blank)
+
+
+def hide_protection_needs(rows) -> None:
+    """For a reader outside the protection audience: those needs are neither shown nor offered
+    (the service keeps the stored ones whatever is posted)."""
+    for row in rows:
+        row.needs.choices = [c for c in row.needs.choices if c.value not in vocab.PROTECTION_NEEDS]
+        row.needs.description = _l(
+            "Protection-sensitive needs are not shown to you; they stay as recorded."
+        )

@@ -7,7 +7,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import Action, household_or_404, require
+from app.access import Action, FieldGroup, household_or_404, require, visible_groups
 from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
@@ -122,6 +122,11 @@ def _row_button_pressed(form: HouseholdForm) -> bool:
 
 
 def _render_form(form: HouseholdForm, household, status: int = 200):
+    blank_row = blank_member_row()
+    if household is not None and FieldGroup.PROTECTION not in visible_groups(
+        current_user, household
+    ):
+        choices.hide_protection_needs([*(e.form for e in form.members.entries), blank_row])
     return render_template(
-        "registry/form.html", form=form, household=household, blank_row=blank_member_row()
+        "registry/form.html", form=form, household=household, blank_row=blank_row
     ), status

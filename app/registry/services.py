@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.access.policy import FieldGroup, visible_groups
 from app.access.roles import Role
 from app.auth.models import User
 from app.core.dates import local_today
@@ -200,7 +201,7 @@ def _check_assignment(errors: ErrorCollector, data: HouseholdInput, actor: User)
     caseworker = db.session.get(User, data.assigned_to_id)
     if (
         caseworker is None
-        or caseworker.role != Role.CASEWORKER
+        or not caseworker.has_role(Role.CASEWORKER)
         or not caseworker.active
         or caseworker.team_id != actor.team_id
     ):
@@ -347,7 +348,7 @@ def refresh_search_text(household: Household) -> None:
 
 def register_household(data: HouseholdInput, actor: User) -> Household:
     phone, caseworker = _check(data, actor, None)
-    if caseworker is None and actor.role == Role.CASEWORKER:
+    if caseworker is None and actor.has_role(Role.CASEWORKER):
         caseworker = actor
     if actor.team_id is None:
         raise ValidationFailed({None: [str(_l("You need a team to register households."))]})
@@ -363,6 +364,19 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
     return household
 
 
+def _keep_protection_needs(household: Household, data: HouseholdInput) -> None:
+    """A user outside the protection audience neither sees nor changes those needs: any they
+    post are dropped, and each member keeps the ones stored (a member id from another household
+    matches nothing here, so it keeps nothing)."""
+    stored = {
+        m.id: [code for code in m.need_codes if code in vocab.PROTECTION_NEEDS]
+        for m in household.members
+    }
+    for member in data.members:
+        visible = [code for code in member.needs if code not in vocab.PROTECTION_NEEDS]
+        member.needs = visible + stored.get(member.id, [])
+
+
 def update_household(
     household: Household, data: HouseholdInput, expected_version: int, actor: User
 ) -> Household:
@@ -371,6 +385,8 @@ def update_household(
         raise StaleEdit(household_id)
     # Reassignment is not an edit: it goes through caseload.services.assign, which records it.
     data.assigned_to_id = None
+    if FieldGroup.PROTECTION not in visible_groups(actor, household):
+        _keep_protection_needs(household, data)
     phone, _caseworker = _check(data, actor, household)
     before = snapshot(household)
     try:

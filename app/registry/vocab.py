@@ -60,6 +60,10 @@ SPECIFIC_NEEDS = {
     "ER-OP": _l("Older person at risk"),
 }
 
+# Needs whose mere mention can endanger the person: part of the protection field group, read by
+# the assigned caseworker and their supervisor only (app.access.policy.protection_audience).
+PROTECTION_NEEDS = frozenset({"SV-VA", "CR-AF", "LP-AN", "CR-CS"})
+
 # Where a member routed apart from the household is (None: with the household).
 MEMBER_ROUTES = {
     "judiciary": _l("Referred to the judiciary"),

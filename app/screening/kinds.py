@@ -100,7 +100,7 @@ KINDS: dict[str, Kind] = {
             per_member=True,
             form=forms.ProtectionForm,
             action=Action.ASSESS,
-            group=FieldGroup.VULNERABILITIES,
+            group=FieldGroup.PROTECTION,
             rules=(
                 Codes("specific_needs", SPECIFIC_NEEDS),
                 Choice("risk_level", vocab.RISK_LEVELS, _l("Choose the risk level.")),
@@ -130,7 +130,7 @@ KINDS: dict[str, Kind] = {
             per_member=True,
             form=forms.PsychosocialForm,
             action=Action.ASSESS,
-            group=FieldGroup.VULNERABILITIES,
+            group=FieldGroup.PROTECTION,
             rules=(
                 Codes("flags", vocab.PSYCHOSOCIAL_FLAGS),
                 Codes("referral_needs", vocab.REFERRAL_NEEDS),

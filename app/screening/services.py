@@ -119,7 +119,7 @@ def save_assessment(
     StaleAssessment is raised and nothing is written. None skips that check.
     """
     kind = kind_named(kind_key)
-    if not can(actor, kind.action, household):
+    if not (can(actor, kind.action, household) and may_read(actor, kind, household)):
         raise NotPermitted(f"{actor.username} may not record {kind.key}")
     member_id = _member_id(kind, household, member)
     values = kind.clean(data)
@@ -151,7 +151,8 @@ def save_assessment(
 def _record_saved(household: Household, kind: Kind, assessment: Assessment, actor: User) -> None:
     # The event says that a version was recorded, never what it holds: the timeline is read
     # more widely than the assessment itself.
-    restricted = {"restricted": kind.group.value} if kind.group == FieldGroup.VETTING else {}
+    sensitive = {FieldGroup.VETTING, FieldGroup.PROTECTION}
+    restricted = {"restricted": kind.group.value} if kind.group in sensitive else {}
     record(
         household,
         "assessment_recorded",

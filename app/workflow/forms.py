@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -25,6 +25,9 @@ class NoteForm(FlaskForm):
     text = TextAreaField(
         _l("Add a note"),
         validators=[DataRequired(_l("Write the note first.")), Length(max=4000)],
+    )
+    protection = BooleanField(
+        _l("Protection-sensitive: only the assigned caseworker and their supervisor may read it")
     )
 
 

@@ -16,6 +16,7 @@ from app.access import (
     visible_households,
 )
 from app.core.forms import options
+from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.history import services as history
 from app.history.presenter import entries
@@ -45,7 +46,7 @@ def _household_panel_helpers() -> dict:
         "move_form": _move_form,
         "note_form": NoteForm,
         "may_route": lambda household: (
-            any(current_user.role in roles for roles in services.ROUTING_ROLES.values())
+            any(current_user.has_role(*roles) for roles in services.ROUTING_ROLES.values())
             and can(current_user, Action.HOUSEHOLD_MOVE, household)
         ),
     }
@@ -63,7 +64,7 @@ def _move_form(household: Household, option: services.MoveOption) -> MoveForm:
 
 def route_choices(user) -> list:
     """Only the routes this user's role may record."""
-    allowed = [r for r, roles in services.ROUTING_ROLES.items() if user.role in roles]
+    allowed = [r for r, roles in services.ROUTING_ROLES.items() if user.has_role(*roles)]
     labels = {None: _("With the household"), **vocab.MEMBER_ROUTES}
     return options((r or "", str(labels[r])) for r in allowed)
 
@@ -165,14 +166,21 @@ def withdraw(request_id: int):
     return redirect(url_for("registry.view", household_id=household_id))
 
 
+def _messages(errors) -> list[str]:
+    return [str(message) for messages in errors.values() for message in messages]
+
+
 @bp.post("/households/<int:household_id>/notes")
 @login_required
 def add_note(household_id: int):
     household = household_or_404(current_user, household_id, Action.ASSESS)
     form = NoteForm()
     if not form.validate_on_submit():
-        return render_household(household, 422, [e for errs in form.errors.values() for e in errs])
-    history.add_note(household, form.text.data, current_user)
+        return render_household(household, 422, _messages(form.errors))
+    try:
+        history.add_note(household, form.text.data, current_user, form.protection.data)
+    except ValidationFailed as refused:
+        return render_household(household, 422, _messages(refused.errors))
     flash(_("Note added."), "success")
     return redirect(url_for("registry.view", household_id=household_id, _anchor="history"))
 

@@ -55,9 +55,9 @@ class MoveOption:
 
 
 def _mode(actor: User, t: Transition) -> str | None:
-    if actor.role in t.roles:
+    if actor.has_role(*t.roles):
         return "direct"
-    if actor.role in t.request_roles:
+    if actor.has_role(*t.request_roles):
         return "request"
     return None
 
@@ -350,7 +350,7 @@ def route_member(
         raise MoveRefused(_l("This person is not a member of the household."))
     if route not in ROUTING_ROLES:
         raise MoveRefused(_l("Choose where the member goes from the list."))
-    if actor.role not in ROUTING_ROLES[route]:
+    if not actor.has_role(*ROUTING_ROLES[route]):
         raise MoveRefused(_l("Your role may not record this."))
     if not (reason or "").strip():
         raise MoveRefused(_l("Give a reason for this move."))
