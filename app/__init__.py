@@ -57,6 +57,7 @@ def import_models() -> None:
     import app.registry.models
     import app.screening.models
     import app.tasks.models
+    import app.transfers.models
     import app.workflow.models  # noqa: F401
 
 
@@ -70,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.registry.routes import bp as registry_bp
     from app.screening.routes import bp as screening_bp
     from app.tasks.routes import bp as tasks_bp
+    from app.transfers.routes import bp as transfers_bp
     from app.workflow.routes import bp as workflow_bp
 
     blueprints = (
@@ -83,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         audit_bp,
         access_bp,
+        transfers_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

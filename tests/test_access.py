@@ -20,6 +20,7 @@ from app.access.roles import Role
 from app.core.dates import local_today
 from app.extensions import db
 from app.tasks.models import Task
+from app.transfers.models import Transfer
 from app.workflow.models import ApprovalRequest
 from tests.factories import HouseholdFactory, TeamFactory, UserFactory
 
@@ -174,6 +175,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("admin.reference_new", "POST"): only({"admin"}, 422),
     ("admin.reference_edit", "GET"): only({"admin"}, 200),
     ("admin.reference_edit", "POST"): only({"admin"}, 422),
+    ("transfers.request_form", "GET"): Case(only(SUPERVISORS, 200)),
+    ("transfers.request_form", "POST"): Case(only(SUPERVISORS, 422)),
+    ("transfers.inbox", "GET"): only(SUPERVISORS, 200),
+    # A hand-over from team A to team B: team B's supervisor answers, team A's may withdraw it.
+    ("transfers.accept", "POST"): {**only(SUPERVISORS, 422), "supervisor_b": 302},
+    ("transfers.decline", "POST"): only(SUPERVISORS, 422),
+    ("transfers.cancel", "POST"): {**only(SUPERVISORS, 422), "supervisor_a": 302},
 }
 
 
@@ -195,6 +203,7 @@ class Matrix:
     approvals: dict[str, ApprovalRequest]
     tasks: dict[str, Task]
     users: dict[str, object]
+    transfer: Transfer
 
 
 @pytest.fixture
@@ -222,6 +231,15 @@ def matrix(world) -> Matrix:
         )
         tasks[key] = Task(household=household, title="Civil-status office", due_on=local_today())
     db.session.add_all([*approvals.values(), *tasks.values()])
+    handed = HouseholdFactory(team=world.team_a, camp=world.camp, origin_governorate=world.ninewa)
+    transfer = Transfer(
+        household=handed,
+        from_team_id=world.team_a.id,
+        to_team=world.team_b,
+        reason="Follow-up after return",
+        requested_by=world.supervisor_a,
+    )
+    db.session.add(transfer)
     users = {
         "auditor": UserFactory(username="auditor", role=Role.AUDITOR.value),
         "admin_supervisor": UserFactory(
@@ -233,7 +251,7 @@ def matrix(world) -> Matrix:
         ),
     }
     db.session.commit()
-    return Matrix(households, approvals, tasks, users)
+    return Matrix(households, approvals, tasks, users, transfer)
 
 
 def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
@@ -255,6 +273,10 @@ def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
         "workflow.batch_arrival": {"batch_id": world.batch.id},
         "registry.view": {"household_id": household.id},
         "registry.edit": {"household_id": household.id},
+        "transfers.request_form": {"household_id": household.id},
+        "transfers.accept": {"transfer_id": matrix.transfer.id},
+        "transfers.decline": {"transfer_id": matrix.transfer.id},
+        "transfers.cancel": {"transfer_id": matrix.transfer.id},
         "admin.user_edit": {"user_id": world.caseworker_b.id},
         "admin.reference_list": {"kind": "camps"},
         "admin.reference_new": {"kind": "camps"},

@@ -49,6 +49,8 @@ class Action(StrEnum):
     BREAK_GLASS_REVIEW = "break_glass.review"
     MANAGE_USERS = "admin.users"
     MANAGE_REFERENCE = "admin.reference"
+    TRANSFER_REQUEST = "transfer.request"  # hand a household over to another team
+    TRANSFER_INBOX = "transfer.inbox"
 
 
 class FieldGroup(StrEnum):
@@ -89,6 +91,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.BREAK_GLASS_REVIEW: frozenset({Role.AUDITOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
+    Action.TRANSFER_REQUEST: frozenset({SUP}),
+    Action.TRANSFER_INBOX: frozenset({SUP}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -102,8 +106,18 @@ _HOUSEHOLD_ACTIONS = frozenset(
         Action.ASSESS,
         Action.VET,
         Action.TASKS,
+        Action.TRANSFER_REQUEST,
     }
 )
+
+# A team kept on as collaborator after handing a household over reads it and goes on working on
+# it (assessments, notes, tasks); editing, moving, assigning and approving stay with the team that
+# holds it.
+_COLLABORATOR_ACTIONS = frozenset(
+    {Action.HOUSEHOLD_LIST, Action.HOUSEHOLD_VIEW, Action.ASSESS, Action.TASKS}
+)
+# Only the team holding a household hands it over; an emergency access does not.
+_HOLDING_TEAM_ONLY = frozenset({Action.TRANSFER_REQUEST})
 
 # What each role reads of a household in its scope. PROTECTION is added per household, for its
 # audience only (see `protection_audience`).
@@ -128,17 +142,32 @@ def _screening_stages() -> list[str]:
     return sorted(s.value for s in SCREENING_STAGES)
 
 
-def _role_scope(role: Role, user: User) -> sa.ColumnElement[bool]:
+def _role_scope(role: Role, user: User, action: Action) -> sa.ColumnElement[bool]:
     from app.registry.models import Household
 
+    team_work = [_own_team(user)]
+    if action in _COLLABORATOR_ACTIONS:
+        team_work.append(_collaborating(user))
     if role == CW:
-        mine = Household.assigned_to_id == user.id
-        return mine if user.team_id is None else sa.or_(mine, Household.team_id == user.team_id)
+        return sa.or_(Household.assigned_to_id == user.id, *team_work)
     if role == SUP:
-        return sa.or_(_own_team(user), Household.id.in_(_emergency_households(user)))
+        if action not in _HOLDING_TEAM_ONLY:
+            team_work.append(Household.id.in_(_emergency_households(user)))
+        return sa.or_(*team_work)
     if role == SCR:
         return Household.stage.in_(_screening_stages())
     return sa.false()
+
+
+def _collaborating(user: User) -> sa.ColumnElement[bool]:
+    """Households handed over by the user's team, which kept it on as collaborator."""
+    from app.registry.models import Household
+    from app.transfers.models import Collaboration
+
+    if user.team_id is None:
+        return sa.false()
+    teams = sa.select(Collaboration.household_id).where(Collaboration.team_id == user.team_id)
+    return Household.id.in_(teams)
 
 
 def _own_team(user: User) -> sa.ColumnElement[bool]:
@@ -147,10 +176,11 @@ def _own_team(user: User) -> sa.ColumnElement[bool]:
     return Household.team_id == user.team_id if user.team_id is not None else sa.false()
 
 
-def household_scope(user: User) -> sa.ColumnElement[bool]:
-    """The SQL condition selecting the households this user may see: the one statement of
-    everyone's scope. Lists filter with it; `can()` asks it about one household."""
-    return sa.or_(sa.false(), *(_role_scope(role, user) for role in sorted(user.roles)))
+def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.ColumnElement[bool]:
+    """The SQL condition selecting the households on which this user may do `action` (by
+    default: see them in lists): the one statement of everyone's scope. Lists filter with it;
+    `can()` asks it about one household."""
+    return sa.or_(sa.false(), *(_role_scope(role, user, action) for role in sorted(user.roles)))
 
 
 def protection_audience(user: User) -> sa.ColumnElement[bool]:
@@ -200,7 +230,7 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
     if not _allowed_role(user, action):
         return False
     if action in _HOUSEHOLD_ACTIONS and record is not None:
-        return _holds(record, household_scope(user))  # type: ignore[arg-type]
+        return _holds(record, household_scope(user, action))  # type: ignore[arg-type]
     return True
 
 
@@ -242,3 +272,40 @@ def household_or_404(user: User, household_id: int, action: Action) -> Household
         _refused(action, household_id, 404)
         abort(404)
     return household
+
+
+# --- hand-overs between teams ---------------------------------------------------------------
+
+
+def visible_transfers(user: User) -> sa.Select:
+    """Hand-overs a supervisor sees: those sent by their team and those sent to it."""
+    from app.transfers.models import Transfer
+
+    if not _allowed_role(user, Action.TRANSFER_INBOX) or user.team_id is None:
+        return sa.select(Transfer).where(sa.false())
+    team = user.team_id
+    return sa.select(Transfer).where(
+        sa.or_(Transfer.from_team_id == team, Transfer.to_team_id == team)
+    )
+
+
+def receives_transfer(user: User, transfer) -> bool:
+    """A supervisor of the receiving team answers a hand-over."""
+    return _allowed_role(user, Action.TRANSFER_INBOX) and transfer.to_team_id == user.team_id
+
+
+def sends_transfer(user: User, transfer) -> bool:
+    """A supervisor of the sending team may withdraw it while it waits."""
+    return _allowed_role(user, Action.TRANSFER_INBOX) and transfer.from_team_id == user.team_id
+
+
+def transfer_or_404(user: User, transfer_id: int):
+    """A hand-over sent by or to the user's team; any other answers 404."""
+    from app.transfers.models import Transfer
+
+    require(user, Action.TRANSFER_INBOX)
+    found = db.session.scalar(visible_transfers(user).where(Transfer.id == transfer_id))
+    if found is None:
+        _refused(Action.TRANSFER_INBOX, None, 404)
+        abort(404)
+    return found

@@ -48,6 +48,7 @@ def _assessment_label(key: str) -> str:
 def _title(event: CaseEvent) -> str:
     d = event.detail or {}
     stages = {"source": _stage(event.from_stage), "target": _stage(event.to_stage)}
+    teams = {"source": d.get("from_team", ""), "target": d.get("to_team", "")}
     titles = {
         "registered": lambda: _("Household registered"),
         "updated": lambda: _("Household details changed"),
@@ -68,6 +69,10 @@ def _title(event: CaseEvent) -> str:
         ),
         "task_done": lambda: _("Task done: %(title)s", title=d.get("title", "")),
         "note": lambda: _("Note"),
+        "transfer_requested": lambda: _("Hand-over asked: %(source)s → %(target)s", **teams),
+        "transferred": lambda: _("Handed over: %(source)s → %(target)s", **teams),
+        "transfer_declined": lambda: _("Hand-over declined: %(source)s → %(target)s", **teams),
+        "transfer_cancelled": lambda: _("Hand-over withdrawn: %(source)s → %(target)s", **teams),
     }
     return titles.get(event.kind, lambda: event.kind)()
 

@@ -1,0 +1,1 @@
+"""Handing a household over to another team or agency, accepted by the receiving supervisor."""
