@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+import sqlalchemy as sa
 from flask import url_for
 
 from app.access.roles import Role
@@ -333,3 +334,26 @@ def test_each_role_gets_the_expected_answer_on_every_url(app, world, matrix, mak
             where = f" [{key} household]" if key else ""
             wrong.append(f"{method} {url} ({endpoint}){where}: {response.status_code}, want {want}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def _database_state() -> dict[str, list]:
+    """Every row of every table but the audit trail, which records views by design."""
+    state = {}
+    for table in db.metadata.sorted_tables:
+        if table.name == "audit_entries":
+            continue
+        rows = db.session.execute(sa.select(table)).all()
+        state[table.name] = sorted(repr(tuple(row)) for row in rows)
+    return state
+
+
+@pytest.mark.parametrize("role", ["supervisor_a", "caseworker_a", "admin", "admin_supervisor"])
+def test_a_get_never_changes_anything(app, world, matrix, make_browser, role):
+    browser = _browser(role, world, matrix, make_browser)
+    db.session.expire_all()
+    before = _database_state()
+    for _endpoint, method, _key, url in list(_requests(app, world, matrix)):
+        if method == "GET" and not url.startswith("/logout"):
+            browser.get(url)
+    db.session.expire_all()
+    assert _database_state() == before
