@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.registry.routes import bp as registry_bp
     from app.screening.routes import bp as screening_bp
     from app.tasks.routes import bp as tasks_bp
+    from app.transfers.disclosure_routes import bp as disclosures_bp
     from app.transfers.routes import bp as transfers_bp
     from app.workflow.routes import bp as workflow_bp
 
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         access_bp,
         transfers_bp,
+        disclosures_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -21,9 +21,9 @@ from app.access.roles import Role
 from app.core.dates import local_today
 from app.extensions import db
 from app.tasks.models import Task
-from app.transfers.models import Transfer
+from app.transfers.models import Disclosure, Transfer
 from app.workflow.models import ApprovalRequest
-from tests.factories import HouseholdFactory, TeamFactory, UserFactory
+from tests.factories import AgencyFactory, HouseholdFactory, TeamFactory, UserFactory
 
 ROLES = (
     "anonymous",
@@ -183,6 +183,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("transfers.accept", "POST"): {**only(SUPERVISORS, 422), "supervisor_b": 302},
     ("transfers.decline", "POST"): only(SUPERVISORS, 422),
     ("transfers.cancel", "POST"): {**only(SUPERVISORS, 422), "supervisor_a": 302},
+    ("disclosures.request_form", "GET"): Case(case_workers(200)),
+    ("disclosures.request_form", "POST"): Case(case_workers(422)),
+    ("disclosures.received", "GET"): only({"focal"}, 200),
+    # A disclosure of team A's household asked by caseworker_a2, waiting for approval.
+    **{
+        ("disclosures." + name, method): {
+            **only(CASE_STAFF | {"screener", "focal"}, 404),
+            "supervisor_a": ok,
+            "caseworker_a": ok,
+        }
+        for name, method, ok in (
+            ("show", "GET", 200),
+            ("approve", "POST", 422),
+            ("refuse", "POST", 422),
+            ("withdraw", "POST", 422),
+        )
+    },
 }
 
 
@@ -205,6 +222,7 @@ class Matrix:
     tasks: dict[str, Task]
     users: dict[str, object]
     transfer: Transfer
+    disclosure: Disclosure
 
 
 @pytest.fixture
@@ -240,7 +258,16 @@ def matrix(world) -> Matrix:
         reason="Follow-up after return",
         requested_by=world.supervisor_a,
     )
-    db.session.add(transfer)
+    nss = AgencyFactory(code="NSS", kind="security")
+    disclosure = Disclosure(
+        household=households["team"],
+        agency=nss,
+        agreement_reference="DSA-2026-04",
+        purpose="Court summons",
+        groups="identity",
+        requested_by=world.caseworker_a2,
+    )
+    db.session.add_all([transfer, disclosure])
     users = {
         "auditor": UserFactory(username="auditor", role=Role.AUDITOR.value),
         "admin_supervisor": UserFactory(
@@ -252,7 +279,7 @@ def matrix(world) -> Matrix:
         ),
     }
     db.session.commit()
-    return Matrix(households, approvals, tasks, users, transfer)
+    return Matrix(households, approvals, tasks, users, transfer, disclosure)
 
 
 def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
@@ -278,6 +305,11 @@ def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
         "transfers.accept": {"transfer_id": matrix.transfer.id},
         "transfers.decline": {"transfer_id": matrix.transfer.id},
         "transfers.cancel": {"transfer_id": matrix.transfer.id},
+        "disclosures.request_form": {"household_id": household.id},
+        **{
+            f"disclosures.{name}": {"disclosure_id": matrix.disclosure.id}
+            for name in ("show", "approve", "refuse", "withdraw")
+        },
         "admin.user_edit": {"user_id": world.caseworker_b.id},
         "admin.reference_list": {"kind": "camps"},
         "admin.reference_new": {"kind": "camps"},

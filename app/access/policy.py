@@ -51,6 +51,9 @@ class Action(StrEnum):
     MANAGE_REFERENCE = "admin.reference"
     TRANSFER_REQUEST = "transfer.request"  # hand a household over to another team
     TRANSFER_INBOX = "transfer.inbox"
+    DISCLOSURE_REQUEST = "disclosure.request"  # to a security body or a court
+    DISCLOSURE_APPROVE = "disclosure.approve"
+    DISCLOSURES_RECEIVED = "disclosure.received"
 
 
 class FieldGroup(StrEnum):
@@ -93,6 +96,10 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_REFERENCE: frozenset({Role.ADMIN}),
     Action.TRANSFER_REQUEST: frozenset({SUP}),
     Action.TRANSFER_INBOX: frozenset({SUP}),
+    Action.DISCLOSURE_REQUEST: frozenset({CW, SUP}),
+    Action.DISCLOSURE_APPROVE: frozenset({SUP}),
+    # The receiving body's focal point reads what was disclosed to it, nothing more.
+    Action.DISCLOSURES_RECEIVED: frozenset({Role.AGENCY_FOCAL}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -107,6 +114,8 @@ _HOUSEHOLD_ACTIONS = frozenset(
         Action.VET,
         Action.TASKS,
         Action.TRANSFER_REQUEST,
+        Action.DISCLOSURE_REQUEST,
+        Action.DISCLOSURE_APPROVE,
     }
 )
 
@@ -116,8 +125,10 @@ _HOUSEHOLD_ACTIONS = frozenset(
 _COLLABORATOR_ACTIONS = frozenset(
     {Action.HOUSEHOLD_LIST, Action.HOUSEHOLD_VIEW, Action.ASSESS, Action.TASKS}
 )
-# Only the team holding a household hands it over; an emergency access does not.
-_HOLDING_TEAM_ONLY = frozenset({Action.TRANSFER_REQUEST})
+# Only the team holding a household hands it over or discloses it; an emergency access does not.
+_HOLDING_TEAM_ONLY = frozenset(
+    {Action.TRANSFER_REQUEST, Action.DISCLOSURE_REQUEST, Action.DISCLOSURE_APPROVE}
+)
 
 # What each role reads of a household in its scope. PROTECTION is added per household, for its
 # audience only (see `protection_audience`).
@@ -307,5 +318,40 @@ def transfer_or_404(user: User, transfer_id: int):
     found = db.session.scalar(visible_transfers(user).where(Transfer.id == transfer_id))
     if found is None:
         _refused(Action.TRANSFER_INBOX, None, 404)
+        abort(404)
+    return found
+
+
+# --- disclosures to security bodies and courts ----------------------------------------------
+
+
+def visible_disclosures(user: User) -> sa.Select:
+    """Case staff see the disclosures of households they may open; a focal point of the receiving
+    body sees those approved for it."""
+    from app.registry.models import Household
+    from app.transfers.models import APPROVED, Disclosure
+
+    if _allowed_role(user, Action.DISCLOSURES_RECEIVED):
+        return sa.select(Disclosure).where(
+            Disclosure.agency_id == user.agency_id, Disclosure.state == APPROVED
+        )
+    if _allowed_role(user, Action.HOUSEHOLD_VIEW):
+        readable = sa.select(Household.id).where(household_scope(user, Action.HOUSEHOLD_VIEW))
+        return sa.select(Disclosure).where(Disclosure.household_id.in_(readable))
+    return sa.select(Disclosure).where(sa.false())
+
+
+def disclosure_or_404(user: User, disclosure_id: int):
+    from app.transfers.models import Disclosure
+
+    if not (
+        _allowed_role(user, Action.DISCLOSURES_RECEIVED)
+        or _allowed_role(user, Action.HOUSEHOLD_VIEW)
+    ):
+        _refused(Action.DISCLOSURES_RECEIVED, None, 403)
+        abort(403)
+    found = db.session.scalar(visible_disclosures(user).where(Disclosure.id == disclosure_id))
+    if found is None:
+        _refused(Action.DISCLOSURES_RECEIVED, None, 404)
         abort(404)
     return found

@@ -10,6 +10,11 @@ AGENCY_KINDS = {
     "un": _l("United Nations"),
     "ngo": _l("Non-governmental organisation"),
     "commission": _l("Commission"),
+    "security": _l("Security body"),
+    "judiciary": _l("Court or judiciary"),
 }
+# Bodies data is disclosed to (with a supervisor's approval and an agreement reference), rather
+# than referred to with the family's consent.
+DISCLOSURE_AGENCY_KINDS = frozenset({"security", "judiciary"})
 
 ACTIVE_FILTERS = {"yes": _l("Active"), "no": _l("Inactive")}

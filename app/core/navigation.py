@@ -19,6 +19,7 @@ MENU = (
     ("workflow.review_queue", _l("Review queue"), Action.REVIEW_QUEUE),
     ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
     ("transfers.inbox", _l("Hand-overs"), Action.TRANSFER_INBOX),
+    ("disclosures.received", _l("Disclosed to us"), Action.DISCLOSURES_RECEIVED),
     ("access.review", _l("Emergency accesses"), Action.BREAK_GLASS_REVIEW),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),

@@ -7,13 +7,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import optional_int, options
+from app.access import FieldGroup
+from app.core.forms import MultiCheckboxField, optional_int, options
 from app.extensions import db
 from app.reference.models import Team
 from app.registry.models import Household
+from app.transfers.disclosures import DISCLOSABLE
 
 
 class TransferForm(FlaskForm):
@@ -48,3 +50,50 @@ class DecisionForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     """Only the CSRF token."""
+
+
+class DisclosureForm(FlaskForm):
+    """Field names are the service's error keys."""
+
+    agency_id = SelectField(
+        _l("Disclose to"),
+        coerce=optional_int,
+        validators=[DataRequired(_l("Choose a security body or a court."))],
+    )
+    member_id = SelectField(_l("About"), coerce=optional_int, validators=[Optional()])
+    groups = MultiCheckboxField(_l("What goes with the identity"))
+    agreement_reference = StringField(
+        _l("Data-sharing agreement reference"),
+        validators=[
+            DataRequired(_l("Give the reference of the data-sharing agreement.")),
+            Length(max=80),
+        ],
+    )
+    purpose = TextAreaField(
+        _l("Purpose"),
+        validators=[DataRequired(_l("Say what the data is disclosed for.")), Length(max=2000)],
+    )
+
+    def __init__(self, *args, household: Household, bodies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agency_id.choices = options(
+            ((a.id, f"{a.code} — {a.name}") for a in bodies), blank=_("— choose —")
+        )
+        self.member_id.choices = options(
+            ((m.id, m.name_ar) for m in household.members), blank=_("The whole household")
+        )
+        self.groups.choices = options(
+            (g.value, label) for g, label in DISCLOSABLE.items() if g != FieldGroup.IDENTITY
+        )
+
+
+class ApproveDisclosureForm(FlaskForm):
+    password = PasswordField(
+        _l("Your own password"),
+        validators=[DataRequired(_l("Enter your own password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class RefuseDisclosureForm(FlaskForm):
+    note = TextAreaField(_l("Why you refuse"), validators=[Optional(), Length(max=2000)])

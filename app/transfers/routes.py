@@ -9,14 +9,21 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.access import Action, can, household_or_404, require
-from app.access.policy import transfer_or_404, visible_transfers
+from app.access.policy import transfer_or_404, visible_disclosures, visible_transfers
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry.models import Household
-from app.transfers import services
+from app.transfers import disclosures, services
 from app.transfers.forms import CancelForm, DecisionForm, TransferForm
-from app.transfers.models import PENDING, STATE_LABELS, Collaboration, Transfer
+from app.transfers.models import (
+    PENDING,
+    REQUESTED,
+    STATE_LABELS,
+    Collaboration,
+    Disclosure,
+    Transfer,
+)
 
 bp = Blueprint("transfers", __name__, template_folder="templates")
 
@@ -86,7 +93,14 @@ def inbox():
         incoming=incoming,
         others=[t for t in rows if t not in incoming],
         decision_form=DecisionForm(),
+        disclosures=_disclosures_to_decide(),
     )
+
+
+def _disclosures_to_decide() -> list[Disclosure]:
+    waiting = visible_disclosures(current_user).where(Disclosure.state == REQUESTED)
+    found = db.session.scalars(waiting.order_by(Disclosure.requested_at))
+    return [d for d in found if disclosures.may_decide(current_user, d)]
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")
