@@ -19,7 +19,6 @@ from app.admin.vocab import DISCLOSURE_AGENCY_KINDS
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.reauth import require_password
-from app.core.db import utcnow
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
@@ -92,7 +91,7 @@ def approve_disclosure(disclosure: Disclosure, actor: User, password: str | None
     errors = _decision_errors(disclosure, actor)
     require_password(actor, password, "disclosure", errors, "password")
     errors.raise_if_any()
-    _close(disclosure, APPROVED, actor, None)
+    disclosure.close(APPROVED, actor)
     disclosure.snapshot = extract(disclosure.household, disclosure.group_list, disclosure.member)
     db.session.flush()
     _history(disclosure, "disclosed", actor, None)
@@ -103,7 +102,8 @@ def refuse_disclosure(disclosure: Disclosure, actor: User, note: str | None) -> 
     if not (note or "").strip():
         errors.add("note", _l("Say why you refuse."))
     errors.raise_if_any()
-    _close(disclosure, REFUSED, actor, note)
+    disclosure.close(REFUSED, actor, note)
+    db.session.flush()
     _history(disclosure, "disclosure_refused", actor, note)
 
 
@@ -112,7 +112,8 @@ def withdraw_disclosure(disclosure: Disclosure, actor: User) -> None:
         raise ValidationFailed(
             {None: [str(_l("Only the person who asked may withdraw it, before the answer."))]}
         )
-    _close(disclosure, WITHDRAWN, actor, None)
+    disclosure.close(WITHDRAWN, actor)
+    db.session.flush()
     _history(disclosure, "disclosure_withdrawn", actor, None)
 
 
@@ -134,14 +135,6 @@ def _decision_errors(disclosure: Disclosure, actor: User) -> ErrorCollector:
         errors.add(None, _l("Only a supervisor of the team holding the household may decide."))
     errors.raise_if_any()
     return errors
-
-
-def _close(disclosure: Disclosure, state: str, actor: User, note: str | None) -> None:
-    disclosure.state = state
-    disclosure.decided_by = actor
-    disclosure.decided_at = utcnow()
-    disclosure.decision_note = (note or "").strip() or None
-    db.session.flush()
 
 
 def _history(disclosure: Disclosure, kind: str, actor: User, reason: str | None) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.auth.models import User
 from app.core.db import utcnow
@@ -25,7 +25,25 @@ STATE_LABELS = {
 }
 
 
-class Transfer(db.Model):
+class Decided:
+    """A request someone answered: who, when, and their note; `close` records it."""
+
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    @declared_attr
+    def decided_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=f"{cls.__name__}.decided_by_id")
+
+    def close(self, state: str, actor: User, note: str | None = None) -> None:
+        self.state = state
+        self.decided_by = actor
+        self.decided_at = utcnow()
+        self.decision_note = (note or "").strip() or None
+
+
+class Transfer(Decided, db.Model):
     __tablename__ = "transfers"
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(
@@ -38,15 +56,11 @@ class Transfer(db.Model):
     state: Mapped[str] = mapped_column(String(12), default=PENDING)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_note: Mapped[str | None] = mapped_column(Text)
 
     household: Mapped[Household] = relationship()
     from_team: Mapped[Team] = relationship(foreign_keys=[from_team_id])
     to_team: Mapped[Team] = relationship(foreign_keys=[to_team_id])
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     __table_args__ = (
         # One open hand-over per household at a time.
@@ -84,7 +98,7 @@ DISCLOSURE_STATES = {
 }
 
 
-class Disclosure(db.Model):
+class Disclosure(Decided, db.Model):
     """Data of a household (or one member) handed to a security body or a court, under a
     data-sharing agreement. `snapshot` is exactly what was handed over, fixed at approval."""
 
@@ -100,16 +114,12 @@ class Disclosure(db.Model):
     state: Mapped[str] = mapped_column(String(12), default=REQUESTED)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    decision_note: Mapped[str | None] = mapped_column(Text)
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     household: Mapped[Household] = relationship()
     member: Mapped[Member | None] = relationship()
     agency: Mapped[Agency] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @property
     def group_list(self) -> list[str]:

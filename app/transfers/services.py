@@ -91,7 +91,8 @@ def decline_transfer(transfer: Transfer, actor: User, note: str | None) -> None:
     _check_answer(transfer, actor)
     if not (note or "").strip():
         raise _refuse(_l("Say why you decline."), "note")
-    _close(transfer, DECLINED, actor, note)
+    transfer.close(DECLINED, actor, note)
+    db.session.flush()
     _history(transfer, "transfer_declined", actor, reason=note)
 
 
@@ -100,7 +101,8 @@ def cancel_transfer(transfer: Transfer, actor: User) -> None:
         raise _refuse(_l("Only a supervisor of the sending team may withdraw this hand-over."))
     if transfer.state != PENDING:
         raise _refuse(_l("This hand-over has already been answered."))
-    _close(transfer, CANCELLED, actor, None)
+    transfer.close(CANCELLED, actor)
+    db.session.flush()
     _history(transfer, "transfer_cancelled", actor)
 
 
@@ -112,7 +114,7 @@ def _check_answer(transfer: Transfer, actor: User) -> None:
 
 
 def _hand_over(transfer: Transfer, household: Household, actor: User) -> None:
-    _close(transfer, ACCEPTED, actor, None)
+    transfer.close(ACCEPTED, actor)
     household.team_id = transfer.to_team_id
     household.assigned_to_id = None  # the receiving supervisor assigns
     household.updated_by = actor
@@ -130,14 +132,6 @@ def _hand_over(transfer: Transfer, household: Household, actor: User) -> None:
                 household_id=household.id, team_id=transfer.from_team_id, transfer_id=transfer.id
             )
         )
-
-
-def _close(transfer: Transfer, state: str, actor: User, note: str | None) -> None:
-    transfer.state = state
-    transfer.decided_by = actor
-    transfer.decided_at = utcnow()
-    transfer.decision_note = (note or "").strip() or None
-    db.session.flush()
 
 
 def _lock(household: Household) -> None:
