@@ -1,0 +1,1 @@
+"""Figures that identify no one: aggregate reports with small-cell suppression."""
