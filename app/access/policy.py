@@ -54,6 +54,7 @@ class Action(StrEnum):
     DISCLOSURE_REQUEST = "disclosure.request"  # to a security body or a court
     DISCLOSURE_APPROVE = "disclosure.approve"
     DISCLOSURES_RECEIVED = "disclosure.received"
+    REPORTS = "reports"  # aggregate figures, never a record
 
 
 class FieldGroup(StrEnum):
@@ -100,6 +101,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.DISCLOSURE_APPROVE: frozenset({SUP}),
     # The receiving body's focal point reads what was disclosed to it, nothing more.
     Action.DISCLOSURES_RECEIVED: frozenset({Role.AGENCY_FOCAL}),
+    # Figures: system-wide for reporting officers and admins, the team's for a supervisor.
+    Action.REPORTS: frozenset({Role.REPORTING_OFFICER, Role.ADMIN, SUP}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -355,3 +358,16 @@ def disclosure_or_404(user: User, disclosure_id: int):
         _refused(Action.DISCLOSURES_RECEIVED, None, 404)
         abort(404)
     return found
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+def reportable_households(user: User) -> sa.ColumnElement[bool]:
+    """The households a user's figures count: all of them for reporting officers and admins, who
+    see counts only, never a record; a supervisor's own scope."""
+    if not _allowed_role(user, Action.REPORTS):
+        return sa.false()
+    if user.has_role(Role.REPORTING_OFFICER, Role.ADMIN):
+        return sa.true()
+    return household_scope(user)

@@ -16,16 +16,16 @@ import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_app_context, has_request_context, request
-from flask_babel import get_timezone
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEntry
+from app.core.dates import start_of_local_day
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -284,9 +284,9 @@ def filtered_entries(filters: AuditFilters) -> sa.Select:
     if filters.action:
         stmt = stmt.where(AuditEntry.action == filters.action)
     if filters.date_from is not None:
-        stmt = stmt.where(AuditEntry.at >= _start_of_local_day(filters.date_from))
+        stmt = stmt.where(AuditEntry.at >= start_of_local_day(filters.date_from))
     if filters.date_to is not None:
-        stmt = stmt.where(AuditEntry.at < _start_of_local_day(filters.date_to + timedelta(days=1)))
+        stmt = stmt.where(AuditEntry.at < start_of_local_day(filters.date_to + timedelta(days=1)))
     return stmt.order_by(AuditEntry.id.desc())
 
 
@@ -295,12 +295,6 @@ def written_so_far(stmt: sa.Select) -> sa.Select:
     entries written meanwhile (its own export entry among them) and matches its recorded count."""
     last_id = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0
     return stmt.where(AuditEntry.id <= last_id)
-
-
-def _start_of_local_day(day: date) -> datetime:
-    """Dates are the centre's calendar days; the column holds UTC (naive on SQLite)."""
-    local = datetime.combine(day, time.min, tzinfo=get_timezone())
-    return local.astimezone(UTC)
 
 
 def count(stmt: sa.Select) -> int:

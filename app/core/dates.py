@@ -7,7 +7,7 @@ or "age on" uses this date, so a date typed at the centre is judged by the centr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from flask import current_app, has_app_context
 from flask_babel import get_timezone
@@ -17,3 +17,9 @@ def local_today() -> date:
     if has_app_context() and "BABEL_DEFAULT_TIMEZONE" in current_app.config:
         return datetime.now(get_timezone()).date()
     return date.today()
+
+
+def start_of_local_day(day: date) -> datetime:
+    """The UTC moment the centre's calendar day begins: date filters on UTC timestamps use it."""
+    local = datetime.combine(day, time.min, tzinfo=get_timezone())
+    return local.astimezone(UTC)
