@@ -11,6 +11,7 @@ server started without thinking about it gets the strict profile).
 | TEST_DATABASE_URL | database for the test profile | in-memory SQLite |
 | SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | true (false in development) |
 | AWDA_PAGE_SIZE | rows per page in lists | 25 |
+| AWDA_MIN_CELL | published counts below this are shown as "<k" (small-cell suppression) | 5 |
 | AWDA_CASE_PREFIX | prefix of case numbers | AWD |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
@@ -70,6 +71,7 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = _env("BABEL_DEFAULT_TIMEZONE", "Asia/Baghdad")
         self.LANGUAGES = ("en", "ar")
         self.PAGE_SIZE = _int("AWDA_PAGE_SIZE", 25)
+        self.MIN_CELL = max(2, _int("AWDA_MIN_CELL", 5))
         self.CASE_NUMBER_PREFIX = _env("AWDA_CASE_PREFIX", "AWD")
         # argon2id cost; only the testing profile lowers it, so the suite stays fast.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
     from app.registry.routes import bp as registry_bp
+    from app.reports.routes import bp as reports_bp
     from app.screening.routes import bp as screening_bp
     from app.tasks.routes import bp as tasks_bp
     from app.transfers.disclosure_routes import bp as disclosures_bp
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         access_bp,
         transfers_bp,
         disclosures_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -186,6 +186,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("disclosures.request_form", "GET"): Case(case_workers(200)),
     ("disclosures.request_form", "POST"): Case(case_workers(422)),
     ("disclosures.received", "GET"): only({"focal"}, 200),
+    ("reports.report", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 200),
+    # Without its choices a download sends nothing and says what is missing.
+    ("reports.download", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 422),
     # A disclosure of team A's household asked by caseworker_a2, waiting for approval.
     **{
         ("disclosures." + name, method): {
@@ -306,6 +309,7 @@ def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
         "transfers.decline": {"transfer_id": matrix.transfer.id},
         "transfers.cancel": {"transfer_id": matrix.transfer.id},
         "disclosures.request_form": {"household_id": household.id},
+        "reports.download": {"fmt": "csv"},
         **{
             f"disclosures.{name}": {"disclosure_id": matrix.disclosure.id}
             for name in ("show", "approve", "refuse", "withdraw")

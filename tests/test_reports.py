@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
+import sqlalchemy as sa
 
+from app.audit.models import AuditEntry
 from app.core.dates import local_today
 from app.extensions import db
 from app.registry.models import MemberNeed
@@ -84,3 +89,105 @@ def test_the_period_is_the_registration_date_on_the_centres_calendar(world, case
 def test_published_figures_hide_small_counts(world, caseload, reporting):
     published = cross_table(reporting, Request("households", "stage")).published(5)
     assert {published.shown(r, 0) for r in range(2)} == {"<5"}
+
+
+# --- the report page and its downloads --------------------------------------------------------
+
+
+def _login_as(make_browser, user):
+    browser = make_browser()
+    browser.login(user)
+    return browser
+
+
+STAGE_BY_SEX = "/reports/?unit=persons&rows=stage&columns=sex"
+
+
+def test_a_reporting_officer_sees_published_figures_only(world, caseload, reporting, make_browser):
+    browser = _login_as(make_browser, reporting)
+    text = browser.get("/reports/?unit=households&rows=stage").get_data(as_text=True)
+    assert "&lt;5" in text and "Security vetting" in text
+    assert "Counts below 5 are shown as &lt;5" in text
+    # Too sparse to publish at all: every count hidden, and said so.
+    sparse = browser.get(STAGE_BY_SEX).get_data(as_text=True)
+    assert "too few to publish" in sparse and "&lt;5</td>" not in sparse
+
+
+def test_a_supervisor_sees_exact_team_counts(world, caseload, login):
+    text = login("supervisor_a").get(STAGE_BY_SEX).get_data(as_text=True)
+    assert "Exact counts" in text and "Anbar" not in text
+
+
+def test_the_csv_download_is_suppressed_and_audited(world, caseload, reporting, make_browser):
+    browser = _login_as(make_browser, reporting)
+    response = browser.get("/reports/download/csv?unit=households&rows=origin_governorate")
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "Governorate of origin,Total"
+    assert lines[1:] == ["Anbar,<5", "Ninewa,<5", "Total,<5"]
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "report.download")
+    ).one()
+    assert entry.detail["rows"] == 2 and entry.detail["filters"]["rows"] == "origin_governorate"
+
+
+def test_the_xlsx_opens_with_the_expected_rows(world, reporting, make_browser):
+    for _ in range(6):
+        _family(world, world.team_a, "vetting", (30, "F"), (5, "M"))
+    browser = _login_as(make_browser, reporting)
+    response = browser.get("/reports/download/xlsx?unit=persons&rows=sex")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows == [["Sex", "Total"], ["Female", 6], ["Male", 6], ["Total", 12]]
+
+
+def test_the_hxl_row_tags_every_column(world, caseload, reporting, make_browser):
+    browser = _login_as(make_browser, reporting)
+    response = browser.get("/reports/download/hxl?unit=persons&rows=origin_governorate&columns=sex")
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert lines[0] == ["Governorate of origin", "Female", "Male", "Total", "Date reported"]
+    assert lines[1] == [
+        "#adm1+origin+name",
+        "#affected+ind+f",
+        "#affected+ind+m",
+        "#affected+ind+total",
+        "#date+reported",
+    ]
+    assert all(line[-1] == local_today().isoformat() for line in lines[2:])
+
+
+def test_a_cell_that_looks_like_a_formula_is_neutralised(world, reporting, make_browser):
+    world.camp.name_en = '=HYPERLINK("http://evil")'
+    db.session.commit()
+    for _ in range(5):
+        _family(world, world.team_a, "vetting", (30, "F"))
+    text = (
+        _login_as(make_browser, reporting)
+        .get("/reports/download/csv?unit=households&rows=camp")
+        .get_data(as_text=True)
+    )
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("unit=persons&rows=sex&columns=sex", "Choose something other than the rows."),
+        (
+            "unit=persons&rows=sex&start=2026-05-01&end=2026-04-01",
+            "The end date is before the start date.",
+        ),
+        ("unit=persons&rows=names", "Not a valid choice"),
+        ("unit=everything&rows=sex", "Not a valid choice"),
+    ],
+)
+def test_bad_choices_get_a_message_and_no_figures(
+    world, caseload, reporting, make_browser, query, message
+):
+    browser = _login_as(make_browser, reporting)
+    for address in (f"/reports/?{query}", f"/reports/download/csv?{query}"):
+        response = browser.get(address)
+        assert response.status_code == 422
+        text = response.get_data(as_text=True)
+        assert message in text and "text/html" in response.content_type
+    assert browser.get("/reports/download/pdf?unit=persons&rows=sex").status_code == 404

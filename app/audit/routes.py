@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, render_template, request
@@ -17,12 +15,11 @@ from app.audit.forms import AuditFilterForm
 from app.audit.models import AuditEntry
 from app.core.dates import local_today
 from app.core.pagination import paginate
+from app.core.spreadsheets import BOM, csv_row
 from app.extensions import db
 
 bp = Blueprint("audit", __name__, template_folder="templates", url_prefix="/audit")
 
-# Spreadsheets run a cell starting with one of these as a formula; a leading quote stops that.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_BATCH = 500
 
 
@@ -68,13 +65,13 @@ def _csv_lines(app: Flask, stmt: sa.Select, header: list[str]) -> Iterator[str]:
     """The file, read in batches while it is sent. The request's context (and its session) is
     gone by then, so the rows are read in an app context and a session of their own."""
     # A byte-order mark lets spreadsheet programs read the Arabic in the file as UTF-8.
-    yield "\ufeff" + _csv_row(header)
+    yield BOM + csv_row(header)
     with app.app_context():
         rows = db.session.scalars(stmt.execution_options(yield_per=EXPORT_BATCH))
         for batch in rows.partitions(EXPORT_BATCH):
             numbers = audit.case_numbers({entry.household_id for entry in batch})
             for entry in batch:
-                yield _csv_row(_csv_cells(entry, numbers))
+                yield csv_row(_csv_cells(entry, numbers))
 
 
 def _header() -> list[str]:
@@ -105,14 +102,3 @@ def _csv_cells(entry: AuditEntry, numbers: dict[int, str]) -> list[object]:
         audit.canonical_json(entry.detail or {}),
         entry.entry_hash,
     ]
-
-
-def _csv_row(cells: Iterable[object]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow([_neutralised(cell) for cell in cells])
-    return out.getvalue()
-
-
-def _neutralised(cell: object) -> str:
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -23,6 +23,7 @@ MENU = (
     ("access.review", _l("Emergency accesses"), Action.BREAK_GLASS_REVIEW),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
+    ("reports.report", _l("Figures"), Action.REPORTS),
     ("audit.entries", _l("Audit trail"), Action.AUDIT_VIEW),
 )
 

@@ -1,0 +1,61 @@
+"""The report's choices (a GET form: no CSRF; the values name no one)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from app.core.forms import options
+from app.reports.aggregates import Request
+from app.reports.dimensions import DIMENSIONS
+
+UNIT_LABELS = {"households": _l("Households"), "persons": _l("Persons")}
+
+
+class ReportForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    unit = SelectField(_l("Count"), [InputRequired(_l("Choose what to count."))])
+    rows = SelectField(_l("Rows"), [InputRequired(_l("Choose what the rows show."))])
+    columns = SelectField(_l("Columns"), [Optional()])
+    start = DateField(_l("Registered from"), [Optional()])
+    end = DateField(_l("Registered until"), [Optional()])
+
+    def __init__(self, formdata):
+        super().__init__(formdata=formdata)
+        self.unit.choices = options((k, str(v)) for k, v in UNIT_LABELS.items())
+        dimensions = [(d.key, str(d.label)) for d in DIMENSIONS.values()]
+        self.rows.choices = options(dimensions)
+        self.columns.choices = options(dimensions, blank=_("— none —"))
+
+    def validate_columns(self, field) -> None:
+        if field.data and field.data == self.rows.data:
+            raise ValidationError(_("Choose something other than the rows."))
+
+    def validate_end(self, field) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_("The end date is before the start date."))
+
+    def request(self) -> Request:
+        return Request(
+            unit=self.unit.data,
+            rows=self.rows.data,
+            columns=self.columns.data or None,
+            start=self.start.data,
+            end=self.end.data,
+        )
+
+    def described(self) -> dict[str, str | None]:
+        """The choices as the audit trail records them."""
+        chosen = self.request()
+        return {
+            "unit": chosen.unit,
+            "rows": chosen.rows,
+            "columns": chosen.columns,
+            "start": chosen.start.isoformat() if chosen.start else None,
+            "end": chosen.end.isoformat() if chosen.end else None,
+        }
