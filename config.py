@@ -12,6 +12,7 @@ server started without thinking about it gets the strict profile).
 | SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | true (false in development) |
 | AWDA_PAGE_SIZE | rows per page in lists | 25 |
 | AWDA_MIN_CELL | published counts below this are shown as "<k" (small-cell suppression) | 5 |
+| AWDA_STUCK_DAYS | a household this long in one stage shows as stuck on the dashboard | 30 |
 | AWDA_CASE_PREFIX | prefix of case numbers | AWD |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
@@ -72,6 +73,7 @@ class Config:
         self.LANGUAGES = ("en", "ar")
         self.PAGE_SIZE = _int("AWDA_PAGE_SIZE", 25)
         self.MIN_CELL = max(2, _int("AWDA_MIN_CELL", 5))
+        self.STUCK_DAYS = max(1, _int("AWDA_STUCK_DAYS", 30))
         self.CASE_NUMBER_PREFIX = _env("AWDA_CASE_PREFIX", "AWD")
         # argon2id cost; only the testing profile lowers it, so the suite stays fast.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import bp as core_bp
     from app.registry.routes import bp as registry_bp
     from app.reports.routes import bp as reports_bp
+    from app.reports.routes import dashboard_bp
     from app.screening.routes import bp as screening_bp
     from app.tasks.routes import bp as tasks_bp
     from app.transfers.disclosure_routes import bp as disclosures_bp
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
         transfers_bp,
         disclosures_bp,
         reports_bp,
+        dashboard_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -187,6 +187,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("disclosures.request_form", "POST"): Case(case_workers(422)),
     ("disclosures.received", "GET"): only({"focal"}, 200),
     ("reports.report", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 200),
+    ("dashboard.dashboard", "GET"): only(CASE_STAFF | {"admin", "reporting"}, 200),
     # Without its choices a download sends nothing and says what is missing.
     ("reports.download", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 422),
     # A disclosure of team A's household asked by caseworker_a2, waiting for approval.

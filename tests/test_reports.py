@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.core.dates import local_today
+from app.core.db import utcnow
 from app.extensions import db
+from app.history.models import CaseEvent
 from app.registry.models import MemberNeed
 from app.reports.aggregates import Request, cross_table
 from tests.factories import HouseholdFactory, MemberFactory, UserFactory
@@ -191,3 +193,48 @@ def test_bad_choices_get_a_message_and_no_figures(
         text = response.get_data(as_text=True)
         assert message in text and "text/html" in response.content_type
     assert browser.get("/reports/download/pdf?unit=persons&rows=sex").status_code == 404
+
+
+# --- dashboards -------------------------------------------------------------------------------
+
+
+def test_a_caseworker_sees_their_own_households_by_stage(world, login):
+    mine = HouseholdFactory(team=world.team_a, assigned_to=world.caseworker_a, camp=world.camp)
+    HouseholdFactory(team=world.team_a, assigned_to=world.caseworker_a2, camp=world.camp)
+    mine.stage = "vetting"
+    db.session.commit()
+    page = login("caseworker_a").get("/dashboard").get_data(as_text=True)
+    assert "My households by stage" in page and "Security vetting" in page
+    assert "Registered in camp" not in page  # the teammate's household is not mine
+    assert "My team" not in page and "All households" not in page
+
+
+def test_a_supervisor_sees_the_team_and_who_is_stuck(world, login):
+    stuck = HouseholdFactory(team=world.team_a, assigned_to=world.caseworker_a, camp=world.camp)
+    stuck.stage_changed_at = utcnow() - timedelta(days=45)
+    fresh = HouseholdFactory(team=world.team_a, camp=world.camp)
+    other = HouseholdFactory(team=world.team_b, camp=world.camp)
+    other.stage_changed_at = utcnow() - timedelta(days=90)
+    db.session.commit()
+    page = login("supervisor_a").get("/dashboard").get_data(as_text=True)
+    assert "In one stage for more than 30 days" in page
+    assert stuck.case_number in page and "45 days" in page
+    assert fresh.case_number not in page and other.case_number not in page
+    assert world.caseworker_a.full_name in page  # by caseworker
+
+
+def test_the_system_view_hides_small_weekly_counts(world, reporting, make_browser):
+    household = HouseholdFactory(team=world.team_a, camp=world.camp)
+    db.session.add(
+        CaseEvent(
+            household_id=household.id,
+            kind="stage_changed",
+            from_stage="in_transit",
+            to_stage="arrived",
+            detail={},
+        )
+    )
+    db.session.commit()
+    page = _login_as(make_browser, reporting).get("/dashboard").get_data(as_text=True)
+    assert "Arrivals and returns per week" in page
+    assert "&lt;5" in page and "<polyline" in page

@@ -55,6 +55,7 @@ class Action(StrEnum):
     DISCLOSURE_APPROVE = "disclosure.approve"
     DISCLOSURES_RECEIVED = "disclosure.received"
     REPORTS = "reports"  # aggregate figures, never a record
+    DASHBOARD = "dashboard"
 
 
 class FieldGroup(StrEnum):
@@ -103,6 +104,7 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.DISCLOSURES_RECEIVED: frozenset({Role.AGENCY_FOCAL}),
     # Figures: system-wide for reporting officers and admins, the team's for a supervisor.
     Action.REPORTS: frozenset({Role.REPORTING_OFFICER, Role.ADMIN, SUP}),
+    Action.DASHBOARD: frozenset({CW, SUP, Role.REPORTING_OFFICER, Role.ADMIN}),
 }
 
 # Actions on one household: the household must also be within the user's scope.

@@ -12,6 +12,7 @@ from app.access import Action, can
 
 # (endpoint, label, the action that makes the entry appear)
 MENU = (
+    ("dashboard.dashboard", _l("Dashboard"), Action.DASHBOARD),
     ("registry.case_list", _l("Households"), Action.HOUSEHOLD_LIST),
     ("registry.register", _l("Register a household"), Action.HOUSEHOLD_CREATE),
     ("caseload.my_cases", _l("My cases"), Action.MY_CASES),

@@ -34,4 +34,6 @@ def home():
         return redirect(url_for("registry.case_list"))
     if can(current_user, Action.MANAGE_USERS):
         return redirect(url_for("admin.users"))
+    if can(current_user, Action.DASHBOARD):
+        return redirect(url_for("dashboard.dashboard"))
     return redirect(url_for("auth.account"))

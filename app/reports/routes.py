@@ -6,14 +6,16 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import Action, Role, require
+from app.access import Action, Role, can, require
 from app.audit import services as audit
 from app.core.dates import local_today
+from app.reports import dashboard as figures
 from app.reports import exports
 from app.reports.aggregates import cross_table
 from app.reports.forms import ReportForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
+dashboard_bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 FORMATS = {
     "csv": ("text/csv", "csv"),
@@ -40,7 +42,7 @@ def _render(form: ReportForm, table, status: int | None = None):
         table=table,
         published=published,
         # Those who see no record see figures only as they may leave the system.
-        exact=not current_user.has_role(Role.REPORTING_OFFICER, Role.ADMIN),
+        exact=not current_user.has_role(*SYSTEM_WIDE),
     )
     return page, status or (422 if form.errors else 200)
 
@@ -77,3 +79,19 @@ def _is_rtl() -> bool:
     from app.core.i18n import text_direction
 
     return text_direction(str(get_locale() or "en")) == "rtl"
+
+
+@dashboard_bp.get("/dashboard")
+@login_required
+def dashboard():
+    require(current_user, Action.DASHBOARD)
+    user = current_user
+    return render_template(
+        "reports/dashboard.html",
+        mine=figures.my_figures(user) if can(user, Action.MY_CASES) else None,
+        team=figures.team_figures(user) if can(user, Action.TEAM_VIEW) else None,
+        system=figures.system_figures(user) if user.has_role(*SYSTEM_WIDE) else None,
+    )
+
+
+SYSTEM_WIDE = (Role.REPORTING_OFFICER, Role.ADMIN)

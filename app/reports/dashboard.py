@@ -1,0 +1,186 @@
+"""The figures each reader's dashboard shows, always counted through the access policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_timezone
+
+from app.access import visible_households
+from app.access.policy import reportable_households
+from app.auth.models import User
+from app.core.dates import local_today, start_of_local_day
+from app.core.db import as_utc, utcnow
+from app.extensions import db
+from app.history.models import CaseEvent
+from app.registry.models import Household
+from app.reports.suppression import suppress
+from app.tasks.models import Task
+from app.tasks.queries import open_tasks
+from app.workflow.models import PENDING, ApprovalRequest
+from app.workflow.stages import Stage
+
+WEEKS = 12
+# Stages a household is not "stuck" in: the journey is over or out of the team's hands.
+AT_REST = frozenset({Stage.RETURNED, Stage.CLOSED, Stage.JUDICIARY, Stage.FOLLOW_UP})
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    shown: str  # the figure as printed ("<5" where suppressed)
+
+
+def _stage_bars(condition: sa.ColumnElement[bool], k: int | None = None) -> list[Bar]:
+    found = dict(
+        db.session.execute(
+            sa.select(Household.stage, sa.func.count()).where(condition).group_by(Household.stage)
+        ).all()
+    )
+    stages = [s for s in Stage if found.get(s.value)]
+    values = [found[s.value] for s in stages]
+    if k is None:
+        return [Bar(s.label, v, str(v)) for s, v in zip(stages, values, strict=True)]
+    published = suppress([[v] for v in values] or [[0]], k)
+    return [
+        Bar(s.label, 0 if published.hidden((i, 0)) else v, published.shown(i, 0))
+        for i, (s, v) in enumerate(zip(stages, values, strict=True))
+    ]
+
+
+def _in_scope(user: User) -> sa.ColumnElement[bool]:
+    return Household.id.in_(visible_households(user).with_only_columns(Household.id))
+
+
+def my_figures(user: User) -> dict:
+    mine = sa.and_(_in_scope(user), Household.assigned_to_id == user.id)
+    overdue = open_tasks(user).where(Task.due_on < local_today())
+    return {
+        "stages": _stage_bars(mine),
+        "overdue_tasks": db.session.scalar(
+            sa.select(sa.func.count()).select_from(overdue.subquery())
+        ),
+    }
+
+
+def team_figures(user: User) -> dict:
+    scope = _in_scope(user)
+    waiting = (
+        sa.select(sa.func.count())
+        .select_from(ApprovalRequest)
+        .join(Household, Household.id == ApprovalRequest.household_id)
+        .where(scope, ApprovalRequest.status == PENDING, ApprovalRequest.requested_by_id != user.id)
+    )
+    return {
+        "stages": _stage_bars(scope),
+        "by_caseworker": _by_caseworker(scope),
+        "approvals_waiting": db.session.scalar(waiting),
+        "stuck": stuck(user),
+        "stuck_days": current_app.config["STUCK_DAYS"],
+    }
+
+
+def _by_caseworker(scope: sa.ColumnElement[bool]) -> list[Bar]:
+    rows = db.session.execute(
+        sa.select(User.full_name, sa.func.count(Household.id))
+        .select_from(Household)
+        .outerjoin(User, User.id == Household.assigned_to_id)
+        .where(scope)
+        .group_by(User.full_name)
+        .order_by(sa.func.count(Household.id).desc())
+    ).all()
+    return [Bar(name or "—", count, str(count)) for name, count in rows]
+
+
+def stuck(user: User, limit: int = 20) -> list[tuple[Household, int]]:
+    """Households in one stage longer than the configured number of days, the longest first."""
+    days = current_app.config["STUCK_DAYS"]
+    since = utcnow() - timedelta(days=days)
+    stmt = (
+        visible_households(user)
+        .where(Household.stage.not_in([s.value for s in AT_REST]))
+        .where(Household.stage_changed_at < since)
+        .order_by(Household.stage_changed_at)
+        .limit(limit)
+    )
+    now = utcnow()
+    return [(h, (now - as_utc(h.stage_changed_at)).days) for h in db.session.scalars(stmt)]
+
+
+def system_figures(user: User) -> dict:
+    k = current_app.config["MIN_CELL"]
+    weeks = weekly(user, k)
+    return {
+        "stages": _stage_bars(reportable_households(user), k),
+        "weeks": weeks,
+        "lines": {series: line_segments(weeks, series) for series in ("arrived", "returned")},
+    }
+
+
+def weekly(user: User, k: int) -> list[dict]:
+    """Arrivals at the centre and returns home per week (Monday to Sunday, on the centre's
+    calendar), for the last twelve weeks; small counts shown as "<k"."""
+    first = _monday(local_today()) - timedelta(weeks=WEEKS - 1)
+    moves = db.session.execute(
+        sa.select(CaseEvent.to_stage, CaseEvent.at)
+        .join(Household, Household.id == CaseEvent.household_id)
+        .where(
+            reportable_households(user),
+            CaseEvent.kind == "stage_changed",
+            CaseEvent.to_stage.in_([Stage.ARRIVED.value, Stage.RETURNED.value]),
+            CaseEvent.at >= start_of_local_day(first),
+        )
+    ).all()
+    counts = {
+        (first + timedelta(weeks=w), stage): 0
+        for w in range(WEEKS)
+        for stage in ("arrived", "returned")
+    }
+    for stage, at in moves:
+        week = (_monday(_local_date(at)), stage)
+        if week in counts:  # an event at the edge of the first day, in another time zone
+            counts[week] += 1
+    weeks = sorted({week for week, _stage in counts})
+    table = [[counts[(w, "arrived")], counts[(w, "returned")]] for w in weeks]
+    published = suppress(table, k)
+    return [
+        {
+            "week": week,
+            # None where the count is hidden: the chart leaves a gap rather than draw it.
+            "arrived": None if published.hidden((i, 0)) else table[i][0],
+            "returned": None if published.hidden((i, 1)) else table[i][1],
+            "arrived_shown": published.shown(i, 0),
+            "returned_shown": published.shown(i, 1),
+        }
+        for i, week in enumerate(weeks)
+    ]
+
+
+def line_segments(weeks: list[dict], series: str, height: float = 38) -> list[str]:
+    """SVG polyline points for one series, broken where a count is hidden; x from 0 to 100."""
+    known = [w[series] for w in weeks if w[series] is not None]
+    top = max([*known, 1])
+    step = 100 / max(len(weeks) - 1, 1)
+    segments, current = [], []
+    for i, week in enumerate(weeks):
+        if week[series] is None:
+            if current:
+                segments.append(current)
+            current = []
+            continue
+        current.append(f"{i * step:.1f},{height + 2 - week[series] * height / top:.1f}")
+    if current:
+        segments.append(current)
+    return [" ".join(points) for points in segments]
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _local_date(moment: datetime) -> date:
+    return as_utc(moment).astimezone(get_timezone()).date()  # type: ignore[union-attr]
