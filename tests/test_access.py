@@ -112,6 +112,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("auth.enrol_two_factor", "POST"): signed_in(422),
     ("auth.account", "POST"): signed_in(302),
     ("registry.case_list", "GET"): {**case_workers(200), "screener": 200},
+    ("registry.search", "POST"): {**case_workers(303), "screener": 303},
     ("registry.register", "GET"): case_workers(200),
     ("registry.register", "POST"): case_workers(422),
     ("registry.view", "GET"): Case({**case_workers(200), "screener": 404}),

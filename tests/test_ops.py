@@ -400,7 +400,7 @@ def test_login_follows_a_local_next(make_browser, world):
 def test_login_brings_the_user_back_to_the_page_they_asked_for(make_browser, world):
     browser = make_browser()
 
-    sent = browser.get("/households/", query_string={"q": "Fatima"})
+    sent = browser.get("/households/", query_string={"stage": "vetting"})
     assert sent.status_code == 302
     login_page = sent.headers["Location"]
     assert urlsplit(login_page).path == "/login"
@@ -410,7 +410,7 @@ def test_login_brings_the_user_back_to_the_page_they_asked_for(make_browser, wor
     )
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/households/?q=Fatima"
+    assert response.headers["Location"] == "/households/?stage=vetting"
 
 
 def test_logout_by_get_is_refused_and_the_user_stays_logged_in(login):

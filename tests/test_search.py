@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.registry.phone import InvalidPhone, normalise_phone
@@ -110,8 +112,15 @@ def caseload(world):
     }
 
 
+def search(browser, **params):
+    """Search as the page does: the text is posted, the list is read where it is sent."""
+    sent = browser.post("/households/search", params)
+    assert sent.status_code == 303
+    return browser.get(sent.headers["Location"])
+
+
 def _found(browser, **params) -> set[str]:
-    page = browser.get("/households/", query_string=params).get_data(as_text=True)
+    page = search(browser, **params).get_data(as_text=True)
     return {line.split("</a>")[0].split(">")[-1] for line in page.split('dir="ltr">AWD-')[1:]}
 
 
@@ -186,3 +195,43 @@ def test_filter_by_stage_and_the_stage_is_shown(world, login, caseload):
     assert _found(browser, stage="vetting") == _cases(caseload, "amina")
     assert "Security vetting" in browser.get("/households/").get_data(as_text=True)
     assert browser.get("/households/?stage=nonsense").status_code == 200
+
+
+# --- the search text never in a URL -----------------------------------------------------------
+
+
+def test_a_searched_name_appears_in_no_url(login, caseload):
+    browser = login("caseworker_a")
+    sent = browser.post("/households/search", {"q": "فاطمة الجبوري", "stage": "registered"})
+    location = sent.headers["Location"]
+    assert "stage=registered" in location and "search=" in location
+    assert "%D9" not in location and "q=" not in location  # no Arabic, no text at all
+    page = browser.get(location).get_data(as_text=True)
+    assert 'value="فاطمة الجبوري"' in page  # the box keeps what was typed
+    links = re.findall(r'(?:href|action)="([^"]*)"', page)
+    assert links and not any("%D9" in link or "q=" in link for link in links)
+
+
+def test_a_name_in_the_query_string_is_neither_searched_nor_shown(login, caseload):
+    page = login("caseworker_a").get("/households/?q=Fatima").get_data(as_text=True)
+    assert "Fatima" not in page.split("<table")[0]  # not in the search box
+    everything = login("caseworker_a").get("/households/").get_data(as_text=True)
+    assert page.count("AWD-") == everything.count("AWD-")
+
+
+def test_an_unknown_search_token_says_the_search_has_expired(login, caseload):
+    page = login("caseworker_a").get("/households/?search=forged")
+    assert page.status_code == 200
+    assert "That search is no longer kept" in page.get_data(as_text=True)
+
+
+def test_the_search_token_of_one_user_is_nothing_to_another(login, caseload):
+    sent = login("caseworker_a").post("/households/search", {"q": "Fatima"})
+    other = login("caseworker_a2").get(sent.headers["Location"]).get_data(as_text=True)
+    assert "That search is no longer kept" in other and 'value="Fatima"' not in other
+
+
+def test_a_search_without_its_token_is_refused(login, caseload):
+    assert (
+        login("caseworker_a").post("/households/search", {"q": "x"}, csrf=False).status_code == 400
+    )

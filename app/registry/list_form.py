@@ -1,4 +1,5 @@
-"""Search and filter controls of the case list (a GET form: no CSRF, values in the URL)."""
+"""Search and filter controls of the case list. The filters are read from the URL; the search
+text is posted and kept out of it (app.registry.saved_search)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def _safe_int(value: object) -> int | None:
         return optional_int(value)
     except (TypeError, ValueError):
         return None
+
+
+# The controls whose values may appear in the list's URL: none of them names a person.
+LIST_FILTERS = ("camp_id", "batch_id", "governorate_id", "caseworker_id", "stage", "sort")
 
 
 class CaseListForm(FlaskForm):

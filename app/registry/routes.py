@@ -12,9 +12,9 @@ from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.extensions import db
-from app.registry import choices, vocab
+from app.registry import choices, saved_search, vocab
 from app.registry.forms import HouseholdForm, blank_member_row
-from app.registry.list_form import CaseListForm
+from app.registry.list_form import LIST_FILTERS, CaseListForm
 from app.registry.mapping import form_values, household_input
 from app.registry.models import Household
 from app.registry.queries import search_cases
@@ -27,9 +27,26 @@ bp = Blueprint("registry", __name__, template_folder="templates", url_prefix="/h
 @login_required
 def case_list():
     require(current_user, Action.HOUSEHOLD_LIST)
-    form = CaseListForm(request.args, user=current_user)
+    args = request.args.copy()
+    args.pop("q", None)  # a name in the URL is never searched, nor shown back
+    token = args.get("search")
+    args["q"] = saved_search.recall(token) or ""
+    form = CaseListForm(args, user=current_user)
     page = search_cases(current_user, form.filters())
-    return render_template("registry/list.html", form=form, page=page)
+    expired = bool(token) and not args["q"]
+    return render_template("registry/list.html", form=form, page=page, expired=expired)
+
+
+@bp.post("/search")
+@login_required
+def search():
+    """The search box posts here; the list is shown at a URL that carries no name."""
+    require(current_user, Action.HOUSEHOLD_LIST)
+    filters = {name: request.form[name] for name in LIST_FILTERS if request.form.get(name)}
+    text = (request.form.get("q") or "").strip()
+    if text:
+        filters["search"] = saved_search.remember(text)
+    return redirect(url_for("registry.case_list", **filters), 303)
 
 
 @bp.route("/new", methods=["GET", "POST"])
