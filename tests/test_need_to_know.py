@@ -307,3 +307,15 @@ def test_a_supervisor_cannot_forge_the_team_view_to_another_team(world, login):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert theirs.case_number not in text and world.caseworker_b.full_name not in text
+
+
+def test_no_name_phone_or_password_reaches_the_application_log(world, login, caplog):
+    caplog.set_level("DEBUG")
+    browser = login("caseworker_a")
+    assert browser.post("/households/new", household_payload(world)).status_code == 302
+    browser.post("/households/search", {"q": "فاطمة"})
+    browser.post("/login", {"username": "caseworker.a", "password": "a wrong password"})
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "registered household" in logged  # the log says what happened, not to whom
+    for secret in ("فاطمة", "Fatima", "770", "a wrong password", PASSWORD):
+        assert secret not in logged
