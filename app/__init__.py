@@ -54,6 +54,7 @@ def import_models() -> None:
     import app.auth.models
     import app.history.models
     import app.reference.models
+    import app.referrals.models
     import app.registry.models
     import app.screening.models
     import app.tasks.models
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
+    from app.referrals.routes import bp as referrals_bp
     from app.registry.routes import bp as registry_bp
     from app.reports.routes import bp as reports_bp
     from app.reports.routes import dashboard_bp
@@ -91,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         transfers_bp,
         disclosures_bp,
         reports_bp,
+        referrals_bp,
         dashboard_bp,
     )
     for blueprint in blueprints:

@@ -20,6 +20,7 @@ from flask import url_for
 from app.access.roles import Role
 from app.core.dates import local_today
 from app.extensions import db
+from app.referrals.models import AgencyService, Referral
 from app.tasks.models import Task
 from app.transfers.models import Disclosure, Transfer
 from app.workflow.models import ApprovalRequest
@@ -97,6 +98,8 @@ class Case:
 PROTECTION_ONLY = {"caseworker_a": 403, "caseworker_b": 403, "screener": 404}
 ASSIGNED = {"caseworker_a": 200, "caseworker_b": 200}
 IN_HOUSEHOLD = frozenset(CASEWORKERS)
+
+SENT_REFERRAL = only(CASE_STAFF | {"focal"}, 404)
 
 EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("core.healthz", "GET"): everyone(200),
@@ -187,6 +190,32 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("disclosures.request_form", "GET"): Case(case_workers(200)),
     ("disclosures.request_form", "POST"): Case(case_workers(422)),
     ("disclosures.received", "GET"): only({"focal"}, 200),
+    ("referrals.refer", "GET"): Case(case_workers(200)),
+    ("referrals.refer", "POST"): Case(case_workers(422)),
+    ("referrals.shared_by_me", "GET"): case_workers(200),
+    ("referrals.inbox", "GET"): only({"focal"}, 200),
+    # A referral of team A's household, sent to the NGO agency where `focal` works.
+    ("referrals.show", "GET"): {
+        **SENT_REFERRAL,
+        "caseworker_a": 200,
+        "supervisor_a": 200,
+        "focal": 200,
+    },
+    ("referrals.change", "POST"): {
+        **SENT_REFERRAL,
+        "caseworker_a": 422,
+        "supervisor_a": 422,
+        "focal": 302,
+    },
+    ("referrals.override", "POST"): {
+        **SENT_REFERRAL,
+        "caseworker_a": 422,
+        "supervisor_a": 422,
+        "focal": 422,
+    },
+    ("referrals.services_list", "GET"): only({"admin"}, 200),
+    ("referrals.service_form", "GET"): only({"admin"}, 200),
+    ("referrals.service_form", "POST"): only({"admin"}, 422),
     ("reports.report", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 200),
     ("dashboard.dashboard", "GET"): only(CASE_STAFF | {"admin", "reporting"}, 200),
     # Without its choices a download sends nothing and says what is missing.
@@ -228,6 +257,7 @@ class Matrix:
     users: dict[str, object]
     transfer: Transfer
     disclosure: Disclosure
+    referral: Referral
 
 
 @pytest.fixture
@@ -272,7 +302,19 @@ def matrix(world) -> Matrix:
         groups="identity",
         requested_by=world.caseworker_a2,
     )
-    db.session.add_all([transfer, disclosure])
+    legal_aid = AgencyService(agency=world.focal.agency, service="legal_aid")
+    referral = Referral(
+        household=households["team"],
+        agency=world.focal.agency,
+        service=legal_aid,
+        reason="Papers",
+        urgency="routine",
+        due_on=local_today(),
+        groups="identity",
+        state="sent",
+        created_by=world.caseworker_a2,
+    )
+    db.session.add_all([transfer, disclosure, legal_aid, referral])
     users = {
         "auditor": UserFactory(username="auditor", role=Role.AUDITOR.value),
         "admin_supervisor": UserFactory(
@@ -284,7 +326,7 @@ def matrix(world) -> Matrix:
         ),
     }
     db.session.commit()
-    return Matrix(households, approvals, tasks, users, transfer, disclosure)
+    return Matrix(households, approvals, tasks, users, transfer, disclosure, referral)
 
 
 def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
@@ -312,6 +354,10 @@ def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
         "transfers.cancel": {"transfer_id": matrix.transfer.id},
         "disclosures.request_form": {"household_id": household.id},
         "reports.download": {"fmt": "csv"},
+        "referrals.refer": {"household_id": household.id},
+        "referrals.show": {"referral_id": matrix.referral.id},
+        "referrals.override": {"referral_id": matrix.referral.id},
+        "referrals.change": {"referral_id": matrix.referral.id, "action": "accept"},
         **{
             f"disclosures.{name}": {"disclosure_id": matrix.disclosure.id}
             for name in ("show", "approve", "refuse", "withdraw")

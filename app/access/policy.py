@@ -56,6 +56,9 @@ class Action(StrEnum):
     DISCLOSURES_RECEIVED = "disclosure.received"
     REPORTS = "reports"  # aggregate figures, never a record
     DASHBOARD = "dashboard"
+    REFER = "referral.create"  # refer a household or member to an agency's service
+    CONSENT_OVERRIDE = "referral.consent_override"
+    REFERRAL_INBOX = "referral.inbox"
 
 
 class FieldGroup(StrEnum):
@@ -105,6 +108,10 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # Figures: system-wide for reporting officers and admins, the team's for a supervisor.
     Action.REPORTS: frozenset({Role.REPORTING_OFFICER, Role.ADMIN, SUP}),
     Action.DASHBOARD: frozenset({CW, SUP, Role.REPORTING_OFFICER, Role.ADMIN}),
+    Action.REFER: frozenset({CW, SUP}),
+    Action.CONSENT_OVERRIDE: frozenset({SUP}),
+    # A receiving agency's focal point: the referrals sent to their agency, nothing else.
+    Action.REFERRAL_INBOX: frozenset({Role.AGENCY_FOCAL}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -121,6 +128,8 @@ _HOUSEHOLD_ACTIONS = frozenset(
         Action.TRANSFER_REQUEST,
         Action.DISCLOSURE_REQUEST,
         Action.DISCLOSURE_APPROVE,
+        Action.REFER,
+        Action.CONSENT_OVERRIDE,
     }
 )
 
@@ -373,3 +382,44 @@ def reportable_households(user: User) -> sa.ColumnElement[bool]:
     if user.has_role(Role.REPORTING_OFFICER, Role.ADMIN):
         return sa.true()
     return household_scope(user)
+
+
+# --- referrals to agencies ----------------------------------------------------------------------
+
+
+def visible_referrals(user: User) -> sa.Select:
+    """The household's team sees the referrals of the households it may refer; a focal point
+    those sent to their agency (never a draft)."""
+    from app.referrals.models import Referral
+    from app.registry.models import Household
+
+    if _allowed_role(user, Action.REFERRAL_INBOX):
+        return sa.select(Referral).where(
+            Referral.agency_id == user.agency_id, Referral.state != "draft"
+        )
+    if _allowed_role(user, Action.REFER):
+        mine = sa.select(Household.id).where(household_scope(user, Action.REFER))
+        return sa.select(Referral).where(Referral.household_id.in_(mine))
+    return sa.select(Referral).where(sa.false())
+
+
+def referral_side(user: User, referral) -> str | None:
+    """ "sender" for the household's team, "receiver" for the agency's focal point."""
+    if _allowed_role(user, Action.REFERRAL_INBOX) and referral.agency_id == user.agency_id:
+        return "receiver" if referral.state != "draft" else None
+    if can(user, Action.REFER, referral.household):
+        return "sender"
+    return None
+
+
+def referral_or_404(user: User, referral_id: int):
+    from app.referrals.models import Referral
+
+    if not (_allowed_role(user, Action.REFERRAL_INBOX) or _allowed_role(user, Action.REFER)):
+        _refused(Action.REFERRAL_INBOX, None, 403)
+        abort(403)
+    found = db.session.scalar(visible_referrals(user).where(Referral.id == referral_id))
+    if found is None:
+        _refused(Action.REFERRAL_INBOX, None, 404)
+        abort(404)
+    return found

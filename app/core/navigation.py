@@ -20,10 +20,13 @@ MENU = (
     ("workflow.review_queue", _l("Review queue"), Action.REVIEW_QUEUE),
     ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
     ("transfers.inbox", _l("Hand-overs"), Action.TRANSFER_INBOX),
+    ("referrals.shared_by_me", _l("Shared by me"), Action.REFER),
+    ("referrals.inbox", _l("Shared with my agency"), Action.REFERRAL_INBOX),
     ("disclosures.received", _l("Disclosed to us"), Action.DISCLOSURES_RECEIVED),
     ("access.review", _l("Emergency accesses"), Action.BREAK_GLASS_REVIEW),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
+    ("referrals.services_list", _l("Agencies' services"), Action.MANAGE_REFERENCE),
     ("reports.report", _l("Figures"), Action.REPORTS),
     ("audit.entries", _l("Audit trail"), Action.AUDIT_VIEW),
 )

@@ -14,12 +14,14 @@ from app.auth.models import User
 from app.auth.services import UserInput, create_user, find_user
 from app.extensions import db
 from app.reference.models import Agency, Camp, ReturnBatch, Team
+from app.referrals.models import AgencyService
 
 DEMO_PASSWORD = "awda-demo-2026"  # noqa: S105 - printed for demo logins, by design
 
 AGENCIES = (
     ("MOMD", "government", "Ministry of Migration and Displacement", "وزارة الهجرة والمهجرين"),
-    ("NSS", "government", "National Security Service", "جهاز الأمن الوطني"),
+    ("NSS", "security", "National Security Service", "جهاز الأمن الوطني"),
+    ("NINCOURT", "judiciary", "Nineveh Investigation Court", "محكمة تحقيق نينوى"),
     (
         "IHCHR",
         "commission",
@@ -40,6 +42,17 @@ CAMPS = (
 
 TEAMS = (("Jeddah-1 Team A", "MOMD"), ("Jeddah-1 Team B", "NAKHLA"))
 
+# agency, service, field groups it may receive besides the identity
+SERVICES = (
+    ("MOMD", "civil_documentation", "documents"),
+    ("NAKHLA", "legal_aid", "contact,documents"),
+    ("IOM", "psychosocial", "contact,vulnerabilities,protection"),
+    ("IOM", "livelihoods", "contact"),
+    ("UNICEF", "child_protection", "contact,vulnerabilities,protection"),
+    ("UNICEF", "education", "documents"),
+    ("UNHCR", "shelter", "contact,vulnerabilities"),
+)
+
 BATCHES = (
     ("B-2026-01", date(2026, 1, 14), "ALHOL"),
     ("B-2026-02", date(2026, 3, 3), "ALHOL"),
@@ -57,6 +70,8 @@ USERS = (
     ("caseworker.b1", "Noor Al-Shammari", Role.CASEWORKER, "NAKHLA", "Jeddah-1 Team B"),
     ("screener", "Ahmed Al-Kubaisi", Role.SCREENER, "NSS", None),
     ("focal.iom", "Maryam Al-Hadidi", Role.AGENCY_FOCAL, "IOM", None),
+    ("focal.nakhla", "Zaid Al-Rubaie", Role.AGENCY_FOCAL, "NAKHLA", None),
+    ("focal.nss", "Hassan Al-Tamimi", Role.AGENCY_FOCAL, "NSS", None),
     ("reporting", "Yasir Al-Jumaili", Role.REPORTING_OFFICER, "UNHCR", None),
     ("auditor", "Rana Al-Hashimi", Role.AUDITOR, "IHCHR", None),
 )
@@ -84,6 +99,12 @@ def ensure_reference() -> None:
     }
     for name, agency in TEAMS:
         _get_or_create(Team, {"name": name}, agency=agencies[agency])
+    for code, service, groups in SERVICES:
+        _get_or_create(
+            AgencyService,
+            {"agency_id": agencies[code].id, "service": service},
+            allowed_groups=f"identity,{groups}",
+        )
     for number, departure, origin in BATCHES:
         _get_or_create(
             ReturnBatch,
