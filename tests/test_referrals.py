@@ -12,6 +12,7 @@ from app.audit.models import AuditEntry
 from app.core.dates import local_today
 from app.extensions import db
 from app.referrals.models import AgencyService, Referral
+from app.referrals.states import CHANGES
 from app.registry.models import Household, MemberDocument, MemberNeed
 from tests.factories import PASSWORD, HouseholdFactory, MemberFactory
 
@@ -266,3 +267,32 @@ def test_admins_keep_the_services_and_vetting_is_never_receivable(world, login):
     forged = admin.post(f"/admin/services/{service.id}", {**data, "groups": ["vetting"]})
     assert forged.status_code == 422
     assert login("caseworker_a").get("/admin/services").status_code == 403
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda c: f"{c.action}-from-{c.source}")
+def test_every_change_by_its_side_only(world, login, household, legal_aid, change):
+    _refer(login("caseworker_a"), household, legal_aid)
+    referral = _referral()
+    referral.state = change.source
+    db.session.commit()
+    right, wrong = (
+        ("caseworker_a", "focal") if change.side == "sender" else ("focal", "caseworker_a")
+    )
+    refused = _act(login(wrong), referral, change.action, "a note")
+    # A focal point never sees a draft: to them it does not exist.
+    assert refused.status_code == (404 if change.source == "draft" and wrong == "focal" else 422)
+    assert _referral().state == change.source
+    assert _act(login(right), referral, change.action, "a note").status_code == 302
+    assert _referral().state == change.target
+    assert _referral().events[-1].actor_id == world.user(right).id
+
+
+def test_dashboards_count_overdue_referrals(world, login, household, legal_aid, monkeypatch):
+    _refer(login("caseworker_a"), household, legal_aid)
+    from app.reports import dashboard
+
+    later = local_today() + timedelta(days=3)
+    monkeypatch.setattr(dashboard, "local_today", lambda: later)
+    assert "1 overdue referral" in login("caseworker_a").get("/dashboard").get_data(as_text=True)
+    assert "1 overdue referral" in login("supervisor_a").get("/dashboard").get_data(as_text=True)
+    assert "0 overdue referrals" in login("caseworker_a2").get("/dashboard").get_data(as_text=True)

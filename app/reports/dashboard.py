@@ -10,12 +10,13 @@ from flask import current_app
 from flask_babel import get_timezone
 
 from app.access import visible_households
-from app.access.policy import reportable_households
+from app.access.policy import reportable_households, visible_referrals
 from app.auth.models import User
 from app.core.dates import local_today, start_of_local_day
 from app.core.db import as_utc, utcnow
 from app.extensions import db
 from app.history.models import CaseEvent
+from app.referrals.models import Referral
 from app.registry.models import Household
 from app.reports.suppression import suppress
 from app.tasks.models import Task
@@ -61,6 +62,7 @@ def my_figures(user: User) -> dict:
     overdue = open_tasks(user).where(Task.due_on < local_today())
     return {
         "stages": _stage_bars(mine),
+        "overdue_referrals": _overdue_referrals(user, mine_only=True),
         "overdue_tasks": db.session.scalar(
             sa.select(sa.func.count()).select_from(overdue.subquery())
         ),
@@ -79,9 +81,17 @@ def team_figures(user: User) -> dict:
         "stages": _stage_bars(scope),
         "by_caseworker": _by_caseworker(scope),
         "approvals_waiting": db.session.scalar(waiting),
+        "overdue_referrals": _overdue_referrals(user, mine_only=False),
         "stuck": stuck(user),
         "stuck_days": current_app.config["STUCK_DAYS"],
     }
+
+
+def _overdue_referrals(user: User, mine_only: bool) -> int:
+    stmt = visible_referrals(user).where(Referral.state == "sent", Referral.due_on < local_today())
+    if mine_only:
+        stmt = stmt.where(Referral.created_by_id == user.id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
 
 
 def _by_caseworker(scope: sa.ColumnElement[bool]) -> list[Bar]:
