@@ -217,6 +217,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("referrals.service_form", "GET"): only({"admin"}, 200),
     ("referrals.service_form", "POST"): only({"admin"}, 422),
     ("reports.report", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 200),
+    ("reports.case_export", "GET"): case_workers(200),
+    ("reports.case_export", "POST"): case_workers(422),
     ("dashboard.dashboard", "GET"): only(CASE_STAFF | {"admin", "reporting"}, 200),
     # Without its choices a download sends nothing and says what is missing.
     ("reports.download", "GET"): only(SUPERVISORS | {"admin", "reporting"}, 422),

@@ -59,6 +59,8 @@ class Action(StrEnum):
     REFER = "referral.create"  # refer a household or member to an agency's service
     CONSENT_OVERRIDE = "referral.consent_override"
     REFERRAL_INBOX = "referral.inbox"
+    EXPORT_CASES = "export.cases"  # the case list as a spreadsheet, pseudonymised
+    EXPORT_IDENTIFIABLE = "export.identifiable"  # with names, phones and IDs
 
 
 class FieldGroup(StrEnum):
@@ -112,6 +114,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.CONSENT_OVERRIDE: frozenset({SUP}),
     # A receiving agency's focal point: the referrals sent to their agency, nothing else.
     Action.REFERRAL_INBOX: frozenset({Role.AGENCY_FOCAL}),
+    Action.EXPORT_CASES: frozenset({CW, SUP}),
+    Action.EXPORT_IDENTIFIABLE: frozenset({SUP}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -423,3 +427,11 @@ def referral_or_404(user: User, referral_id: int):
         _refused(Action.REFERRAL_INBOX, None, 404)
         abort(404)
     return found
+
+
+def exportable_groups(user: User) -> frozenset[FieldGroup]:
+    """The field groups a user may take out in a case export: those their roles read of every
+    household in their scope (protection-sensitive data never leaves in a list)."""
+    if not _allowed_role(user, Action.EXPORT_CASES):
+        return frozenset()
+    return frozenset().union(*(_GROUPS.get(role, frozenset()) for role in user.roles))  # type: ignore[union-attr]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import BooleanField, DateField, PasswordField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.core.forms import options
+from app.core.forms import MultiCheckboxField, options
 from app.reports.aggregates import Request
+from app.reports.case_export import COLUMNS
 from app.reports.dimensions import DIMENSIONS
 
 UNIT_LABELS = {"households": _l("Households"), "persons": _l("Persons")}
@@ -59,3 +60,20 @@ class ReportForm(FlaskForm):
             "start": chosen.start.isoformat() if chosen.start else None,
             "end": chosen.end.isoformat() if chosen.end else None,
         }
+
+
+class CaseExportForm(FlaskForm):
+    """Posted (with CSRF); the list's filters come along in the URL, the search as its token."""
+
+    columns = MultiCheckboxField(_l("Columns"))
+    format = SelectField(_l("File"), choices=[])
+    identifiable = BooleanField(_l("Identifiable: with names, phone numbers and IDs"))
+    purpose = TextAreaField(_l("Purpose of the identifiable list"), [Optional(), Length(max=500)])
+    password = PasswordField(
+        _l("Your own password"), render_kw={"autocomplete": "current-password"}
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.columns.choices = options((c.key, str(c.label)) for c in COLUMNS.values())
+        self.format.choices = options((("csv", "CSV"), ("xlsx", "XLSX")))

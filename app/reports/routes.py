@@ -9,10 +9,17 @@ from flask_login import current_user, login_required
 from app.access import Action, Role, can, require
 from app.audit import services as audit
 from app.core.dates import local_today
+from app.core.forms import place_errors
+from app.core.validation import ValidationFailed
+from app.registry import saved_search
+from app.registry.list_form import CaseListForm
+from app.registry.queries import case_query
+from app.reports import case_export as case_export_service
 from app.reports import dashboard as figures
 from app.reports import exports
 from app.reports.aggregates import cross_table
-from app.reports.forms import ReportForm
+from app.reports.case_export import DEFAULT_COLUMNS
+from app.reports.forms import CaseExportForm, ReportForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 dashboard_bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -95,3 +102,78 @@ def dashboard():
 
 
 SYSTEM_WIDE = (Role.REPORTING_OFFICER, Role.ADMIN)
+
+
+# --- the case list as a spreadsheet -------------------------------------------------------------
+
+
+@bp.route("/cases", methods=["GET", "POST"])
+@login_required
+def case_export():
+    require(current_user, Action.EXPORT_CASES)
+    filters_form, forged, stmt = _listed_cases()
+    form = CaseExportForm(data=None if request.method == "POST" else {"columns": DEFAULT_COLUMNS})
+    if form.validate_on_submit() and not forged:
+        try:
+            columns = case_export_service.check_choice(
+                current_user,
+                list(form.columns.data or []),
+                bool(form.identifiable.data),
+                form.purpose.data or "",
+                form.password.data,
+            )
+        except ValidationFailed as refused:
+            place_errors(form, refused.errors)
+        else:
+            return _send_cases(form, filters_form, stmt, columns)
+    page = render_template(
+        "reports/case_export.html",
+        form=form,
+        filters_form=filters_form,
+        forged=forged,
+        rows=case_export_service.count(stmt),
+        may_identify=can(current_user, Action.EXPORT_IDENTIFIABLE),
+    )
+    return page, 422 if form.is_submitted() else 200
+
+
+def _listed_cases():
+    """The households of the case list as filtered (scoped like the list itself)."""
+    args = request.args.copy()
+    args.pop("q", None)
+    args["q"] = saved_search.recall(args.get("search")) or ""
+    filters_form = CaseListForm(args, user=current_user)
+    filters_form.validate()
+    # A filter given a value not offered to this user (another team's caseworker, say) is named.
+    forged = {name: errors for name, errors in filters_form.errors.items() if args.get(name)}
+    return filters_form, forged, case_query(current_user, filters_form.filters())
+
+
+def _send_cases(form, filters_form, stmt, columns):
+    identifiable = bool(form.identifiable.data)
+    audit.record(
+        "export.cases",
+        format=form.format.data,
+        identifiable=identifiable,
+        purpose=(form.purpose.data or "").strip() or None,
+        columns=[c.key for c in columns],
+        filters={k: v for k, v in request.args.items() if k not in {"q", "search"}},
+        searched=bool(request.args.get("search")),
+        rows=case_export_service.count(stmt),
+    )
+    head = case_export_service.header(columns)
+    kind = "identifiable" if identifiable else "pseudonymised"
+    name = f"awda-cases-{kind}-{local_today():%Y%m%d}"
+    if form.format.data == "xlsx":
+        file = case_export_service.xlsx_file(stmt, columns, head, _is_rtl())
+        response = Response(file, mimetype=FORMATS["xlsx"][0], direct_passthrough=True)
+        response.call_on_close(file.close)
+        extension = "xlsx"
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response = Response(
+            case_export_service.csv_lines(app, stmt, columns, head), mimetype="text/csv"
+        )
+        extension = "csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response

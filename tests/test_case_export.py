@@ -1,0 +1,133 @@
+"""The case list as a spreadsheet: scoped, pseudonymised by default, identifiable only with the
+permission, a purpose and the password; formulas neutralised; audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from app.audit.models import AuditEntry
+from app.extensions import db
+from tests.factories import PASSWORD, HouseholdFactory, MemberFactory
+
+
+@pytest.fixture
+def households(world):
+    ours = HouseholdFactory(
+        team=world.team_a,
+        camp=world.camp,
+        phone="+9647701234567",
+        members=[MemberFactory(given_name_ar="سلمى", given_name_en="Salma", relationship="head")],
+    )
+    theirs = HouseholdFactory(team=world.team_b, camp=world.camp)
+    return ours, theirs
+
+
+def _rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def _export(browser, query="", **form):
+    data = {"columns": ["case_number", "stage", "members"], "format": "csv", **form}
+    return browser.post(f"/reports/cases?{query}", data)
+
+
+def test_the_default_export_is_pseudonymised_and_scoped(world, login, households):
+    ours, theirs = households
+    response = _export(login("caseworker_a"))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = _rows(response)
+    assert rows[0] == ["Case number", "Stage", "Members"]
+    assert rows[1:] == [[ours.case_number, "Registered in camp", "1"]]
+    text = response.get_data(as_text=True)
+    assert "سلمى" not in text and theirs.case_number not in text
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "export.cases")
+    ).one()
+    assert entry.detail["rows"] == 1 and entry.detail["identifiable"] is False
+
+
+def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
+    world, login, households
+):
+    named = {"columns": ["case_number", "head_name_ar", "phone"]}
+    refused = _export(login("caseworker_a"), **named)
+    assert refused.status_code == 422
+    assert "These name people; tick an identifiable export" in refused.get_data(as_text=True)
+    as_caseworker = _export(
+        login("caseworker_a"),
+        **named,
+        identifiable="y",
+        purpose="Bus list for the return",
+        password=PASSWORD,
+    )
+    assert "Your role may export pseudonymised lists only." in as_caseworker.get_data(as_text=True)
+
+    supervisor = login("supervisor_a")
+    no_password = _export(supervisor, **named, identifiable="y", purpose="Bus list for the return")
+    assert no_password.status_code == 422
+    no_purpose = _export(supervisor, **named, identifiable="y", password=PASSWORD)
+    assert "Say what the identifiable list is for" in no_purpose.get_data(as_text=True)
+    sent = _export(
+        supervisor, **named, identifiable="y", purpose="Bus list for the return", password=PASSWORD
+    )
+    assert sent.status_code == 200
+    assert _rows(sent)[1][1:] == [households[0].members[0].name_ar, "07701234567"]
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "export.cases")
+    ).one()
+    assert (
+        entry.detail["identifiable"] is True
+        and entry.detail["purpose"] == "Bus list for the return"
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"columns": []}, "Choose at least one column."),
+        ({"columns": ["case_number", "password_hash"]}, "not a valid choice"),
+    ],
+)
+def test_bad_choices_are_refused(world, login, households, form, message):
+    response = _export(login("caseworker_a"), **form)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert "text/html" in response.content_type
+
+
+def test_a_forged_filter_is_named_and_nothing_is_sent(world, login, households):
+    query = f"caseworker_id={world.caseworker_b.id}"
+    response = _export(login("caseworker_a"), query)
+    assert response.status_code == 422
+    assert "not yours to use" in response.get_data(as_text=True)
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert "export.cases" not in actions
+
+
+def test_the_xlsx_opens_with_the_rows_and_formulas_are_neutralised(world, login, households):
+    world.camp.name_en = '=HYPERLINK("http://evil")'
+    db.session.commit()
+    response = _export(login("caseworker_a"), columns=["case_number", "camp"], format="xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows == [
+        ["Case number", "Camp of origin"],
+        [households[0].case_number, '\'=HYPERLINK("http://evil")'],
+    ]
+
+
+def test_the_searched_list_is_what_is_exported(world, login, households):
+    browser = login("caseworker_a")
+    HouseholdFactory(
+        team=world.team_a,
+        camp=world.camp,
+        members=[MemberFactory(given_name_en="Omar", given_name_ar="عمر")],
+    )
+    sent = browser.post("/households/search", {"q": "Salma"})
+    query = sent.headers["Location"].split("?", 1)[1]
+    rows = _rows(_export(browser, query))
+    assert [row[0] for row in rows[1:]] == [households[0].case_number]
