@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.access.models import EmergencyAccess
-from app.access.policy import Action, can
+from app.access.policy import Action, can, forget_answers
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.reauth import require_password
@@ -50,6 +50,7 @@ def open_access(user: User, case_number: str, reason: str, password: str) -> Eme
     )
     db.session.add(grant)
     db.session.flush()
+    forget_answers()
     audit.record(
         "break_glass.open",
         household_id=household.id,

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_app_context
 
 from app.access.roles import Role
 from app.extensions import db
@@ -243,15 +243,35 @@ def visible_households(user: User) -> sa.Select:
     return sa.select(Household).where(household_scope(user))
 
 
-def _holds(household: Household, condition: sa.ColumnElement[bool]) -> bool:
+def _holds(user: User, household: Household, question: str, condition) -> bool:
     """Does this saved household meet the condition? Asked of the database, so that scope is
-    written once, in SQL, for lists and single records alike."""
+    written once, in SQL, for lists and single records alike.
+
+    A page asks the same question many times; the answer is kept for the rest of the request,
+    keyed by what it depends on (the user's roles and team; the household's team, caseworker and
+    stage). Whatever else it depends on (an emergency access, a collaboration) calls
+    `forget_answers` when it changes.
+    """
     from app.registry.models import Household
 
     if household.id is None:
         return False
-    found = sa.select(sa.exists().where(Household.id == household.id, condition))
-    return bool(db.session.scalar(found))
+    key = (
+        (user.id, user.team_id, user.role, user.second_role),
+        question,
+        (household.id, household.team_id, household.assigned_to_id, household.stage),
+    )
+    answers = g.setdefault("_awda_scope_answers", {}) if has_app_context() else {}
+    if key not in answers:
+        found = sa.select(sa.exists().where(Household.id == household.id, condition()))
+        answers[key] = bool(db.session.scalar(found))
+    return answers[key]
+
+
+def forget_answers() -> None:
+    """Scope changed other than through the household's own columns: ask the database again."""
+    if has_app_context():
+        g.pop("_awda_scope_answers", None)
 
 
 def can(user: User | None, action: Action, record: object | None = None) -> bool:
@@ -259,7 +279,7 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
     if not _allowed_role(user, action):
         return False
     if action in _HOUSEHOLD_ACTIONS and record is not None:
-        return _holds(record, household_scope(user, action))  # type: ignore[arg-type]
+        return _holds(user, record, action.value, lambda: household_scope(user, action))  # type: ignore[arg-type]
     return True
 
 
@@ -269,7 +289,8 @@ def visible_groups(user: User | None, household: Household) -> frozenset[FieldGr
         return frozenset()
     groups = frozenset().union(*(_GROUPS.get(role, frozenset()) for role in user.roles))  # type: ignore[union-attr]
     # Only roles that read vulnerabilities can be in the protection audience.
-    if FieldGroup.VULNERABILITIES in groups and _holds(household, protection_audience(user)):  # type: ignore[arg-type]
+    audience = lambda: protection_audience(user)  # type: ignore[arg-type]  # noqa: E731
+    if FieldGroup.VULNERABILITIES in groups and _holds(user, household, "protection", audience):  # type: ignore[arg-type]
         groups |= {FieldGroup.PROTECTION}
     return groups
 

@@ -34,7 +34,10 @@ def case_list():
     form = CaseListForm(args, user=current_user)
     page = search_cases(current_user, form.filters())
     expired = bool(token) and not args["q"]
-    return render_template("registry/list.html", form=form, page=page, expired=expired)
+    list_args = {k: v for k, v in args.items() if k != "q"}
+    return render_template(
+        "registry/list.html", form=form, page=page, expired=expired, list_args=list_args
+    )
 
 
 @bp.post("/search")

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import Action, can
-from app.access.policy import receives_transfer, sends_transfer
+from app.access.policy import forget_answers, receives_transfer, sends_transfer
 from app.auth.models import User
 from app.core.db import utcnow
 from app.core.validation import ErrorCollector, ValidationFailed
@@ -132,6 +132,7 @@ def _hand_over(transfer: Transfer, household: Household, actor: User) -> None:
                 household_id=household.id, team_id=transfer.from_team_id, transfer_id=transfer.id
             )
         )
+    forget_answers()  # who may see the household changes with its collaborators
 
 
 def _lock(household: Household) -> None:
