@@ -8,8 +8,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Debian packages: Pango, HarfBuzz and a font with Arabic for PDFs; Chromium for the browser tests.
+PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+BROWSER_PACKAGES := chromium
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test test-sqlite test-postgres lint install db demo bench clean
+.PHONY: run test test-sqlite test-postgres lint install system catalogs messages db demo bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +21,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system catalogs
+
+system:
+	scripts/system-packages $(PRINT_PACKAGES)
+
+# The translations are compiled as part of the set-up; the .mo files are never committed.
+catalogs: $(CATALOGS)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ 2>/dev/null
+
+# After changing strings: extract them, merge them into every catalog, then translate the blanks.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output \
+		--project Awda -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 db: install
 	AWDA_ENV=$${AWDA_ENV:-development} $(FLASK) db upgrade
@@ -33,11 +52,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The browser tests run once, on SQLite; everything else runs on both databases.
 test-sqlite: install
+	scripts/system-packages $(BROWSER_PACKAGES)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-postgres: install
-	scripts/with-postgres $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	scripts/with-postgres $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
 

@@ -31,6 +31,8 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
 
 
 def _register_extensions(app: Flask) -> None:
+    from flask_babel import format_decimal
+
     from app.core.i18n import select_locale
 
     db.init_app(app)
@@ -43,6 +45,7 @@ def _register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["number"] = format_decimal
     login_manager.init_app(app)
     import_models()
 

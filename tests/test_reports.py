@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from app.audit.models import AuditEntry
 from app.core.dates import local_today
@@ -143,6 +144,19 @@ def test_the_xlsx_opens_with_the_expected_rows(world, reporting, make_browser):
     assert rows == [["Sex", "Total"], ["Female", 6], ["Male", 6], ["Total", 12]]
 
 
+def test_the_printable_report_is_the_published_table(world, caseload, reporting, make_browser):
+    browser = _login_as(make_browser, reporting)
+    response = browser.get("/reports/download/pdf?unit=households&rows=origin_governorate")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+    assert "Governorate of origin Total" in text
+    assert "Anbar <5 Ninewa <5 Total <5" in text  # the counts (1 and 2) never appear
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "report.download")
+    ).one()
+    assert entry.detail["format"] == "pdf"
+
+
 def test_the_hxl_row_tags_every_column(world, caseload, reporting, make_browser):
     browser = _login_as(make_browser, reporting)
     response = browser.get("/reports/download/hxl?unit=persons&rows=origin_governorate&columns=sex")
@@ -192,7 +206,7 @@ def test_bad_choices_get_a_message_and_no_figures(
         assert response.status_code == 422
         text = response.get_data(as_text=True)
         assert message in text and "text/html" in response.content_type
-    assert browser.get("/reports/download/pdf?unit=persons&rows=sex").status_code == 404
+    assert browser.get("/reports/download/odt?unit=persons&rows=sex").status_code == 404
 
 
 # --- dashboards -------------------------------------------------------------------------------

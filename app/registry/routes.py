@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from app.access import Action, FieldGroup, household_or_404, require, visible_groups
 from app.audit import services as audit
 from app.core.forms import place_errors
+from app.core.pdf import pdf_response, printed_by
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import choices, saved_search, vocab
@@ -77,6 +78,21 @@ def view(household_id: int):
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_VIEW)
     audit.record("household.view", household_id=household.id)
     return render_template("registry/view.html", household=household, vocab=vocab)
+
+
+@bp.get("/<int:household_id>/file.pdf")
+@login_required
+def print_file(household_id: int):
+    """The household's file as a PDF, cut to the reader's field groups like the page itself."""
+    household = household_or_404(current_user, household_id, Action.HOUSEHOLD_VIEW)
+    audit.record("household.print", household_id=household.id)
+    return pdf_response(
+        "registry/file_print.html",
+        f"{household.case_number}.pdf",
+        household=household,
+        vocab=vocab,
+        footer=printed_by(),
+    )
 
 
 @bp.route("/<int:household_id>/edit", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from app.access import Action, Role, can, require
 from app.audit import services as audit
 from app.core.dates import local_today
 from app.core.forms import place_errors
+from app.core.pdf import PDF_MIMETYPE, pdf_response, printed_by
 from app.core.validation import ValidationFailed
 from app.registry import saved_search
 from app.registry.list_form import CaseListForm
@@ -28,6 +29,7 @@ FORMATS = {
     "csv": ("text/csv", "csv"),
     "hxl": ("text/csv", "hxl.csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pdf": (PDF_MIMETYPE, "pdf"),
 }
 
 
@@ -68,6 +70,17 @@ def download(fmt: str):
     lines = exports.table_rows(table, published, _("Total"))
     audit.record("report.download", format=fmt, filters=form.described(), rows=len(lines) - 2)
     mimetype, extension = FORMATS[fmt]
+    filename = f"awda-{form.rows.data}-{local_today():%Y%m%d}.{extension}"
+    if fmt == "pdf":
+        return pdf_response(
+            "reports/report_print.html",
+            filename,
+            form=form,
+            table=table,
+            published=published,
+            lines=lines,
+            footer=printed_by(),
+        )
     if fmt == "xlsx":
         body: str | bytes = exports.as_xlsx(lines, right_to_left=_is_rtl())
     elif fmt == "hxl":
@@ -75,7 +88,6 @@ def download(fmt: str):
     else:
         body = exports.as_csv(lines)
     response = Response(body, mimetype=mimetype)
-    filename = f"awda-{form.rows.data}-{local_today():%Y%m%d}.{extension}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
