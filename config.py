@@ -70,7 +70,8 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = _env("BABEL_DEFAULT_LOCALE", "en")
         # Times are stored in UTC and shown in the time of the people using the system.
         self.BABEL_DEFAULT_TIMEZONE = _env("BABEL_DEFAULT_TIMEZONE", "Asia/Baghdad")
-        self.LANGUAGES = ("en", "ar")
+        # Where the catalogs are, relative to app/; the languages are read from what is there.
+        self.BABEL_TRANSLATION_DIRECTORIES = "translations"
         self.PAGE_SIZE = _int("AWDA_PAGE_SIZE", 25)
         self.MIN_CELL = max(2, _int("AWDA_MIN_CELL", 5))
         self.STUCK_DAYS = max(1, _int("AWDA_STUCK_DAYS", 30))

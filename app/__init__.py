@@ -18,6 +18,9 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # home of the SQLite file
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
+    from app.core.i18n import catalog_languages
+
+    app.config.setdefault("LANGUAGES", catalog_languages(app))
     _register_extensions(app)
     _register_blueprints(app)
     _register_commands(app)

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from app.access.roles import SECOND_ROLES, Role
 from app.admin import vocab
-from app.auth.forms import LANGUAGE_CHOICES
+from app.auth.forms import language_choices
 from app.auth.models import User
 from app.auth.passwords import MIN_LENGTH
 from app.auth.services import UserInput
@@ -83,7 +83,7 @@ class UserForm(FlaskForm):
         validators=[Optional(), Email(_l("Enter an email address.")), Length(max=254)],
         render_kw={**LTR, "autocomplete": "off", "inputmode": "email"},
     )
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(_l("Language"), choices=language_choices)
     role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role."))])
     second_role = SelectField(
         _l("Case role besides administrator"),

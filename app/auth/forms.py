@@ -1,9 +1,12 @@
 """Login and account forms."""
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from app.core.i18n import language_name
 
 
 class LoginForm(FlaskForm):
@@ -19,11 +22,13 @@ class LoginForm(FlaskForm):
     )
 
 
-LANGUAGE_CHOICES = [SelectChoice("en", "English"), SelectChoice("ar", "العربية")]
+def language_choices() -> list[SelectChoice]:
+    """Every language with a catalog, each named in itself."""
+    return [SelectChoice(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    locale = SelectField(_l("Language"), choices=language_choices)
 
 
 class SecondFactorForm(FlaskForm):

@@ -7,7 +7,16 @@ import logging
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -20,6 +29,7 @@ from app.auth.services import (
     note_login_complete,
     note_second_factor_failure,
 )
+from app.core.i18n import SESSION_KEY as LANGUAGE_KEY
 from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -89,7 +99,10 @@ def login():
 
 
 def complete_login(user: User, target: str, **how: str) -> None:
-    session.clear()  # a new session at login: nothing carried over from before
+    chosen = _fresh_session().get(LANGUAGE_KEY)
+    session.pop(LANGUAGE_KEY, None)
+    if chosen in current_app.config["LANGUAGES"]:
+        user.locale = chosen  # picked on the login page: the user's language from now on
     note_login_complete(user)
     login_user(user)
     sessions.start()
@@ -97,8 +110,17 @@ def complete_login(user: User, target: str, **how: str) -> None:
     log.info("Login: %s", user.username)
 
 
-def ask_second_factor(user: User, target: str):
+def _fresh_session():
+    """A new session at login, nothing carried over from before but the language chosen."""
+    language = session.get(LANGUAGE_KEY)
     session.clear()
+    if language:
+        session[LANGUAGE_KEY] = language
+    return session
+
+
+def ask_second_factor(user: User, target: str):
+    _fresh_session()
     session[PENDING] = {"user": user.id, "at": int(time.time()), "next": target}
     return redirect(url_for("auth.second_factor"))
 
@@ -164,6 +186,18 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def switch_language():
+    """The switch on every page: kept on the user's account, or on this browser before login."""
+    code = request.form.get("language", "")
+    if code in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            current_user.locale = code
+        else:
+            session[LANGUAGE_KEY] = code
+    return redirect(safe_next(request.form.get("next")), 303)
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -1,22 +1,60 @@
-"""Language of each request: the user's own, else the browser's, else the default."""
+"""Languages: which there are, which one a request speaks, and which way it is written.
+
+The languages are English (the language of the code) and every catalog under the translation
+directories, so that adding Kurdish (Sorani) needs a `ckb` catalog and nothing else: its name,
+its direction and its formats come from the locale data Babel carries.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
-RTL_LANGUAGES = frozenset({"ar", "ckb", "fa", "he"})
+SOURCE_LANGUAGE = "en"
+SESSION_KEY = "language"
+
+
+def catalog_languages(app: Flask) -> tuple[str, ...]:
+    """English first, then each language with a catalog, in code order."""
+    found: set[str] = set()
+    for directory in app.config.get("BABEL_TRANSLATION_DIRECTORIES", "translations").split(";"):
+        root = Path(app.root_path, directory)
+        found.update(po.parts[-3] for po in root.glob("*/LC_MESSAGES/messages.po"))
+    return (SOURCE_LANGUAGE, *sorted(found - {SOURCE_LANGUAGE}))
 
 
 def select_locale() -> str | None:
+    """The user's own language, else the one chosen on this browser, else the browser's."""
     if not has_request_context():  # CLI commands speak the default language
         return None
     languages = current_app.config["LANGUAGES"]
     user_locale = getattr(current_user, "locale", None)
     if getattr(current_user, "is_authenticated", False) and user_locale in languages:
         return user_locale
+    if session.get(SESSION_KEY) in languages:
+        return session[SESSION_KEY]
     return request.accept_languages.best_match(languages)
 
 
-def text_direction(language: str) -> str:
-    return "rtl" if language in RTL_LANGUAGES else "ltr"
+def current_language() -> str:
+    return str(get_locale() or SOURCE_LANGUAGE)
+
+
+@cache
+def language_name(code: str) -> str:
+    """The language's name in itself: "العربية", "English", "کوردیی ناوەندی"."""
+    return Locale.parse(code).get_display_name(code) or code
+
+
+@cache
+def text_direction(code: str) -> str:
+    return "rtl" if Locale.parse(code).text_direction == "rtl" else "ltr"
+
+
+def is_right_to_left() -> bool:
+    return text_direction(current_language()) == "rtl"

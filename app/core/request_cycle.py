@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
-from flask_babel import get_locale
 
 from app.access import Action, FieldGroup, can, visible_groups
 from app.audit import services as audit
 from app.core.dates import local_today
-from app.core.i18n import text_direction
+from app.core.i18n import current_language, language_name, text_direction
 from app.core.navigation import main_menu
 from app.extensions import db
 
@@ -63,10 +62,16 @@ def _security_headers(response: Response) -> Response:
 
 
 def _layout_context() -> dict:
-    language = str(get_locale() or "en")
+    language = current_language()
     return {
         "page_language": language,
         "page_direction": text_direction(language),
+        "other_languages": [
+            (code, language_name(code), text_direction(code))
+            for code in current_app.config["LANGUAGES"]
+            if code != language
+        ],
+        "this_page": _this_page,
         "main_menu": main_menu,
         "can": can,
         "Action": Action,
@@ -75,3 +80,10 @@ def _layout_context() -> dict:
         "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
         "today": local_today(),
     }
+
+
+def _this_page() -> str:
+    """Where the language switch comes back to: this address, if it was fetched (not posted)."""
+    if request.method != "GET":
+        return request.path
+    return request.full_path.rstrip("?")

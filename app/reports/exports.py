@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
+
 from app.core.dates import local_today
 from app.core.spreadsheets import BOM, csv_row, xlsx_bytes
 from app.reports.aggregates import CrossTable
@@ -58,6 +60,6 @@ def _attribute(dimension: str, key: object) -> str:
 def as_hxl_csv(table: CrossTable, lines: list[list[object]]) -> str:
     reported = local_today().isoformat()
     header, *body = lines
-    tagged = [[*header, "Date reported"], [*hxl_tags(table), "#date+reported"]]
+    tagged = [[*header, _("Date reported")], [*hxl_tags(table), "#date+reported"]]
     tagged += [[*line, reported] for line in body]
     return as_csv(tagged)

@@ -10,6 +10,7 @@ from app.access import Action, Role, can, require
 from app.audit import services as audit
 from app.core.dates import local_today
 from app.core.forms import place_errors
+from app.core.i18n import is_right_to_left
 from app.core.pdf import PDF_MIMETYPE, pdf_response, printed_by
 from app.core.validation import ValidationFailed
 from app.registry import saved_search
@@ -82,7 +83,7 @@ def download(fmt: str):
             footer=printed_by(),
         )
     if fmt == "xlsx":
-        body: str | bytes = exports.as_xlsx(lines, right_to_left=_is_rtl())
+        body: str | bytes = exports.as_xlsx(lines, right_to_left=is_right_to_left())
     elif fmt == "hxl":
         body = exports.as_hxl_csv(table, lines)
     else:
@@ -90,14 +91,6 @@ def download(fmt: str):
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _is_rtl() -> bool:
-    from flask_babel import get_locale
-
-    from app.core.i18n import text_direction
-
-    return text_direction(str(get_locale() or "en")) == "rtl"
 
 
 @dashboard_bp.get("/dashboard")
@@ -177,7 +170,7 @@ def _send_cases(form, filters_form, stmt, columns):
     kind = "identifiable" if identifiable else "pseudonymised"
     name = f"awda-cases-{kind}-{local_today():%Y%m%d}"
     if form.format.data == "xlsx":
-        file = case_export_service.xlsx_file(stmt, columns, head, _is_rtl())
+        file = case_export_service.xlsx_file(stmt, columns, head, is_right_to_left())
         response = Response(file, mimetype=FORMATS["xlsx"][0], direct_passthrough=True)
         response.call_on_close(file.close)
         extension = "xlsx"
