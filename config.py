@@ -73,6 +73,19 @@ class Config:
         # Where the catalogs are, relative to app/; the languages are read from what is there.
         self.BABEL_TRANSLATION_DIRECTORIES = "translations"
         self.PAGE_SIZE = _int("AWDA_PAGE_SIZE", 25)
+        # Pages and their assets travel compressed over weak links. Pages carry a CSRF token, the
+        # secret a BREACH attack would guess from the sizes of thousands of responses; the session
+        # cookie is SameSite=Lax, so another site's hidden requests arrive without it.
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        self.COMPRESS_MIMETYPES = [
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "image/svg+xml",
+        ]
+        self.COMPRESS_STREAMS = False  # exports are streamed as they are read, never buffered
         self.MIN_CELL = max(2, _int("AWDA_MIN_CELL", 5))
         self.STUCK_DAYS = max(1, _int("AWDA_STUCK_DAYS", 30))
         self.CASE_NUMBER_PREFIX = _env("AWDA_CASE_PREFIX", "AWD")

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 import config as config_module
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, login_manager, migrate
 
 
 def create_app(profile: str | config_module.Config | None = None) -> Flask:
@@ -25,8 +25,9 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     from app.auth import sessions
-    from app.core import errors, request_cycle
+    from app.core import assets, errors, request_cycle
 
+    assets.register(app)
     errors.register(app)
     request_cycle.register(app)
     sessions.register(app)
@@ -47,6 +48,7 @@ def _register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["number"] = format_decimal
     login_manager.init_app(app)

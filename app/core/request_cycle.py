@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, Response, current_app, request
 
 from app.access import Action, FieldGroup, can, visible_groups
@@ -83,7 +85,9 @@ def _layout_context() -> dict:
 
 
 def _this_page() -> str:
-    """Where the language switch comes back to: this address, if it was fetched (not posted)."""
+    """Where the language switch comes back to: this address if it was fetched (not posted),
+    less any `q`, which the case list never takes from a URL (no name is put back in a page)."""
     if request.method != "GET":
         return request.path
-    return request.full_path.rstrip("?")
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "q"])
+    return f"{request.path}?{query}" if query else request.path
