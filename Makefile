@@ -11,6 +11,7 @@ PYTEST_ARGS ?=
 # Debian packages: Pango, HarfBuzz and a font with Arabic for PDFs; Chromium for the browser tests.
 PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 BROWSER_PACKAGES := chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: run test test-sqlite test-postgres lint install system catalogs messages db demo bench clean
@@ -36,7 +37,7 @@ catalogs: $(CATALOGS)
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output \
 		--project Awda -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 db: install
 	AWDA_ENV=$${AWDA_ENV:-development} $(FLASK) db upgrade
@@ -52,8 +53,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# axe-core, for the accessibility checks, from the npm registry at the version locked.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	command -v npm >/dev/null || scripts/system-packages npm
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The browser tests run once, on SQLite; everything else runs on both databases.
-test-sqlite: install
+test-sqlite: install $(AXE)
 	scripts/system-packages $(BROWSER_PACKAGES)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
