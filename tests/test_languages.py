@@ -117,3 +117,11 @@ def test_a_new_catalog_is_a_new_language(tmp_path, database_url):
         text = page.get_data(as_text=True)
         assert "چوونەژوورەوە" in text and "کوردیی ناوەندی" not in text  # not offered to itself
         assert "العربية" in text and "English" in text
+
+
+def test_exports_speak_the_readers_language(world, login):
+    world.reporting.locale = "ar"
+    db.session.commit()
+    response = login("reporting").get("/reports/download/csv?unit=households&rows=sex")
+    header = response.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header == "الجنس,المجموع"
