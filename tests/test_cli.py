@@ -15,6 +15,7 @@ from app.access.roles import Role
 from app.auth.models import User
 from app.extensions import db
 from app.reference.models import Agency, Camp, Team
+from app.referrals.models import Referral
 from app.registry.models import Household, Member
 from app.registry.search import fold
 from tests import databases
@@ -365,3 +366,15 @@ def test_demo_data_without_governorates_refuses_with_a_message(app):
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert "governorate" in result.output.lower()
     assert (user_count(), household_count()) == (0, 0)
+
+
+def test_demo_referrals_wait_in_the_focal_points_inboxes(app, governorates, make_browser):
+    result = run(app, "demo-data", "--households", "30", "--seed", "5")
+    assert re.search(r"and (\d+) referrals", result.output).group(1) != "0"
+    states = set(db.session.scalars(sa.select(Referral.state)))
+    assert {"sent", "accepted"} <= states
+    for focal in ("focal.iom", "focal.nakhla"):
+        browser = make_browser()
+        assert log_in(browser, focal, demo_password(result.output)).status_code == 302
+        inbox = browser.get("/referrals/inbox").get_data(as_text=True)
+        assert "AWD-" in inbox, focal

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.core.cli_support import run_in_transaction
-from app.demo import households, reference
+from app.demo import households, referrals, reference
 
 
 def _print_logins() -> None:
@@ -39,11 +39,13 @@ def demo_data_command(count: int, seed: int) -> None:
         return
     started = time.perf_counter()
 
-    def load() -> int:
+    def load() -> tuple[int, int]:
         reference.ensure_reference()
         reference.ensure_users()
-        return households.generate_households(count, seed)
+        made = households.generate_households(count, seed)
+        return made, referrals.generate_referrals(seed) if made else 0
 
-    made = run_in_transaction(load)
-    click.echo(f"Created {made} demo households in {time.perf_counter() - started:.1f} s.")
+    made, referred = run_in_transaction(load)
+    took = time.perf_counter() - started
+    click.echo(f"Created {made} demo households and {referred} referrals in {took:.1f} s.")
     _print_logins()
