@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app.core.cli_support import run_in_transaction
-from app.demo import households, referrals, reference
+from app.demo import households, reference, referrals
 
 
 def _print_logins() -> None:
