@@ -51,6 +51,25 @@ def test_the_default_export_is_pseudonymised_and_scoped(world, login, households
     assert entry.detail["rows"] == 1 and entry.detail["identifiable"] is False
 
 
+@pytest.mark.parametrize("format_", ["csv", "xlsx"])
+def test_an_arabic_reader_gets_the_rows_in_arabic_too(world, login, households, format_):
+    ours, _theirs = households
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    response = _export(
+        login("caseworker_a"), columns=["case_number", "stage", "camp"], format=format_
+    )
+    if format_ == "csv":
+        rows = _rows(response)
+    else:
+        sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows == [
+        ["رقم الحالة", "المرحلة", "المخيم المُغادَر منه"],
+        [ours.case_number, "مسجَّلة في المخيم", "الهول"],
+    ]
+
+
 def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
     world, login, households
 ):

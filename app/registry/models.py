@@ -117,23 +117,15 @@ class Member(db.Model):
 
     @property
     def name_ar(self) -> str:
-        parts = (
-            self.given_name_ar,
-            self.father_name_ar,
-            self.grandfather_name_ar,
-            self.family_name_ar,
+        return full_name(
+            self.given_name_ar, self.father_name_ar, self.grandfather_name_ar, self.family_name_ar
         )
-        return " ".join(p for p in parts if p)
 
     @property
     def name_en(self) -> str:
-        parts = (
-            self.given_name_en,
-            self.father_name_en,
-            self.grandfather_name_en,
-            self.family_name_en,
+        return full_name(
+            self.given_name_en, self.father_name_en, self.grandfather_name_en, self.family_name_en
         )
-        return " ".join(p for p in parts if p)
 
     @property
     def document_codes(self) -> list[str]:
@@ -174,3 +166,8 @@ class CaseCounter(db.Model):
     __tablename__ = "case_counters"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def full_name(*parts: str | None) -> str:
+    """Given name, father's, grandfather's and family name, those that are known."""
+    return " ".join(p for p in parts if p)

@@ -7,18 +7,22 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import xlsxwriter
 from flask import Flask
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from app.access import FieldGroup
+from app.auth.models import User
 from app.core.dates import local_today
 from app.core.spreadsheets import BOM, csv_row, neutralised
 from app.extensions import db
-from app.registry.models import Household, Member
+from app.reference.models import Camp, Governorate, ReturnBatch
+from app.registry.models import Household, Member, full_name
 from app.registry.phone import local_form
 from app.workflow.stages import Stage
 
@@ -31,7 +35,21 @@ class Column:
     label: object
     group: FieldGroup
     identifying: bool
-    value: Callable[[Household, Members], object]
+    value: Callable[[CaseRow, Members], object]
+
+
+class CaseRow(NamedTuple):
+    """One household as the export reads it: plain values, names in the reader's language."""
+
+    case_number: str
+    stage: str
+    camp: str
+    batch: str
+    origin: str
+    destination: str
+    caseworker: str
+    camp_ref: str
+    phone: str | None
 
 
 @dataclass
@@ -46,7 +64,7 @@ class Members:
     head_en: str = ""
 
 
-def _members(ids: list[int]) -> dict[int, Members]:
+def _members(ids: list[int], with_heads: bool) -> dict[int, Members]:
     adult_from = _years_before(local_today(), 18)
     counts = db.session.execute(
         sa.select(
@@ -59,13 +77,24 @@ def _members(ids: list[int]) -> dict[int, Members]:
         .group_by(Member.household_id)
     )
     found = {hid: Members(n, int(f or 0), int(c or 0)) for hid, n, f, c in counts}
-    heads = db.session.scalars(
-        sa.select(Member).where(Member.household_id.in_(ids), Member.relationship == "head")
-    )
-    for head in heads:
-        facts = found.setdefault(head.household_id, Members())
-        facts.head_ar, facts.head_en = head.name_ar, head.name_en
+    if with_heads:  # identifiable exports only
+        for row in db.session.execute(_HEADS.where(Member.household_id.in_(ids))):
+            facts = found.setdefault(row[0], Members())
+            facts.head_ar, facts.head_en = full_name(*row[1:5]), full_name(*row[5:])
     return found
+
+
+_HEADS = sa.select(
+    Member.household_id,
+    Member.given_name_ar,
+    Member.father_name_ar,
+    Member.grandfather_name_ar,
+    Member.family_name_ar,
+    Member.given_name_en,
+    Member.father_name_en,
+    Member.grandfather_name_en,
+    Member.family_name_en,
+).where(Member.relationship == "head")
 
 
 def _years_before(day, years: int):
@@ -85,23 +114,21 @@ COLUMNS: dict[str, Column] = {
             False,
             lambda h, _m: h.case_number,
         ),
-        Column(
-            "stage", _l("Stage"), FieldGroup.IDENTITY, False, lambda h, _m: Stage(h.stage).label
-        ),
-        Column("camp", _l("Camp of origin"), FieldGroup.IDENTITY, False, lambda h, _m: h.camp.name),
+        Column("stage", _l("Stage"), FieldGroup.IDENTITY, False, lambda h, _m: h.stage),
+        Column("camp", _l("Camp of origin"), FieldGroup.IDENTITY, False, lambda h, _m: h.camp),
         Column(
             "batch",
             _l("Return batch"),
             FieldGroup.IDENTITY,
             False,
-            lambda h, _m: h.batch.number if h.batch else "",
+            lambda h, _m: h.batch,
         ),
         Column(
             "origin",
             _l("Governorate of origin"),
             FieldGroup.IDENTITY,
             False,
-            lambda h, _m: h.origin_governorate.name,
+            lambda h, _m: h.origin,
         ),
         Column("members", _l("Members"), FieldGroup.IDENTITY, False, lambda _h, m: m.count),
         Column(
@@ -123,14 +150,14 @@ COLUMNS: dict[str, Column] = {
             _l("Intended destination"),
             FieldGroup.CONTACT,
             False,
-            lambda h, _m: h.destination_governorate.name if h.destination_governorate else "",
+            lambda h, _m: h.destination,
         ),
         Column(
             "caseworker",
             _l("Caseworker"),
             FieldGroup.IDENTITY,
             False,
-            lambda h, _m: h.assigned_to.full_name if h.assigned_to else "",
+            lambda h, _m: h.caseworker,
         ),
         Column(
             "head_name_ar",
@@ -163,39 +190,83 @@ def header(columns: list[Column]) -> list[str]:
 
 
 def _rows(stmt: sa.Select, columns: list[Column]) -> Iterator[list[object]]:
-    loads = (
-        selectinload(Household.camp),
-        selectinload(Household.batch),
-        selectinload(Household.origin_governorate),
-        selectinload(Household.destination_governorate),
-        selectinload(Household.assigned_to),
-    )
+    """The rows in batches of household ids (keyset), each batch one query of plain columns:
+    no ORM object is built, so the cost is the database's and the CSV writer's."""
     ids = stmt.with_only_columns(Household.id).order_by(Household.id)
+    arabic = getattr(get_locale(), "language", None) == "ar"
+    stages = {stage.value: str(stage.label) for stage in Stage}
+    with_heads = any(c.key.startswith("head_") for c in columns)
     last = 0
     while chunk := list(db.session.scalars(ids.where(Household.id > last).limit(BATCH))):
         last = chunk[-1]
-        households = db.session.scalars(
-            sa.select(Household)
-            .where(Household.id.in_(chunk))
-            .order_by(Household.id)
-            .options(*loads)
+        members = _members(chunk, with_heads)
+        for row in db.session.execute(_CASE_COLUMNS.where(Household.id.in_(chunk))):
+            case = _case(row, arabic, stages)
+            yield [c.value(case, members.get(row.id) or Members()) for c in columns]
+
+
+def _case(row: sa.Row, arabic: bool, stages: dict[str, str]) -> CaseRow:
+    def name(prefix: str) -> str:
+        chosen = getattr(row, f"{prefix}_ar") if arabic else None
+        return chosen or getattr(row, f"{prefix}_en") or ""
+
+    return CaseRow(
+        case_number=row.case_number,
+        stage=stages.get(row.stage, row.stage),
+        camp=name("camp"),
+        batch=row.batch or "",
+        origin=name("origin"),
+        destination=name("destination"),
+        caseworker=row.caseworker or "",
+        camp_ref=row.camp_ref,
+        phone=row.phone,
+    )
+
+
+def _case_columns() -> sa.Select:
+    origin, destination = aliased(Governorate), aliased(Governorate)
+    return (
+        sa.select(
+            Household.id,
+            Household.case_number,
+            Household.stage,
+            Household.camp_ref,
+            Household.phone,
+            Camp.name_en.label("camp_en"),
+            Camp.name_ar.label("camp_ar"),
+            ReturnBatch.number.label("batch"),
+            origin.name_en.label("origin_en"),
+            origin.name_ar.label("origin_ar"),
+            destination.name_en.label("destination_en"),
+            destination.name_ar.label("destination_ar"),
+            User.full_name.label("caseworker"),
         )
-        members = _members(chunk)
-        for household in households:
-            facts = members.get(household.id, Members())
-            yield [c.value(household, facts) for c in columns]
-        db.session.expunge_all()  # what was written need not stay in memory
+        .join(Camp, Camp.id == Household.camp_id)
+        .join(origin, origin.id == Household.origin_governorate_id)
+        .outerjoin(ReturnBatch, ReturnBatch.id == Household.batch_id)
+        .outerjoin(destination, destination.id == Household.destination_governorate_id)
+        .outerjoin(User, User.id == Household.assigned_to_id)
+        .order_by(Household.id)
+    )
+
+
+_CASE_COLUMNS = _case_columns()
 
 
 def csv_lines(
     app: Flask, stmt: sa.Select, columns: list[Column], locale_header: list[str]
 ) -> Iterator[str]:
     """The file, read in batches while it is sent, in an app context of its own (the request's
-    is gone by then)."""
-    yield BOM + csv_row(locale_header)
-    with app.app_context():
-        for row in _rows(stmt, columns):
-            yield csv_row(row)
+    is gone by then) speaking the reader's language, read now while the request is here."""
+    language = str(get_locale() or "en")
+
+    def lines() -> Iterator[str]:
+        yield BOM + csv_row(locale_header)
+        with app.app_context(), force_locale(language):
+            for row in _rows(stmt, columns):
+                yield csv_row(row)
+
+    return lines()
 
 
 def xlsx_file(stmt: sa.Select, columns: list[Column], locale_header: list[str], rtl: bool):
