@@ -26,6 +26,8 @@ class Journey:
     violations: list[str] = field(default_factory=list)
 
     def shoot(self, page, name: str) -> None:
+        """A screenshot of the step, and axe-core's verdict on the page it shows."""
+        self.check_accessibility(page, name)
         self.steps += 1
         self.artifacts.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(self.artifacts / f"{self.steps:02d}-{name}.png"), full_page=True)
@@ -70,12 +72,13 @@ class Actor:
     def log_in(self, username: str, language: str, journey: Journey) -> None:
         self.open("/login")
         if language != "en":  # chosen on the login page, kept as the user's language after
-            self.page.click(f"button[name=language][value={language}]")
+            with self.page.expect_navigation():
+                self.page.click(f"button[name=language][value={language}]")
         journey.shoot(self.page, f"login-{username}")
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
-        self.page.click("form:has(#password) button[type=submit]")
-        self.page.wait_for_load_state()
+        with self.page.expect_navigation():
+            self.page.click("form:has(#password) button[type=submit]")
 
     def flash(self) -> str:
         return " ".join(self.page.locator(".flash").all_inner_texts())

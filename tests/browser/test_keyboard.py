@@ -46,8 +46,8 @@ def test_keyboard_alone_logs_in_and_meets_errors_tied_to_their_fields(world, tab
 
     tablet.open("/households/new")
     page.focus(".form-actions button[type=submit]")
-    page.keyboard.press("Enter")  # nothing filled in
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # nothing filled in
     journey.shoot(page, "refused-form")
     invalid = page.locator("[aria-invalid=true]")
     assert invalid.count() >= 3
