@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,8 +16,10 @@ from flask_login import login_user
 
 from app.audit import services as audit
 from app.audit.cli import audit_cli
+from app.audit.labels import action_label
 from app.audit.models import AuditEntry
 from app.extensions import db
+from app.referrals.states import STATES
 from tests.factories import PASSWORD, HouseholdFactory, UserFactory
 
 
@@ -377,3 +381,24 @@ def test_an_export_with_bad_filters_explains_them(app, trail, login):
     response = login("admin").get("/audit/export.csv?date_from=2026-03-03&date_to=2026-03-01")
     assert response.status_code == 200
     assert "The end date is before the start date." in response.get_data(as_text=True)
+
+
+def test_actions_are_named_in_the_readers_language_beside_their_code(app, trail, login, world):
+    world.admin.locale = "ar"
+    db.session.commit()
+    page = _rows(login("admin").get("/audit/"))
+    assert "فتح صفحة الأسرة" in page and "household.view" in page
+    assert "تغيير مستخدم" in page and "user.update" in page
+
+
+def test_every_action_the_code_writes_has_a_name():
+    """Codes written literally, case-event kinds and the codes put together at run time."""
+    source = "\n".join(p.read_text() for p in Path("app").rglob("*.py"))
+    literal = set(re.findall(r'audit\.record\(\s*"([a-z_.]+[a-z])"', source))
+    kinds = set(re.findall(r'(?:record|_history)\(\s*[\w.]+,\s*"([a-z_]+[a-z])"', source))
+    literal |= {f"reference.agency_service.{verb}" for verb in ("create", "update")}
+    kinds |= {f"referral_{state}" for state in (*STATES, "progress", "consent_override")}
+    codes = literal | {f"case.{kind}" for kind in kinds}
+    assert len(codes) > 30
+    unnamed = sorted(code for code in codes if action_label(code) == code)
+    assert not unnamed

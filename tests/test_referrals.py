@@ -296,3 +296,13 @@ def test_dashboards_count_overdue_referrals(world, login, household, legal_aid, 
     assert "1 overdue referral" in login("caseworker_a").get("/dashboard").get_data(as_text=True)
     assert "1 overdue referral" in login("supervisor_a").get("/dashboard").get_data(as_text=True)
     assert "0 overdue referrals" in login("caseworker_a2").get("/dashboard").get_data(as_text=True)
+
+
+def test_the_households_history_names_each_referral_change(world, login, household, legal_aid):
+    caseworker = login("caseworker_a")
+    assert _refer(caseworker, household, legal_aid).status_code == 302
+    assert _act(login("focal"), _referral(), "accept").status_code == 302
+    page = caseworker.get(f"/households/{household.id}").get_data(as_text=True)
+    agency = world.focal.agency.code
+    assert f"Referral to {agency}: Sent" in page and f"Referral to {agency}: Accepted" in page
+    assert "referral_sent" not in page and "referral_accepted" not in page

@@ -9,6 +9,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.audit import services
+from app.audit.labels import action_label
 from app.audit.services import AuditFilters
 from app.core.forms import options
 
@@ -29,7 +30,8 @@ class AuditFilterForm(FlaskForm):
         super().__init__(formdata=formdata)
         self._args = formdata
         self.action.choices = options(
-            ((action, action) for action in services.known_actions()), blank=str(_l("All"))
+            ((action, action_label(action)) for action in services.known_actions()),
+            blank=str(_l("All")),
         )
         self._household_id: int | None = None
 

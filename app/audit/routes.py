@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from app.access import Action, require
 from app.audit import services as audit
 from app.audit.forms import AuditFilterForm
+from app.audit.labels import action_label
 from app.audit.models import AuditEntry
 from app.core.dates import local_today
 from app.core.pagination import paginate
@@ -57,7 +58,12 @@ def _render_entries(form: AuditFilterForm):
         page = paginate(audit.filtered_entries(filters), AuditEntry, filters.page, per_page)
     numbers = audit.case_numbers({e.household_id for e in page.items}) if page else {}
     return render_template(
-        "audit/entries.html", form=form, page=page, case_numbers=numbers, summary=audit.summary
+        "audit/entries.html",
+        form=form,
+        page=page,
+        case_numbers=numbers,
+        summary=audit.summary,
+        action_label=action_label,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.access.policy import FieldGroup
 from app.history.models import CaseEvent
@@ -74,7 +75,64 @@ def _title(event: CaseEvent) -> str:
         "transfer_declined": lambda: _("Hand-over declined: %(source)s → %(target)s", **teams),
         "transfer_cancelled": lambda: _("Hand-over withdrawn: %(source)s → %(target)s", **teams),
     }
-    return titles.get(event.kind, lambda: event.kind)()
+    if event.kind.startswith("referral_"):
+        return _referral_title(event.kind.removeprefix("referral_"), d.get("agency", ""))
+    if event.kind in DISCLOSURE_TITLES:
+        return str(DISCLOSURE_TITLES[event.kind]) % {"agency": d.get("agency", "")}
+    return titles.get(event.kind, lambda: str(KIND_LABELS.get(event.kind, event.kind)))()
+
+
+def _referral_title(state: str, agency: str) -> str:
+    from app.referrals.states import STATES
+
+    if state == "progress":
+        return _("Referral to %(agency)s: progress recorded", agency=agency)
+    if state == "consent_override":
+        return _("Referral to %(agency)s: sent without consent, by a supervisor", agency=agency)
+    return _("Referral to %(agency)s: %(state)s", agency=agency, state=STATES.get(state, state))
+
+
+DISCLOSURE_TITLES = {
+    "disclosure_requested": _l("Disclosure to %(agency)s asked"),
+    "disclosed": _l("Disclosed to %(agency)s"),
+    "disclosure_refused": _l("Disclosure to %(agency)s refused"),
+    "disclosure_withdrawn": _l("Disclosure to %(agency)s withdrawn"),
+}
+
+# Every kind of case event, named without its particulars: for the audit trail, where each
+# change to a case is entered as `case.<kind>`.
+KIND_LABELS = {
+    "registered": _l("Household registered"),
+    "updated": _l("Household details changed"),
+    "stage_changed": _l("Stage changed"),
+    "approval_requested": _l("Approval asked"),
+    "approval_given": _l("Approval given"),
+    "approval_returned": _l("Approval refused"),
+    "approval_withdrawn": _l("Approval request withdrawn"),
+    "assigned": _l("Caseworker assigned"),
+    "assessment_recorded": _l("Assessment recorded"),
+    "member_routed": _l("Member routed apart"),
+    "task_created": _l("Task added"),
+    "task_done": _l("Task done"),
+    "note": _l("Note"),
+    "transfer_requested": _l("Hand-over asked"),
+    "transferred": _l("Handed over"),
+    "transfer_declined": _l("Hand-over declined"),
+    "transfer_cancelled": _l("Hand-over withdrawn"),
+    "referral_draft": _l("Referral drafted"),
+    "referral_sent": _l("Referral sent"),
+    "referral_accepted": _l("Referral accepted"),
+    "referral_declined": _l("Referral declined"),
+    "referral_in_progress": _l("Referral work started"),
+    "referral_progress": _l("Referral progress recorded"),
+    "referral_completed": _l("Referral completed"),
+    "referral_revoked": _l("Referral revoked"),
+    "referral_consent_override": _l("Referral consent overridden"),
+    "disclosure_requested": _l("Disclosure asked"),
+    "disclosed": _l("Disclosed"),
+    "disclosure_refused": _l("Disclosure refused"),
+    "disclosure_withdrawn": _l("Disclosure withdrawn"),
+}
 
 
 def _withheld(group: str) -> str:

@@ -1,0 +1,42 @@
+"""What each audit action is called on the audit pages, in the reader's language. The code
+itself stays in the trail and beside the name: it is what auditors filter and export by."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.history.presenter import KIND_LABELS
+
+ACTIONS = {
+    "login.success": _l("Logged in"),
+    "login.failure": _l("Login refused"),
+    "login.lockout": _l("Account locked after failed logins"),
+    "logout": _l("Logged out"),
+    "session.expired": _l("Session expired"),
+    "two_factor.enrolled": _l("Two-step login set up"),
+    "auth.reauth_failed": _l("Wrong password given to confirm an action"),
+    "access.refused": _l("Access refused"),
+    "break_glass.open": _l("Emergency access opened"),
+    "household.view": _l("Household page opened"),
+    "household.print": _l("Household file printed"),
+    "referral.view": _l("Referral opened"),
+    "disclosure.view": _l("Disclosure opened"),
+    "report.download": _l("Figures downloaded"),
+    "export.cases": _l("Case list exported"),
+    "audit.export": _l("Audit trail exported"),
+    "user.create": _l("User created"),
+    "user.update": _l("User changed"),
+    "reference.save": _l("Reference data saved"),
+    "reference.agency_service.create": _l("Agency service added"),
+    "reference.agency_service.update": _l("Agency service changed"),
+}
+CASE_PREFIX = "case."
+
+
+def action_label(code: str) -> str:
+    """The action's name; an unknown code (from an older release, say) is shown as it is."""
+    if code.startswith(CASE_PREFIX):
+        label = KIND_LABELS.get(code.removeprefix(CASE_PREFIX))
+    else:
+        label = ACTIONS.get(code)
+    return str(label) if label is not None else code
