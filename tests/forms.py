@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.registry.models import Household
+
 HEAD = {
     "given_name_ar": "فاطمة",
     "father_name_ar": "أحمد",
@@ -57,3 +62,10 @@ def household_payload(world, members=None, **fields) -> dict:
             data[f"members-{index}-{key}"] = value
     data.update(fields)  # last, so a test can change one member field too
     return data
+
+
+def register_at_risk(world, login) -> Household:
+    """Registered by caseworker_a (so assigned to them), the head at risk of sexual violence."""
+    payload = household_payload(world, members=[{**HEAD, "needs": ["SV-VA", "WR-FH"]}])
+    assert login("caseworker_a").post("/households/new", payload).status_code == 302
+    return db.session.scalar(sa.select(Household))

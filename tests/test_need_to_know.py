@@ -17,17 +17,10 @@ from app.extensions import db
 from app.history.models import CaseEvent
 from app.registry.models import Household, Member
 from tests.factories import PASSWORD, HouseholdFactory, MemberFactory, UserFactory
-from tests.forms import HEAD, household_payload
+from tests.forms import HEAD, household_payload, register_at_risk
 
 SV = "SV-VA Sexual violence risk"
 NOTE = "Disclosed abuse by a relative in the camp"
-
-
-def _protected_household(world, login) -> Household:
-    """Registered by caseworker_a (so assigned to them), the head at risk of sexual violence."""
-    payload = household_payload(world, members=[{**HEAD, "needs": ["SV-VA", "WR-FH"]}])
-    assert login("caseworker_a").post("/households/new", payload).status_code == 302
-    return db.session.scalar(sa.select(Household))
 
 
 def _page(browser, household: Household) -> str:
@@ -45,7 +38,7 @@ def _needs(household: Household) -> set[str]:
 
 
 def test_only_the_assigned_caseworker_and_the_supervisor_see_protection_needs(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     for reader in ("caseworker_a", "supervisor_a"):
         page = _page(login(reader), household)
         assert SV in page and "Protection needs: restricted" not in page
@@ -64,7 +57,7 @@ def test_the_marker_shows_for_every_member_so_it_reveals_nothing(world, login):
 
 
 def test_a_teammate_edits_the_household_without_seeing_or_losing_protection_needs(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     teammate = login("caseworker_a2")
     form = teammate.get(f"/households/{household.id}/edit").get_data(as_text=True)
     assert "SV-VA" not in form and "WR-FH" in form
@@ -79,7 +72,7 @@ def test_a_teammate_edits_the_household_without_seeing_or_losing_protection_need
 
 
 def test_the_assigned_caseworker_may_remove_a_protection_need(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     head_id = household.members[0].id
     payload = household_payload(world, members=[{**HEAD, "id": head_id, "needs": []}], version="1")
     assert (
@@ -89,7 +82,7 @@ def test_the_assigned_caseworker_may_remove_a_protection_need(world, login):
 
 
 def test_protection_needs_never_reach_the_audit_trail_or_the_history(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     head_id = household.members[0].id
     payload = household_payload(
         world, members=[{**HEAD, "id": head_id, "needs": ["CR-AF"]}], version="1"
@@ -101,7 +94,7 @@ def test_protection_needs_never_reach_the_audit_trail_or_the_history(world, logi
 
 
 def test_reassignment_moves_access_to_protection_data(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     supervisor = login("supervisor_a")
     response = supervisor.post(
         f"/households/{household.id}/assign",
@@ -116,7 +109,7 @@ def test_reassignment_moves_access_to_protection_data(world, login):
 
 
 def test_a_teammate_may_neither_read_nor_record_a_protection_assessment(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     member = household.members[0]
     address = f"/households/{household.id}/members/{member.id}/assessments/protection"
     assert login("caseworker_a").get(address).status_code == 200
@@ -129,7 +122,7 @@ def test_a_teammate_may_neither_read_nor_record_a_protection_assessment(world, l
 
 
 def test_a_protection_note_is_read_by_its_audience_only(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     address = f"/households/{household.id}/notes"
     response = login("caseworker_a").post(address, {"text": NOTE, "protection": "y"})
     assert response.status_code == 302
@@ -140,7 +133,7 @@ def test_a_protection_note_is_read_by_its_audience_only(world, login):
 
 
 def test_a_teammate_cannot_write_a_protection_note(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     teammate = login("caseworker_a2")
     page = _page(teammate, household)
     assert 'name="protection"' not in page  # not offered
@@ -154,7 +147,7 @@ def test_a_teammate_cannot_write_a_protection_note(world, login):
 
 
 def test_a_break_the_glass_supervisor_does_not_read_protection_data(world, login):
-    household = _protected_household(world, login)
+    household = register_at_risk(world, login)
     supervisor = login("supervisor_b")
     response = supervisor.post(
         "/break-glass",
@@ -270,7 +263,7 @@ def test_a_wrong_password_re_entered_is_audited(world, login):
 
 
 def test_a_member_id_of_another_household_in_a_hidden_field_touches_nothing(world, login):
-    ours = _protected_household(world, login)
+    ours = register_at_risk(world, login)
     theirs = HouseholdFactory(team=world.team_b, camp=world.camp)
     stranger = theirs.members[0]
     their_name = stranger.given_name_ar

@@ -11,15 +11,9 @@ from pypdf import PdfReader
 from app.audit.models import AuditEntry
 from app.extensions import db
 from app.registry.models import Household
-from tests.forms import HEAD, household_payload
+from tests.forms import register_at_risk
 
 FULL_NAME_AR = "فاطمة أحمد إبراهيم الجبوري"
-
-
-def _registered(world, login) -> Household:
-    payload = household_payload(world, members=[{**HEAD, "needs": ["SV-VA", "WR-FH"]}])
-    assert login("caseworker_a").post("/households/new", payload).status_code == 302
-    return db.session.scalar(sa.select(Household))
 
 
 def _pdf_text(browser, household: Household) -> str:
@@ -33,7 +27,7 @@ def _pdf_text(browser, household: Household) -> str:
 
 
 def test_the_pdf_carries_the_arabic_name_as_text(world, login):
-    household = _registered(world, login)
+    household = register_at_risk(world, login)
     text = _pdf_text(login("caseworker_a"), household)
     assert FULL_NAME_AR in text
     assert household.case_number in text
@@ -41,7 +35,7 @@ def test_the_pdf_carries_the_arabic_name_as_text(world, login):
 
 
 def test_an_arabic_reader_gets_the_file_in_arabic(world, login):
-    household = _registered(world, login)
+    household = register_at_risk(world, login)
     world.caseworker_a.locale = "ar"
     db.session.commit()
     text = _pdf_text(login("caseworker_a"), household)
@@ -50,7 +44,7 @@ def test_an_arabic_reader_gets_the_file_in_arabic(world, login):
 
 
 def test_the_pdf_is_cut_to_the_readers_field_groups(world, login):
-    household = _registered(world, login)
+    household = register_at_risk(world, login)
     text = _pdf_text(login("caseworker_a2"), household)  # a teammate, not assigned
     assert FULL_NAME_AR in text
     assert "Sexual violence" not in text and "SV-VA" not in text
@@ -58,7 +52,7 @@ def test_the_pdf_is_cut_to_the_readers_field_groups(world, login):
 
 
 def test_outside_the_scope_there_is_no_pdf(world, login):
-    household = _registered(world, login)
+    household = register_at_risk(world, login)
     for stranger in ("caseworker_b", "screener"):
         assert login(stranger).get(f"/households/{household.id}/file.pdf").status_code == 404
     for no_case_role in ("reporting", "admin"):
@@ -66,7 +60,7 @@ def test_outside_the_scope_there_is_no_pdf(world, login):
 
 
 def test_each_print_is_audited(world, login):
-    household = _registered(world, login)
+    household = register_at_risk(world, login)
     _pdf_text(login("supervisor_a"), household)
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "household.print"))
     assert entry is not None and entry.household_id == household.id

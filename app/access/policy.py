@@ -308,6 +308,23 @@ def _refused(action: Action, household_id: int | None, status: int) -> None:
     audit.record("access.refused", household_id=household_id, attempted=action.value, status=status)
 
 
+def _require_any(user: User, audited_as: Action, *others: Action) -> None:
+    """403 (audited as `audited_as`) unless one of the user's roles may take any of the actions."""
+    if not any(_allowed_role(user, action) for action in (audited_as, *others)):
+        _refused(audited_as, None, 403)
+        abort(403)
+
+
+def _found_or_404(stmt: sa.Select, audited_as: Action):
+    """The one record a scoped query finds; none answers 404, like a record that does not
+    exist, so that probing ids tells an outsider nothing."""
+    found = db.session.scalar(stmt)
+    if found is None:
+        _refused(audited_as, None, 404)
+        abort(404)
+    return found
+
+
 def household_or_404(user: User, household_id: int, action: Action) -> Household:
     """Load a household through the user's scope.
 
@@ -354,11 +371,9 @@ def transfer_or_404(user: User, transfer_id: int):
     from app.transfers.models import Transfer
 
     require(user, Action.TRANSFER_INBOX)
-    found = db.session.scalar(visible_transfers(user).where(Transfer.id == transfer_id))
-    if found is None:
-        _refused(Action.TRANSFER_INBOX, None, 404)
-        abort(404)
-    return found
+    return _found_or_404(
+        visible_transfers(user).where(Transfer.id == transfer_id), Action.TRANSFER_INBOX
+    )
 
 
 # --- disclosures to security bodies and courts ----------------------------------------------
@@ -383,17 +398,9 @@ def visible_disclosures(user: User) -> sa.Select:
 def disclosure_or_404(user: User, disclosure_id: int):
     from app.transfers.models import Disclosure
 
-    if not (
-        _allowed_role(user, Action.DISCLOSURES_RECEIVED)
-        or _allowed_role(user, Action.HOUSEHOLD_VIEW)
-    ):
-        _refused(Action.DISCLOSURES_RECEIVED, None, 403)
-        abort(403)
-    found = db.session.scalar(visible_disclosures(user).where(Disclosure.id == disclosure_id))
-    if found is None:
-        _refused(Action.DISCLOSURES_RECEIVED, None, 404)
-        abort(404)
-    return found
+    _require_any(user, Action.DISCLOSURES_RECEIVED, Action.HOUSEHOLD_VIEW)
+    found = visible_disclosures(user).where(Disclosure.id == disclosure_id)
+    return _found_or_404(found, Action.DISCLOSURES_RECEIVED)
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -440,14 +447,9 @@ def referral_side(user: User, referral) -> str | None:
 def referral_or_404(user: User, referral_id: int):
     from app.referrals.models import Referral
 
-    if not (_allowed_role(user, Action.REFERRAL_INBOX) or _allowed_role(user, Action.REFER)):
-        _refused(Action.REFERRAL_INBOX, None, 403)
-        abort(403)
-    found = db.session.scalar(visible_referrals(user).where(Referral.id == referral_id))
-    if found is None:
-        _refused(Action.REFERRAL_INBOX, None, 404)
-        abort(404)
-    return found
+    _require_any(user, Action.REFERRAL_INBOX, Action.REFER)
+    found = visible_referrals(user).where(Referral.id == referral_id)
+    return _found_or_404(found, Action.REFERRAL_INBOX)
 
 
 def exportable_groups(user: User) -> frozenset[FieldGroup]:

@@ -99,8 +99,7 @@ def login():
 
 
 def complete_login(user: User, target: str, **how: str) -> None:
-    chosen = _fresh_session().get(LANGUAGE_KEY)
-    session.pop(LANGUAGE_KEY, None)
+    chosen = _fresh_session().pop(LANGUAGE_KEY, None)
     if chosen in current_app.config["LANGUAGES"]:
         user.locale = chosen  # picked on the login page: the user's language from now on
     note_login_complete(user)

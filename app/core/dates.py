@@ -23,3 +23,11 @@ def start_of_local_day(day: date) -> datetime:
     """The UTC moment the centre's calendar day begins: date filters on UTC timestamps use it."""
     local = datetime.combine(day, time.min, tzinfo=get_timezone())
     return local.astimezone(UTC)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

@@ -25,15 +25,16 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def pdf_response(template: str, filename: str, **context: object) -> Response:
-    """`template` rendered and printed, sent as a download that no cache keeps."""
-    body = html_to_pdf(render_template(template, **context))
+    """`template` rendered and printed, with the footer naming who printed it and when, sent as
+    a download that no cache keeps."""
+    body = html_to_pdf(render_template(template, footer=_printed_by(), **context))
     response = Response(body, mimetype=PDF_MIMETYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def printed_by() -> str:
+def _printed_by() -> str:
     """The footer of every printed page: who printed it, and when."""
     return _(
         "Printed by %(name)s on %(when)s",

@@ -50,15 +50,13 @@ def _title(event: CaseEvent) -> str:
     d = event.detail or {}
     stages = {"source": _stage(event.from_stage), "target": _stage(event.to_stage)}
     teams = {"source": d.get("from_team", ""), "target": d.get("to_team", "")}
+    # Kinds with particulars to tell; the others are called by their name in KIND_LABELS.
     titles = {
-        "registered": lambda: _("Household registered"),
-        "updated": lambda: _("Household details changed"),
         "stage_changed": lambda: _("%(source)s → %(target)s", **stages),
         "approval_requested": lambda: _("Approval asked: %(source)s → %(target)s", **stages),
         "approval_given": lambda: _("Approved: %(source)s → %(target)s", **stages),
         "approval_returned": lambda: _("Returned: %(source)s → %(target)s", **stages),
         "approval_withdrawn": lambda: _("Request withdrawn: %(source)s → %(target)s", **stages),
-        "assigned": lambda: _("Caseworker assigned"),
         "assessment_recorded": lambda: _(
             "Assessment recorded: %(kind)s (version %(n)s)",
             kind=_assessment_label(d.get("assessment", "")),
@@ -69,7 +67,6 @@ def _title(event: CaseEvent) -> str:
             "Task added: %(title)s (due %(due)s)", title=d.get("title", ""), due=d.get("due_on", "")
         ),
         "task_done": lambda: _("Task done: %(title)s", title=d.get("title", "")),
-        "note": lambda: _("Note"),
         "transfer_requested": lambda: _("Hand-over asked: %(source)s → %(target)s", **teams),
         "transferred": lambda: _("Handed over: %(source)s → %(target)s", **teams),
         "transfer_declined": lambda: _("Hand-over declined: %(source)s → %(target)s", **teams),

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.access import Action, FieldGroup, household_or_404, require, visible_groups
 from app.audit import services as audit
 from app.core.forms import place_errors
-from app.core.pdf import pdf_response, printed_by
+from app.core.pdf import pdf_response
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import choices, saved_search, vocab
@@ -91,7 +91,6 @@ def print_file(household_id: int):
         f"{household.case_number}.pdf",
         household=household,
         vocab=vocab,
-        footer=printed_by(),
     )
 
 

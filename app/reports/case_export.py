@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from app.access import FieldGroup
 from app.auth.models import User
-from app.core.dates import local_today
+from app.core.dates import local_today, years_before
 from app.core.spreadsheets import BOM, csv_row, neutralised
 from app.extensions import db
 from app.reference.models import Camp, Governorate, ReturnBatch
@@ -65,7 +65,7 @@ class Members:
 
 
 def _members(ids: list[int], with_heads: bool) -> dict[int, Members]:
-    adult_from = _years_before(local_today(), 18)
+    adult_from = years_before(local_today(), 18)
     counts = db.session.execute(
         sa.select(
             Member.household_id,
@@ -95,13 +95,6 @@ _HEADS = sa.select(
     Member.grandfather_name_en,
     Member.family_name_en,
 ).where(Member.relationship == "head")
-
-
-def _years_before(day, years: int):
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 COLUMNS: dict[str, Column] = {

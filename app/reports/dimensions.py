@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.core.dates import years_before
 from app.extensions import db
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry import vocab
@@ -56,16 +57,9 @@ def _age_band(on: date) -> sa.ColumnElement:
     """The band of the member's age on `on`, worked out from birth dates in SQL."""
     whens = []
     for band, years in reversed(AGE_BANDS[1:]):
-        born_by = _years_before(on, years)
+        born_by = years_before(on, years)
         whens.append((Member.birth_date <= born_by, band))
     return sa.case(*whens, else_=AGE_BANDS[0][0])
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 DIMENSIONS: dict[str, Dimension] = {

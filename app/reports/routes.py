@@ -11,7 +11,7 @@ from app.audit import services as audit
 from app.core.dates import local_today
 from app.core.forms import place_errors
 from app.core.i18n import is_right_to_left
-from app.core.pdf import PDF_MIMETYPE, pdf_response, printed_by
+from app.core.pdf import PDF_MIMETYPE, pdf_response
 from app.core.validation import ValidationFailed
 from app.registry import saved_search
 from app.registry.list_form import CaseListForm
@@ -80,7 +80,6 @@ def download(fmt: str):
             table=table,
             published=published,
             lines=lines,
-            footer=printed_by(),
         )
     if fmt == "xlsx":
         body: str | bytes = exports.as_xlsx(lines, right_to_left=is_right_to_left())
