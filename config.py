@@ -14,6 +14,7 @@ server started without thinking about it gets the strict profile).
 | AWDA_MIN_CELL | published counts below this are shown as "<k" (small-cell suppression) | 5 |
 | AWDA_STUCK_DAYS | a household this long in one stage shows as stuck on the dashboard | 30 |
 | AWDA_CASE_PREFIX | prefix of case numbers | AWD |
+| AWDA_MAX_REQUEST_KB | largest request body accepted, in KiB (larger: 413, not read) | 1024 |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
 | LOG_LEVEL | logging level | INFO |
@@ -89,6 +90,9 @@ class Config:
         self.MIN_CELL = max(2, _int("AWDA_MIN_CELL", 5))
         self.STUCK_DAYS = max(1, _int("AWDA_STUCK_DAYS", 30))
         self.CASE_NUMBER_PREFIX = _env("AWDA_CASE_PREFIX", "AWD")
+        # A household form with 40 members is about 40 KiB; a body far beyond any form is
+        # refused before it is read (Werkzeug answers 413 from the Content-Length).
+        self.MAX_CONTENT_LENGTH = _int("AWDA_MAX_REQUEST_KB", 1024) * 1024
         # argon2id cost; only the testing profile lowers it, so the suite stays fast.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 64 * 1024)

@@ -112,7 +112,9 @@ def _register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
+    from app.registry.cli import registry_cli
     from app.workflow.cli import workflow_cli
 
-    for command in (create_user_command, demo_data_command, workflow_cli, audit_cli):
+    commands = (create_user_command, demo_data_command, workflow_cli, audit_cli, registry_cli)
+    for command in commands:
         app.cli.add_command(command)

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.registry import search_index
+
 config = context.config
 if config.config_file_name:
     # Keep the app's own loggers working when migrations run inside the app (tests, CLI).
@@ -23,6 +25,8 @@ target_metadata = migrate_ext.db.metadata
 def _for_this_database(obj, name, type_, reflected, compare_to) -> bool:
     """Leave out what the models create on another database only (ddl_if), such as the
     PostgreSQL trigram index, so autogenerate does not offer to add it everywhere."""
+    if type_ == "table" and search_index.is_search_index(name):
+        return False  # SQLite's FTS5 case-search index is made by hand (app.registry.search_index)
     ddl_if = getattr(obj, "_ddl_if", None)
     return ddl_if is None or ddl_if.dialect in (None, engine.dialect.name)
 

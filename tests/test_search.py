@@ -31,8 +31,11 @@ def test_spelling_variants_fold_to_the_same_text(written, typed):
     assert fold(written).replace(" ", "") == fold(typed).replace(" ", "")
 
 
-def test_terms_split_what_is_typed():
-    assert terms("  أحمد   AL-jubouri ") == ["احمد", "al", "jubouri"]
+def test_terms_split_what_is_typed_and_join_compounds():
+    typed = terms("  أحمد   AL-jubouri ")
+    assert [t.literal for t in typed] == ["احمد", "aljubouri"]
+    # Only a word in Latin letters is also matched by its skeleton.
+    assert [t.key for t in typed] == [None, "jbr"]
     assert terms("") == []
 
 

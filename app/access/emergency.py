@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from app.auth.reauth import require_password
 from app.core.db import utcnow
 from app.core.validation import ErrorCollector
 from app.extensions import db
+from app.identity.identifiers import case_number_key
 from app.registry.models import Household
 
 DURATION = timedelta(hours=4)
@@ -29,8 +31,9 @@ def open_access(user: User, case_number: str, reason: str, password: str) -> Eme
     if not can(user, Action.BREAK_GLASS):
         errors.add(None, _l("Your role may not open households outside your scope."))
         errors.raise_if_any()
-    household = db.session.scalar(
-        sa.select(Household).where(Household.case_number == case_number.strip().upper())
+    canonical = case_number_key(case_number, current_app.config["CASE_NUMBER_PREFIX"])
+    household = canonical and db.session.scalar(
+        sa.select(Household).where(Household.case_number == canonical)
     )
     if household is None:
         errors.add("case_number", _l("No household has this case number."))

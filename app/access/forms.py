@@ -1,12 +1,13 @@
 """The break-the-glass form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from app.core.forms import AwdaForm
 
-class EmergencyAccessForm(FlaskForm):
+
+class EmergencyAccessForm(AwdaForm):
     case_number = StringField(
         _l("Case number"),
         validators=[DataRequired(_l("Enter the case number.")), Length(max=24)],

@@ -11,7 +11,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
@@ -29,7 +28,7 @@ from app.auth.forms import language_choices
 from app.auth.models import User
 from app.auth.passwords import MIN_LENGTH
 from app.auth.services import UserInput
-from app.core.forms import choices, optional_int, options
+from app.core.forms import AwdaForm, choices, optional_int, options
 from app.extensions import db
 from app.reference.models import Agency, Camp, Team
 
@@ -50,7 +49,7 @@ def _choose_label() -> str:
 # --- users --------------------------------------------------------------------------------
 
 
-class UserListForm(FlaskForm):
+class UserListForm(AwdaForm):
     """Filters of the user list (a GET form: no CSRF, values in the URL)."""
 
     class Meta:
@@ -65,7 +64,7 @@ class UserListForm(FlaskForm):
         self.active.choices = choices(vocab.ACTIVE_FILTERS, blank=_("All"))
 
 
-class UserForm(FlaskForm):
+class UserForm(AwdaForm):
     """Editing an account. Field names are the service's error keys."""
 
     password_hint = _l("Leave blank to keep the current password.")
@@ -186,7 +185,7 @@ def _name(label: str, language: str) -> StringField:
     )
 
 
-class ReferenceForm(FlaskForm):
+class ReferenceForm(AwdaForm):
     """Field names are the model's attribute names: a row fills the form (`obj=row`), the form the
     row. `row` alone sets the choices, so that a deactivated row already chosen stays listed."""
 

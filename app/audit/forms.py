@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.audit import services
 from app.audit.labels import action_label
 from app.audit.services import AuditFilters
-from app.core.forms import options
+from app.core.forms import AwdaForm, options
 
 LTR = {"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"}
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AwdaForm):
     class Meta:
         csrf = False
 

@@ -20,13 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEntry
 from app.core.dates import start_of_local_day
 from app.extensions import db
+from app.identity.identifiers import case_number_key
 
 log = logging.getLogger(__name__)
 
@@ -326,9 +327,10 @@ def case_numbers(household_ids: set[int | None]) -> dict[int, str]:
 def household_id_for(case_number: str) -> int | None:
     from app.registry.models import Household
 
-    return db.session.scalar(
-        sa.select(Household.id).where(Household.case_number == case_number.strip().upper())
-    )
+    canonical = case_number_key(case_number, current_app.config["CASE_NUMBER_PREFIX"])
+    if canonical is None:
+        return None
+    return db.session.scalar(sa.select(Household.id).where(Household.case_number == canonical))
 
 
 def summary(detail: Mapping[str, Any] | None) -> str:

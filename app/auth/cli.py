@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from app.access.roles import Role
 from app.auth import services, two_factor
-from app.core.cli_support import run_in_transaction
+from app.core.cli_support import cleaned_arguments, run_in_transaction
 
 
 def _read_password() -> str:
@@ -30,6 +30,7 @@ def _read_password() -> str:
     "--totp-secret", default=None, help="Base32 TOTP secret, to provision two-step login."
 )
 @with_appcontext
+@cleaned_arguments
 def create_user_command(**options: str) -> None:
     """Create a user; the password is read from standard input."""
     password = _read_password()

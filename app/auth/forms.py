@@ -2,14 +2,14 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.core.forms import AwdaForm
 from app.core.i18n import language_name
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AwdaForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(_l("Enter your username.")), Length(max=64)],
@@ -27,11 +27,11 @@ def language_choices() -> list[SelectChoice]:
     return [SelectChoice(code, language_name(code)) for code in current_app.config["LANGUAGES"]]
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AwdaForm):
     locale = SelectField(_l("Language"), choices=language_choices)
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(AwdaForm):
     code = StringField(
         _l("Code from your authenticator app, or a recovery code"),
         validators=[DataRequired(_l("Enter the code.")), Length(max=20)],

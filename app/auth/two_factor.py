@@ -17,6 +17,7 @@ from flask import current_app
 
 from app.auth.models import RecoveryCode, User
 from app.core.db import utcnow
+from app.core.text import ascii_digits
 from app.extensions import db
 
 ISSUER = "Awda"
@@ -51,7 +52,7 @@ def qr_code(user: User, secret: str) -> str:
 
 def _matching_step(secret: str, code: str, at: float | None = None) -> int | None:
     totp = pyotp.TOTP(secret)
-    code = "".join(ch for ch in code if ch.isdigit())
+    code = "".join(ch for ch in ascii_digits(code) if ch in "0123456789")
     if len(code) != totp.digits:
         return None
     now = at if at is not None else time.time()

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired
 
 from app.caseload.services import team_caseworkers
-from app.core.forms import optional_int, options
+from app.core.forms import AwdaForm, optional_int, options
 from app.registry.models import Household
 
 
-class AssignForm(FlaskForm):
+class AssignForm(AwdaForm):
     """Field names are the service's error keys; the version settles two people at once."""
 
     version = HiddenField()

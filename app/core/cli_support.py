@@ -1,13 +1,16 @@
-"""One commit per CLI command, and refusals printed as clear messages with a non-zero exit."""
+"""One commit per CLI command, refusals printed as clear messages with a non-zero exit, and the
+command's text read through the same normaliser as the forms (`app.core.text`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
 import click
 
 from app.audit import services as audit
+from app.core.text import clean
 from app.core.validation import ValidationFailed
 from app.extensions import db
 
@@ -29,3 +32,18 @@ def run_in_transaction(operation: Callable[[], T]) -> T:
         db.session.rollback()
         raise
     return result
+
+
+def cleaned_arguments(command: Callable[..., T]) -> Callable[..., T]:
+    """Clean every text argument and option of a command, as a form field is cleaned: what
+    an operator pastes into a terminal (direction marks, presentation forms) is read alike."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **options):
+        cleaned = {
+            name: clean(value) if isinstance(value, str) else value
+            for name, value in options.items()
+        }
+        return command(*args, **cleaned)
+
+    return wrapper

@@ -20,6 +20,7 @@ MESSAGES = {
     404: _l("This page does not exist, or you may not see it."),
     405: _l("This action is not allowed here."),
     409: _l("This record was changed by someone else."),
+    413: _l("What you sent is too large to be read. Nothing was saved."),
     500: _l("Something went wrong on our side. Nothing was saved. Please try again."),
 }
 

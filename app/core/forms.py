@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, FormField, SelectChoice, SelectMultipleField
-from wtforms.widgets import CheckboxInput, ListWidget
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Field,
+    FieldList,
+    FileField,
+    FloatField,
+    FormField,
+    IntegerField,
+    MultipleFileField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.core import UnboundField
+from wtforms.utils import unset_value
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from app.core.text import clean, clean_code
 
 
 def optional_int(value: object) -> int | None:
@@ -71,3 +94,143 @@ def _leaves(form) -> Iterator[Field]:
             yield from _leaves(item.form)
         else:
             yield item
+
+
+# --- reading what was posted -------------------------------------------------------------------
+
+_NUMERIC_FIELDS = (IntegerField, DecimalField, FloatField, DateField, DateTimeField)
+_NUMERIC_INPUT_MODES = frozenset({"numeric", "decimal", "tel"})
+_ROW_NUMBER = re.compile(r"-\d+(?=-|$)")
+
+
+class AwdaForm(FlaskForm):
+    """The base of every form of the app: what is posted is read through `app.core.text`
+    before any field sees it (a test fails on a form that does not derive from this).
+
+    - Every value is cleaned (`clean`); a text area keeps its line breaks.
+    - Numbers, dates and codes (fields of a numeric type, with a numeric `inputmode`, or marked
+      `digits = True`) have their digits in ASCII, so `٤٥` is 45 and `١٢٣٤٥٦` a login code.
+    - Passwords are left exactly as typed.
+    - A file part is kept only for a file field: posted in place of text, it is read as nothing.
+    - A list of rows (`BoundedFieldList`) refuses more rows than it may hold instead of keeping
+      the first ones without a word.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None or not hasattr(formdata, "getlist"):
+                return formdata
+            return _read_posted(form, formdata)
+
+
+def _read_posted(form, formdata) -> MultiDict:
+    readers = _readers(form)
+    read = MultiDict()
+    for key in formdata:
+        reader = readers.get(_ROW_NUMBER.sub("-#", key), _clean_line)
+        for value in formdata.getlist(key):
+            value = reader(value)
+            if value is not None:
+                read.add(key, value)
+    return read
+
+
+def _clean_line(value):
+    return clean(value) if isinstance(value, str) else None
+
+
+def _readers(form) -> dict[str, object]:
+    """Field name (rows as `#`) -> how its posted values are read."""
+    readers: dict[str, object] = {}
+    for name, field_class, options in _declared(form):
+        readers[name] = _reader(field_class, options)
+    return readers
+
+
+def _reader(field_class: type, options: dict):
+    if issubclass(field_class, (FileField, MultipleFileField)):
+        return lambda value: value
+    if issubclass(field_class, PasswordField):
+        return lambda value: value if isinstance(value, str) else None
+    if issubclass(field_class, TextAreaField):
+        return lambda value: clean(value, multiline=True) if isinstance(value, str) else None
+    mode = (options.get("render_kw") or {}).get("inputmode")
+    if (
+        issubclass(field_class, _NUMERIC_FIELDS)
+        or getattr(field_class, "digits", False)
+        or mode in _NUMERIC_INPUT_MODES
+    ):
+        return lambda value: clean_code(value) if isinstance(value, str) else None
+    return _clean_line
+
+
+def _declared(form, prefix: str = "") -> Iterator[tuple[str, type, dict]]:
+    """(full name, field class, options) of every field of a bound form, rows and nested forms
+    included; a row's number is `#`."""
+    for field in form:
+        yield from _declared_field(field.name, type(field), field)
+
+
+def _declared_field(name: str, field_class: type, source) -> Iterator[tuple[str, type, dict]]:
+    options = _options(source)
+    if issubclass(field_class, FieldList):
+        row = source.unbound_field if isinstance(source, Field) else source.args[0]
+        yield from _declared_field(f"{name}-#", row.field_class, row)
+    elif issubclass(field_class, FormField):
+        form_class = source.form_class if isinstance(source, Field) else source.args[0]
+        separator = options.get("separator", "-")
+        for attr in dir(form_class):
+            unbound = getattr(form_class, attr)
+            if isinstance(unbound, UnboundField):
+                yield from _declared_field(f"{name}{separator}{attr}", unbound.field_class, unbound)
+    else:
+        yield name, field_class, options
+
+
+def _options(source) -> dict:
+    if isinstance(source, UnboundField):
+        return dict(source.kwargs)
+    return {"render_kw": getattr(source, "render_kw", None)}
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box with a numeric keyboard: a browser's number input
+    silently empties what it cannot read (Arabic-Indic digits among them)."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+
+class CodeField(StringField):
+    """A code, identifier or number kept as text (camp ID, phone, login code): digits in ASCII."""
+
+    digits = True
+
+
+class BoundedFieldList(FieldList):
+    """Rows of a form, refused beyond `max_entries` with a message above the form (WTForms
+    itself keeps the first `max_entries` rows and drops the rest without a word)."""
+
+    too_many = False
+
+    def __init__(self, unbound_field, *args, too_many_message=None, **kwargs):
+        super().__init__(unbound_field, *args, **kwargs)
+        self.too_many_message = too_many_message or _l(
+            "At most %(count)d rows can be saved here; nothing was saved."
+        )
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data if data is not None else unset_value, extra_filters)
+        posted = set(self._extract_indices(self.name, formdata)) if formdata else set()
+        self.too_many = bool(self.max_entries) and len(posted) > self.max_entries
+
+    def validate(self, form, extra_validators=()):
+        valid = super().validate(form, extra_validators)
+        if self.too_many:
+            form.form_errors.append(str(self.too_many_message) % {"count": self.max_entries})
+            return False
+        return valid

@@ -22,6 +22,8 @@ class Page:
     total: int
     page: int
     per_page: int
+    # True when there were more rows than the cap: `total` is then the cap, not the count.
+    capped: bool = False
 
     @property
     def pages(self) -> int:
@@ -44,16 +46,19 @@ class Page:
         return self.page + 1
 
 
-def paginate(stmt: sa.Select, entity, page: int, per_page: int, options=()) -> Page:
-    """`stmt` selects `entity` rows, filtered and ordered; returns one page of them."""
-    total = (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(
-                stmt.order_by(None).with_only_columns(entity.id).subquery()
-            )
-        )
-        or 0
-    )
+def paginate(
+    stmt: sa.Select, entity, page: int, per_page: int, options=(), cap: int | None = None
+) -> Page:
+    """`stmt` selects `entity` rows, filtered and ordered; returns one page of them.
+
+    With `cap`, rows past the first `cap` are neither counted nor shown (`Page.capped`).
+    """
+    counted = stmt.order_by(None).with_only_columns(entity.id)
+    if cap is not None:
+        counted = counted.limit(cap + 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+    capped = cap is not None and total > cap
+    total = min(total, cap) if cap is not None else total
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
     ids = list(
         db.session.scalars(
@@ -62,4 +67,4 @@ def paginate(stmt: sa.Select, entity, page: int, per_page: int, options=()) -> P
     )
     rows = db.session.scalars(sa.select(entity).where(entity.id.in_(ids)).options(*options))
     by_id = {row.id: row for row in rows}
-    return Page([by_id[i] for i in ids if i in by_id], total, page, per_page)
+    return Page([by_id[i] for i in ids if i in by_id], total, page, per_page, capped)

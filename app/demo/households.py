@@ -15,6 +15,7 @@ from app.core.validation import ValidationFailed
 from app.demo.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, NameEntry
 from app.extensions import db
 from app.history.models import CaseEvent
+from app.identity.identifiers import identifier_key
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry.models import Household, Member, MemberDocument, MemberNeed
 from app.registry.services import NAME_FIELDS, allocate_case_numbers, compose_search_text
@@ -298,6 +299,7 @@ def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -
         "case_number": case_number,
         "camp_id": camp.id,
         "camp_ref": camp_ref,
+        "camp_ref_key": identifier_key(camp_ref),
         "batch_id": rng.choice(pools.batches).id if pools.batches else None,
         "shelter": f"Block {rng.choice('ABCDEFGH')}, tent {rng.randint(1, 400)}",
         "origin_governorate_id": governorate.id,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.access import FieldGroup
-from app.core.forms import MultiCheckboxField, choices, optional_int, options
+from app.core.forms import AwdaForm, MultiCheckboxField, choices, optional_int, options
 from app.referrals.services import ReferralInput, offered_services
 from app.referrals.states import STATES
 from app.referrals.vocab import CONSENT_METHODS, SERVICES, URGENCIES
@@ -28,7 +27,7 @@ def service_label(service) -> str:
     return f"{service.agency.code} — {SERVICES.get(service.service, service.service)}"
 
 
-class ReferralForm(FlaskForm):
+class ReferralForm(AwdaForm):
     """Field names are the service's error keys."""
 
     service_id = SelectField(
@@ -76,11 +75,11 @@ class ReferralForm(FlaskForm):
         )
 
 
-class NoteForm(FlaskForm):
+class NoteForm(AwdaForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(AwdaForm):
     reason = TextAreaField(
         _l("Why it goes without consent"), validators=[Optional(), Length(max=2000)]
     )
@@ -89,7 +88,7 @@ class OverrideForm(FlaskForm):
     )
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(AwdaForm):
     """Filters of the referral lists (a GET form; the values name no one)."""
 
     class Meta:
@@ -105,7 +104,7 @@ class ListFilterForm(FlaskForm):
         self.service.choices = choices(SERVICES, blank=_("All"))
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(AwdaForm):
     agency_id = SelectField(
         _l("Agency"), coerce=optional_int, validators=[DataRequired(_l("Choose an agency."))]
     )

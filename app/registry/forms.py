@@ -7,21 +7,26 @@ that need the database or several fields (unique camp ID, district within govern
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    FieldList,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import MultiCheckboxField, choices, optional_int
+from app.core.forms import (
+    AwdaForm,
+    BoundedFieldList,
+    CodeField,
+    MultiCheckboxField,
+    WholeNumberField,
+    choices,
+    optional_int,
+)
 from app.registry import vocab
 
 MAX_MEMBERS = 40
@@ -58,10 +63,9 @@ class MemberForm(Form):
         validators=[Optional()],
         render_kw={"max": "2100-12-31"},
     )
-    estimated_age = IntegerField(
+    estimated_age = WholeNumberField(
         _l("Or estimated age in years"),
         validators=[Optional(), NumberRange(0, 120, _l("Enter an age from 0 to 120."))],
-        render_kw={"inputmode": "numeric"},
     )
     relationship = SelectField(
         _l("Relationship to the head"),
@@ -87,14 +91,14 @@ class MemberForm(Form):
         self.needs.choices = choices(vocab.SPECIFIC_NEEDS)
 
 
-class HouseholdForm(FlaskForm):
+class HouseholdForm(AwdaForm):
     version = HiddenField()
     camp_id = SelectField(
         _l("Camp of origin"),
         coerce=optional_int,
         validators=[DataRequired(_l("Choose the camp of origin."))],
     )
-    camp_ref = StringField(
+    camp_ref = CodeField(
         _l("Camp household ID"),
         validators=[DataRequired(_l("Enter the household's ID in the camp.")), Length(max=40)],
     )
@@ -114,14 +118,22 @@ class HouseholdForm(FlaskForm):
     destination_district_id = SelectField(
         _l("Intended destination: district"), coerce=optional_int, validators=[Optional()]
     )
-    phone = StringField(
+    phone = CodeField(
         _l("Phone"),
         validators=[Optional(), Length(max=30)],
         render_kw={"inputmode": "tel", "autocomplete": "off", "dir": "ltr"},
     )
     assigned_to_id = SelectField(_l("Caseworker"), coerce=optional_int, validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
-    members = FieldList(FormField(MemberForm), min_entries=1, max_entries=MAX_MEMBERS)
+    members = BoundedFieldList(
+        FormField(MemberForm),
+        min_entries=1,
+        max_entries=MAX_MEMBERS,
+        too_many_message=_l(
+            "A household can have at most %(count)d members; nothing was saved. Register a "
+            "larger family as two households."
+        ),
+    )
 
 
 def blank_member_row() -> MemberForm:

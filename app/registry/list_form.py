@@ -4,15 +4,15 @@ text is posted and kept out of it (app.registry.saved_search)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectChoice, SelectField
 
-from app.core.forms import optional_int, options
+from app.core.forms import AwdaForm, optional_int, options
 from app.registry import choices
 from app.registry.queries import CaseFilters
 from app.workflow.stages import Stage
 
 SORT_LABELS = {
+    "relevance": _l("Closest match first"),
     "newest": _l("Newest first"),
     "oldest": _l("Oldest first"),
     "case_number": _l("Case number"),
@@ -33,7 +33,7 @@ def _safe_int(value: object) -> int | None:
 LIST_FILTERS = ("camp_id", "batch_id", "governorate_id", "caseworker_id", "stage", "sort")
 
 
-class CaseListForm(FlaskForm):
+class CaseListForm(AwdaForm):
     class Meta:
         csrf = False
 
@@ -70,6 +70,6 @@ class CaseListForm(FlaskForm):
             governorate_id=self.governorate_id.data,
             caseworker_id=self.caseworker_id.data,
             stage=self.stage.data if self.stage.data in {s.value for s in Stage} else None,
-            sort=self.sort.data if self.sort.data in SORT_LABELS else "newest",
+            sort=self.sort.data if self.sort.data in SORT_LABELS else "relevance",
             page=int(page) if str(page).isdigit() else 1,
         )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     orm,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.core.db import Timestamped, utcnow
 from app.extensions import db
+from app.identity.identifiers import identifier_key
 from app.reference.models import Camp, District, Governorate, ReturnBatch, Team
+from app.registry import search_index
 
 
 class Household(Timestamped, db.Model):
@@ -30,6 +33,10 @@ class Household(Timestamped, db.Model):
     case_number: Mapped[str] = mapped_column(String(24), unique=True)
     camp_id: Mapped[int] = mapped_column(ForeignKey("camps.id"), index=True)
     camp_ref: Mapped[str] = mapped_column(String(40))
+    # The camp ID as a key (app.identity.identifiers): unique within the camp, however typed.
+    # NULL only for a row whose key collided when keys were first computed, until a person
+    # resolves it (`flask registry camp-id-collisions`).
+    camp_ref_key: Mapped[str | None] = mapped_column(String(40))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("return_batches.id"), index=True)
     shelter: Mapped[str | None] = mapped_column(String(100))
     origin_governorate_id: Mapped[int] = mapped_column(ForeignKey("governorates.id"), index=True)
@@ -70,7 +77,7 @@ class Household(Timestamped, db.Model):
     )
 
     __table_args__ = (
-        UniqueConstraint("camp_id", "camp_ref"),
+        UniqueConstraint("camp_id", "camp_ref_key"),
         Index(
             "ix_households_search_text_trgm",
             "search_text",
@@ -79,6 +86,11 @@ class Household(Timestamped, db.Model):
         ).ddl_if(dialect="postgresql"),
     )
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+    @orm.validates("camp_ref")
+    def _keep_camp_ref_key(self, _attribute: str, camp_ref: str) -> str:
+        self.camp_ref_key = identifier_key(camp_ref) or None
+        return camp_ref
 
     @property
     def head(self) -> Member | None:
@@ -166,6 +178,16 @@ class CaseCounter(db.Model):
     __tablename__ = "case_counters"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(Household.__table__, "after_create")
+def _create_search_index(_table, connection, **_kw) -> None:
+    search_index.create(connection)
+
+
+@event.listens_for(Household.__table__, "before_drop")
+def _drop_search_index(_table, connection, **_kw) -> None:
+    search_index.drop(connection)
 
 
 def full_name(*parts: str | None) -> str:

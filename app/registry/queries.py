@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,11 +11,16 @@ from sqlalchemy.orm import aliased, selectinload
 from app.access import visible_households
 from app.auth.models import User
 from app.core.pagination import Page, paginate
+from app.extensions import db
+from app.identity.identifiers import case_number_key, identifier_key
+from app.reference.models import Camp, Team
 from app.registry.models import Household, Member
-from app.registry.search import terms
+from app.registry.search import Term, matching, relevance, terms
 
-CASE_NUMBER = re.compile(r"^[A-Za-z]{2,6}-\d{4}-\d{1,9}$")
-SORTS = ("newest", "oldest", "case_number", "camp_ref", "name", "updated")
+SORTS = ("relevance", "newest", "oldest", "case_number", "camp_ref", "name", "updated")
+# A search that matches more than this many households is cut to the newest of them (a person
+# narrows such a search rather than paging through it); the list says so.
+MATCH_CAP = 1000
 
 
 @dataclass
@@ -27,17 +31,19 @@ class CaseFilters:
     governorate_id: int | None = None
     caseworker_id: int | None = None
     stage: str | None = None
-    sort: str = "newest"
+    sort: str = "relevance"
     page: int = 1
 
 
-def _order(stmt: sa.Select, sort: str) -> sa.Select:
+def _order(stmt: sa.Select, sort: str, query_terms: list[Term]) -> sa.Select:
     if sort == "name":
         head = aliased(Member)
         stmt = stmt.outerjoin(
             head, sa.and_(head.household_id == Household.id, head.relationship == "head")
         )
         return stmt.order_by(head.family_name_en, head.given_name_en, Household.id)
+    if sort == "relevance" and query_terms:
+        return stmt.order_by(relevance(query_terms).desc(), Household.id.desc())
     orders = {
         "newest": (Household.id.desc(),),
         "oldest": (Household.id.asc(),),
@@ -49,17 +55,23 @@ def _order(stmt: sa.Select, sort: str) -> sa.Select:
 
 
 def _matching(stmt: sa.Select, query: str) -> sa.Select:
-    """A case number finds that case alone (by its unique index); anything else is a set of
-    folded terms that must all appear in the household's search text (a trigram index on
-    PostgreSQL). Kept as two separate conditions: an OR of them would defeat both indexes."""
+    """A case number, in any digits and with or without its leading zeros, finds that case
+    alone (by its unique index); anything else is a set of terms that must all match the
+    household's search text (`app.registry.search`)."""
     if not query:
         return stmt
-    if CASE_NUMBER.match(query):
-        return stmt.where(Household.case_number == query.upper())
-    folded = terms(query)
-    if not folded:
+    case_number = _case_number(query)
+    if case_number is not None:
+        return stmt.where(Household.case_number == case_number)
+    query_terms = terms(query)
+    if not query_terms:
         return stmt.where(sa.false())
-    return stmt.where(*(Household.search_text.contains(t, autoescape=True) for t in folded))
+    dialect = db.session.get_bind().dialect.name
+    return stmt.where(matching(query_terms, dialect))
+
+
+def _case_number(query: str) -> str | None:
+    return case_number_key(query, current_app.config["CASE_NUMBER_PREFIX"])
 
 
 def case_query(user: User, filters: CaseFilters) -> sa.Select:
@@ -78,8 +90,22 @@ def case_query(user: User, filters: CaseFilters) -> sa.Select:
 
 
 def search_cases(user: User, filters: CaseFilters) -> Page:
+    """One page of the user's households as filtered, searched and sorted. A search's matches
+    are capped at `MATCH_CAP` (the newest), and sorted among themselves."""
+    query = (filters.q or "").strip()
+    stmt = case_query(user, filters)
+    cap = None
+    if query:
+        newest = stmt.with_only_columns(Household.id).order_by(Household.id.desc())
+        stmt = sa.select(Household).where(Household.id.in_(newest.limit(MATCH_CAP + 1)))
+        cap = MATCH_CAP
+    query_terms = (
+        terms(query)
+        if query and case_number_key(query, current_app.config["CASE_NUMBER_PREFIX"]) is None
+        else []
+    )
     return paginate(
-        _order(case_query(user, filters), filters.sort),
+        _order(stmt, filters.sort, query_terms),
         Household,
         page=filters.page,
         per_page=current_app.config["PAGE_SIZE"],
@@ -89,4 +115,49 @@ def search_cases(user: User, filters: CaseFilters) -> Page:
             selectinload(Household.assigned_to),
             selectinload(Household.origin_governorate),
         ),
+        cap=cap,
     )
+
+
+@dataclass(frozen=True)
+class CollidingHousehold:
+    case_number: str
+    camp_ref: str
+    team: str
+    keeps_key: bool
+
+
+@dataclass(frozen=True)
+class CampIdCollision:
+    camp_code: str
+    key: str
+    households: list[CollidingHousehold]
+
+
+def camp_id_collisions() -> list[CampIdCollision]:
+    """Households left without a camp ID key because another of their camp has the same one
+    (see the migration 5d2e7a91c3b4), each with the households it collides with. For the
+    operator's CLI: the whole registry, whatever the scope."""
+    unkeyed = db.session.execute(
+        sa.select(Household.camp_id, Household.camp_ref).where(Household.camp_ref_key.is_(None))
+    ).all()
+    groups: dict[tuple[int, str], None] = {}
+    for camp_id, camp_ref in unkeyed:
+        groups[(camp_id, identifier_key(camp_ref))] = None
+    collisions = []
+    for camp_id, key in groups:
+        rows = db.session.execute(
+            sa.select(Household.case_number, Household.camp_ref, Team.name, Household.camp_ref_key)
+            .join(Team, Team.id == Household.team_id)
+            .where(Household.camp_id == camp_id)
+            .where(sa.or_(Household.camp_ref_key == key, Household.camp_ref_key.is_(None)))
+            .order_by(Household.id)
+        ).all()
+        members = [
+            CollidingHousehold(number, ref, team, stored == key)
+            for number, ref, team, stored in rows
+            if identifier_key(ref) == key
+        ]
+        camp = db.session.get(Camp, camp_id)
+        collisions.append(CampIdCollision(camp.code if camp else str(camp_id), key, members))
+    return collisions

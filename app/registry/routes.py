@@ -14,7 +14,7 @@ from app.core.pdf import pdf_response
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import choices, saved_search, vocab
-from app.registry.forms import HouseholdForm, blank_member_row
+from app.registry.forms import MAX_MEMBERS, HouseholdForm, blank_member_row
 from app.registry.list_form import LIST_FILTERS, CaseListForm
 from app.registry.mapping import form_values, household_input
 from app.registry.models import Household
@@ -146,7 +146,12 @@ def _row_button_pressed(form: HouseholdForm) -> bool:
     if request.method != "POST":
         return False
     if "add_member" in request.form:
-        form.members.append_entry()
+        if len(form.members.entries) < MAX_MEMBERS:
+            form.members.append_entry()
+        else:
+            form.form_errors.append(
+                _("A household can have at most %(count)d members.", count=MAX_MEMBERS)
+            )
         return True
     remove = request.form.get("remove_member")
     if remove is not None:

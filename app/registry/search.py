@@ -1,58 +1,115 @@
-"""Folding of names and numbers so that spelling variants find each other.
+"""What a household is found by, and how a typed search is matched against it.
 
-Arabic: diacritics and tatweel dropped; alef forms (أ إ آ ٱ) to ا; taa marbuta ة to ه; alef maqsura
-ى and yeh with hamza ئ to ي; waw with hamza ؤ to و; Persian kaf and yeh to their Arabic forms;
-Arabic-Indic digits to ASCII. Latin: case and accents dropped. The same folding is applied to the
-stored `search_text` and to what the user types, so a plain substring match does the rest.
+A household's `search_text` holds, one space apart: the folded words of its case number, camp ID
+and phone (with the camp ID's key and the phone's local form), and every token of its members'
+names from `app.identity.names.search_tokens`: folded words, joined compounds and `#`-marked
+skeletons. A search is split into terms the same way; each term must match, either as a piece
+of a folded word (a literal match) or, for a word in Latin letters, by its skeleton as a whole
+token (so Zeinab finds Zainab and زينب). Literal matches rank above skeleton-only ones.
+
+Indexes: PostgreSQL has a trigram GIN index on `search_text` (pg_trgm), which serves the LIKE
+conditions; SQLite has an FTS5 table with the trigram tokenizer (`households_fts`, kept by
+triggers), queried with MATCH. Terms shorter than three characters cannot use either index and
+are checked on the row.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from dataclasses import dataclass
 
-_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_LETTER_FOLDS = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ة": "ه",
-        "ى": "ي",
-        "ئ": "ي",
-        "ی": "ي",
-        "ؤ": "و",
-        "ک": "ك",
-        "ء": "",
-    }
-)
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_SEPARATORS = re.compile(r"[^\w]+", re.UNICODE)
+import sqlalchemy as sa
+
+from app.identity.identifiers import identifier_key
+from app.identity.names import fold, name_words, search_tokens
+from app.registry.models import Household
+
+FTS_TABLE = "households_fts"
+_LATIN = re.compile("^[a-z]+$")
+_FTS = sa.table(FTS_TABLE, sa.column("rowid"))
 
 
-def fold(text: str | None) -> str:
-    """Fold one piece of text to the form used for matching."""
-    return _fold(text) if text else ""
+@dataclass(frozen=True)
+class Term:
+    """One word of a search: its folded form, and its skeleton when it may stand for a name."""
+
+    literal: str
+    key: str | None = None
+
+    @property
+    def key_token(self) -> str | None:
+        return f" #{self.key} " if self.key else None
 
 
-@lru_cache(maxsize=65536)  # names repeat a great deal; bulk loads fold each one once
-def _fold(text: str) -> str:
-    text = _ARABIC_DIACRITICS.sub("", text).translate(_LETTER_FOLDS).translate(_DIGITS)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    # Drop combining marks (Latin accents); Arabic letters survive NFKD unchanged.
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SEPARATORS.sub(" ", text).strip()
+def search_text(identifiers: Iterable[str | None], names: Iterable[str | None]) -> str:
+    """The stored search text: `identifiers` (case number, camp ID, phone) and `names`."""
+    tokens: dict[str, None] = {}
+    for value in identifiers:
+        tokens.update(dict.fromkeys(fold(value).split()))
+        key = identifier_key(value)
+        if key:
+            tokens[key] = None
+    tokens.update(dict.fromkeys(search_tokens(names)))
+    return f" {' '.join(tokens)} " if tokens else ""
 
 
-def terms(query: str | None) -> list[str]:
-    """Split a typed query into folded terms; each must appear in a matching household."""
-    return [term for term in fold(query).split() if term]
+def terms(query: str | None) -> list[Term]:
+    """The terms of a typed search: words folded, compounds joined, Latin words keyed."""
+    return [
+        Term(word, key if key and _LATIN.match(word) else None) for word, key in name_words(query)
+    ]
 
 
-def search_text(parts: Iterable[str | None]) -> str:
-    """Build the stored search text from a household's names and numbers."""
-    words = " ".join(fold(p) for p in parts if p)
-    return f" {words} " if words else ""
+def matching(query_terms: list[Term], dialect: str) -> sa.ColumnElement[bool]:
+    """The condition that every term matches a household's search text."""
+    column = Household.search_text
+    short = [t for t in query_terms if len(t.literal) < 3]
+    indexed = [t for t in query_terms if len(t.literal) >= 3]
+    conditions = [_like(column, term) for term in short]
+    if dialect == "sqlite" and indexed:
+        conditions.append(Household.id.in_(_fts_ids(indexed)))
+    else:
+        conditions.extend(_like(column, term) for term in indexed)
+    return sa.and_(*conditions) if conditions else sa.true()
+
+
+def relevance(query_terms: list[Term]) -> sa.ColumnElement[int]:
+    """Higher for closer matches: a whole word 3, a piece of a word 2, a skeleton 1, per term."""
+    column = Household.search_text
+    scores = [
+        sa.case(
+            (column.contains(f" {t.literal} ", autoescape=True), 3),
+            (column.contains(t.literal, autoescape=True), 2),
+            else_=1,
+        )
+        for t in query_terms
+    ]
+    return sum(scores[1:], scores[0]) if scores else sa.literal(0)
+
+
+def _like(column, term: Term) -> sa.ColumnElement[bool]:
+    literal = column.contains(term.literal, autoescape=True)
+    if term.key_token is None:
+        return literal
+    return sa.or_(literal, column.contains(term.key_token, autoescape=True))
+
+
+def _fts_ids(query_terms: list[Term]) -> sa.Select:
+    expression = " AND ".join(_fts_term(t) for t in query_terms)
+    return (
+        sa.select(_FTS.c.rowid)
+        .where(sa.text(f"{FTS_TABLE} MATCH :fts_query"))
+        .params(fts_query=expression)
+    )
+
+
+def _fts_term(term: Term) -> str:
+    phrases = [_phrase(term.literal)]
+    if term.key_token:
+        phrases.append(_phrase(term.key_token))
+    return "(" + " OR ".join(phrases) + ")"
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'

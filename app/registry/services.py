@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.access.policy import FieldGroup, visible_groups
+from app.access.policy import Action, FieldGroup, can, visible_groups
 from app.access.roles import Role
 from app.auth.models import User
 from app.core.dates import local_today
@@ -21,6 +21,7 @@ from app.core.db import utcnow
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
+from app.identity.identifiers import format_case_number, identifier_key
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry import vocab
 from app.registry.models import CaseCounter, Household, Member, MemberDocument, MemberNeed
@@ -128,27 +129,38 @@ def _check_place(
         )
 
 
-def _check_camp(errors: ErrorCollector, data: HouseholdInput, household: Household | None) -> None:
+def _check_camp(
+    errors: ErrorCollector, data: HouseholdInput, household: Household | None, actor: User
+) -> None:
     camp = db.session.get(Camp, data.camp_id) if data.camp_id else None
     if camp is None:
         errors.add("camp_id", _l("Choose a camp from the list."))
         return
-    camp_ref = (data.camp_ref or "").strip()
-    if not camp_ref:
+    key = identifier_key(data.camp_ref)
+    if not key:
         errors.add("camp_ref", _l("Enter the household's ID in the camp."))
         return
-    taken = sa.select(Household.case_number).where(
-        Household.camp_id == camp.id, Household.camp_ref == camp_ref
+    taken = sa.select(Household.id).where(
+        Household.camp_id == camp.id, Household.camp_ref_key == key
     )
     if household is not None and household.id is not None:
         taken = taken.where(Household.id != household.id)
-    other_case = db.session.scalar(taken)
-    if other_case:
-        # Naming the other case lets a caseworker with access find it; others learn only that
-        # the ID is taken, which they must know to avoid a duplicate registration.
-        errors.add(
-            "camp_ref", _l("This camp ID is already registered (%(case)s).", case=other_case)
+    other_id = db.session.scalar(taken)
+    if other_id is not None:
+        errors.add("camp_ref", _already_registered(other_id, actor))
+
+
+def _already_registered(household_id: int, actor: User) -> str:
+    """Name the other case only to someone who may open it: its number is identity data."""
+    other = db.session.get(Household, household_id)
+    if other is not None and can(actor, Action.HOUSEHOLD_VIEW, other):
+        return str(_l("This camp ID is already registered (%(case)s).", case=other.case_number))
+    return str(
+        _l(
+            "This camp ID is already registered, in a household you cannot open. "
+            "Ask your supervisor before registering it again."
         )
+    )
 
 
 def _check_member(errors: ErrorCollector, index: int, member: MemberInput, today: date) -> None:
@@ -220,7 +232,7 @@ def _checked_phone(errors: ErrorCollector, raw: str | None) -> str | None:
 
 def _check(data: HouseholdInput, actor: User, household: Household | None):
     errors = ErrorCollector()
-    _check_camp(errors, data, household)
+    _check_camp(errors, data, household, actor)
     if data.batch_id and db.session.get(ReturnBatch, data.batch_id) is None:
         errors.add("batch_id", _l("Choose a batch from the list."))
     _check_place(errors, "origin", data.origin_governorate_id, data.origin_district_id, True)
@@ -252,7 +264,7 @@ def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
     counter.last_value += count
     db.session.flush()
     prefix = current_app.config["CASE_NUMBER_PREFIX"]
-    return [f"{prefix}-{year}-{n:06d}" for n in range(start, start + count)]
+    return [format_case_number(prefix, year, n) for n in range(start, start + count)]
 
 
 def _apply_member(member: Member, data: MemberInput, position: int) -> None:
@@ -336,7 +348,7 @@ def compose_search_text(
     case_number: str, camp_ref: str, phone: str | None, names: Iterable[str | None]
 ) -> str:
     """What a household can be found by; the demo generator writes it the same way."""
-    return search_text([case_number, camp_ref, phone, local_form(phone), *names])
+    return search_text([case_number, camp_ref, phone, local_form(phone)], names)
 
 
 def refresh_search_text(household: Household) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.core.forms import MultiCheckboxField, options
+from app.core.forms import AwdaForm, MultiCheckboxField, options
 from app.reports.aggregates import Request
 from app.reports.case_export import COLUMNS
 from app.reports.dimensions import DIMENSIONS
@@ -16,7 +15,7 @@ from app.reports.dimensions import DIMENSIONS
 UNIT_LABELS = {"households": _l("Households"), "persons": _l("Persons")}
 
 
-class ReportForm(FlaskForm):
+class ReportForm(AwdaForm):
     class Meta:
         csrf = False
 
@@ -62,7 +61,7 @@ class ReportForm(FlaskForm):
         }
 
 
-class CaseExportForm(FlaskForm):
+class CaseExportForm(AwdaForm):
     """Posted (with CSRF); the list's filters come along in the URL, the search as its token."""
 
     columns = MultiCheckboxField(_l("Columns"))

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,7 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import MultiCheckboxField, choices
+from app.core.forms import AwdaForm, MultiCheckboxField, choices
 from app.registry.vocab import SPECIFIC_NEEDS
 from app.screening import vocab
 from app.screening.rules import local_today
@@ -59,7 +58,7 @@ def _text(label: object, max_length: int, rows: int | None = None) -> Field:
     return TextAreaField(label, validators=validators, render_kw={"dir": "auto", "rows": rows})
 
 
-class AssessmentForm(FlaskForm):
+class AssessmentForm(AwdaForm):
     # The version the form was opened at: a save made from an older one is refused (409).
     based_on = HiddenField()
     vocabularies: ClassVar[Vocabularies] = {}

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.caseload.services import team_caseworkers
 from app.core.dates import local_today
-from app.core.forms import optional_int, options
+from app.core.forms import AwdaForm, optional_int, options
 from app.registry.models import Household
 from app.tasks.services import TITLE_MAX, TaskInput
 
 
-class TaskForm(FlaskForm):
+class TaskForm(AwdaForm):
     """Field names are the service's error keys."""
 
     title = StringField(
@@ -52,5 +51,5 @@ def _blank_assignee(household: Household) -> str:
     return _("— the household's caseworker (%(name)s) —", name=household.assigned_to.full_name)
 
 
-class TaskDoneForm(FlaskForm):
+class TaskDoneForm(AwdaForm):
     """The "done" button: nothing to fill in but the CSRF token."""

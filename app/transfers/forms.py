@@ -5,20 +5,19 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.access import FieldGroup
-from app.core.forms import MultiCheckboxField, optional_int, options
+from app.core.forms import AwdaForm, MultiCheckboxField, optional_int, options
 from app.extensions import db
 from app.reference.models import Team
 from app.registry.models import Household
 from app.transfers.disclosures import DISCLOSABLE
 
 
-class TransferForm(FlaskForm):
+class TransferForm(AwdaForm):
     """Field names are the service's error keys."""
 
     to_team_id = SelectField(
@@ -44,15 +43,15 @@ class TransferForm(FlaskForm):
         self.to_team_id.choices = options(pairs, blank=_("— choose —"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AwdaForm):
     note = TextAreaField(_l("Why you decline"), validators=[Optional(), Length(max=2000)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AwdaForm):
     """Only the CSRF token."""
 
 
-class DisclosureForm(FlaskForm):
+class DisclosureForm(AwdaForm):
     """Field names are the service's error keys."""
 
     agency_id = SelectField(
@@ -87,7 +86,7 @@ class DisclosureForm(FlaskForm):
         )
 
 
-class ApproveDisclosureForm(FlaskForm):
+class ApproveDisclosureForm(AwdaForm):
     password = PasswordField(
         _l("Your own password"),
         validators=[DataRequired(_l("Enter your own password."))],
@@ -95,5 +94,5 @@ class ApproveDisclosureForm(FlaskForm):
     )
 
 
-class RefuseDisclosureForm(FlaskForm):
+class RefuseDisclosureForm(AwdaForm):
     note = TextAreaField(_l("Why you refuse"), validators=[Optional(), Length(max=2000)])
