@@ -38,6 +38,9 @@ ROLES = (
     "screener",
     "focal",
     "reporting",
+    # caseworker_a after an administrator moved them to team B of the other agency: they
+    # registered and were assigned the "own" household, and asked its pending approval.
+    "moved_caseworker",
 )
 HOUSEHOLDS = ("own", "team", "other_team", "other_agency")
 # How each role stands to each household; a household not named is outside the role's scope.
@@ -48,11 +51,12 @@ RELATION: dict[str, dict[str, str]] = {
     "admin_supervisor": {"own": "team", "team": "team"},
     "caseworker_b": {"other_agency": "own"},
     "supervisor_b": {"other_agency": "team"},
+    "moved_caseworker": {"other_agency": "team"},
 }
 CASE_STAFF = {"supervisor_a", "supervisor_b", "caseworker_a", "caseworker_b"}
 SUPERVISORS = {"supervisor_a", "supervisor_b"}
 CASEWORKERS = {"caseworker_a", "caseworker_b"}
-STAFF = set(ROLES) - {"anonymous", "admin_supervisor"}
+STAFF = set(ROLES) - {"anonymous", "admin_supervisor", "moved_caseworker"}
 LOGIN = 302  # anonymous users are sent to the login page
 
 
@@ -242,6 +246,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
 
 
 def expected(rule: dict[str, int] | Case, role: str, household: str) -> int:
+    if role == "moved_caseworker":
+        # A caseworker of team B like any other: nothing of what they held in team A.
+        if isinstance(rule, Case):
+            return rule.answer("caseworker_b", RELATION[role].get(household))
+        return rule["caseworker_b"]
     if role == "admin_supervisor":
         # Both roles' rights, no more: what the admin may, else what the supervisor may.
         as_admin = expected(rule, "admin", household)
@@ -393,10 +402,34 @@ def test_every_url_rule_is_covered(app):
 
 def _browser(role: str, world, matrix: Matrix, make_browser):
     browser = make_browser()
-    if role != "anonymous":
+    if role == "moved_caseworker":
+        _move_to_team_b(world)
+        browser.login(world.caseworker_a)
+    elif role != "anonymous":
         user = matrix.users.get(role) or world.user(role)
         browser.login(user)
     return browser
+
+
+def _move_to_team_b(world) -> None:
+    """As an administrator does it, once per test: through the account service."""
+    from app.admin.services import update_account
+    from app.auth.services import UserInput
+
+    user = world.caseworker_a
+    if user.team_id == world.team_b.id:
+        return
+    data = UserInput(
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        agency_code=world.team_b.agency.code,
+        team_name=world.team_b.name,
+        email=user.email,
+        locale=user.locale,
+    )
+    update_account(world.admin, user, data, None)
+    db.session.commit()
 
 
 def _requests(app, world, matrix: Matrix):

@@ -1,15 +1,18 @@
 """Who may see and do what.
 
-- A caseworker sees and works on the households assigned to them or to their team; a supervisor
-  those of their team, and approves and assigns within it.
+- A caseworker sees and works on the households of their current team (those assigned to them
+  among them); a supervisor those of their team, and approves and assigns within it. Scope is
+  read from the user's team, roles and active state at every request: a caseworker moved to
+  another team keeps nothing of the old one, not even what was assigned to them (an
+  administrator's move also hands that back to the old team, `caseload.services.release_work`).
 - A security screener sees households from security vetting on, whatever their team: identity
   and vetting only. Vetting details are seen by screeners alone.
 - Protection-sensitive data (sexual violence risk, children associated with armed groups,
   abuse, psychosocial notes) is read by the assigned caseworker and their team's supervisor only.
 - An admin manages users and reference data and sees no case content, unless another admin
   gives them a second, case role (`SECOND_ROLES`); a user's rights are those of all their roles.
-- Agency focal points and reporting officers see no household yet (referrals and reports come
-  with their own issues).
+- An agency focal point reads what was referred or disclosed to their agency; a reporting
+  officer reads figures, never a record.
 """
 
 from __future__ import annotations
@@ -178,7 +181,8 @@ def _role_scope(role: Role, user: User, action: Action) -> sa.ColumnElement[bool
     if action in _COLLABORATOR_ACTIONS:
         team_work.append(_collaborating(user))
     if role == CW:
-        return sa.or_(Household.assigned_to_id == user.id, *team_work)
+        # Not "assigned to me" on its own: an assignment outlives a move to another team.
+        return sa.or_(*team_work)
     if role == SUP:
         if action not in _HOLDING_TEAM_ONLY:
             team_work.append(Household.id.in_(_emergency_households(user)))
@@ -213,13 +217,14 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
 
 
 def protection_audience(user: User) -> sa.ColumnElement[bool]:
-    """The households whose protection-sensitive data this user reads: as caseworker those
-    assigned to them, as supervisor those of their own team (not those opened in an emergency)."""
+    """The households whose protection-sensitive data this user reads: as caseworker those of
+    their team assigned to them, as supervisor those of their own team (not those opened in an emergency)."""
     from app.registry.models import Household
 
     held = user.roles
+    assigned = sa.and_(Household.assigned_to_id == user.id, _own_team(user))
     return sa.or_(
-        Household.assigned_to_id == user.id if CW in held else sa.false(),
+        assigned if CW in held else sa.false(),
         _own_team(user) if SUP in held else sa.false(),
     )
 

@@ -16,6 +16,7 @@ from app.admin.vocab import AGENCY_KINDS, COUNTRIES
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.services import UserInput, update_user
+from app.caseload.services import release_work
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.reference.models import Agency, Camp, ReturnBatch, Team
@@ -41,6 +42,9 @@ def update_account(actor: User, user: User, data: UserInput, password: str | Non
         # Raised before update_user, which would otherwise apply the change to the logged-in user.
         errors.raise_if_any()
     user = update_user(user, data, password or None)
+    # Access follows the user's team and roles at every request; what was assigned to them
+    # goes back to the team it belongs to, so that nothing waits on someone who cannot act.
+    release_work(user, actor)
     log.info("%s updated user %s", actor.username, user.username)
     return user
 

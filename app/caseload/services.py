@@ -92,3 +92,35 @@ def assign(
     record(household, "assigned", actor, from_user_id=previous_id, to_user_id=caseworker.id)
     log.info("%s assigned %s to %s", actor.username, household.case_number, caseworker.username)
     return household
+
+
+def release_work(user: User, actor: User) -> int:
+    """Hand back to its team what `user` may no longer carry, after an administrator moved,
+    changed or deactivated them: every household assigned to them that is not of their current
+    team, or all of them once they are no caseworker or inactive, becomes unassigned (shown to
+    the team's supervisor as such), and so do their open tasks on those households. Approval
+    requests and hand-overs belong to the household's team, whose supervisors decide them
+    whoever asked. Returns the number of households released; flushes."""
+    from app.tasks.models import Task
+
+    held = sa.select(Household).where(Household.assigned_to_id == user.id)
+    if is_caseworker_of(user, user.team_id):
+        held = held.where(Household.team_id != user.team_id)
+    households = list(db.session.scalars(held.order_by(Household.id)))
+    for household in households:
+        household.assigned_to = None
+        household.updated_by = actor
+        household.updated_at = utcnow()
+        record(household, "unassigned", actor, from_user_id=user.id)
+    released = [h.id for h in households]
+    if released:
+        db.session.execute(
+            sa.update(Task)
+            .where(Task.assigned_to_id == user.id, Task.household_id.in_(released))
+            .where(Task.done_at.is_(None))
+            .values(assigned_to_id=None)
+        )
+    db.session.flush()
+    if released:
+        log.info("%s released %d households of %s", actor.username, len(released), user.username)
+    return len(released)

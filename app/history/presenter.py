@@ -107,6 +107,7 @@ KIND_LABELS = {
     "approval_returned": _l("Approval refused"),
     "approval_withdrawn": _l("Approval request withdrawn"),
     "assigned": _l("Caseworker assigned"),
+    "unassigned": _l("Back with the team: its caseworker moved, changed role or left"),
     "assessment_recorded": _l("Assessment recorded"),
     "member_routed": _l("Member routed apart"),
     "task_created": _l("Task added"),
