@@ -218,7 +218,8 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
 
 def protection_audience(user: User) -> sa.ColumnElement[bool]:
     """The households whose protection-sensitive data this user reads: as caseworker those of
-    their team assigned to them, as supervisor those of their own team (not those opened in an emergency)."""
+    their team assigned to them, as supervisor those of their own team (not those opened in an
+    emergency)."""
     from app.registry.models import Household
 
     held = user.roles
