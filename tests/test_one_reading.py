@@ -3,6 +3,7 @@ through the pages as a caseworker uses them, and the kinds of fault behind them.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pyotp
@@ -30,8 +31,7 @@ def _search(browser, text: str) -> str:
 
 def _found(browser, text: str) -> list[str]:
     """Case numbers on the result page, in the order shown."""
-    page = _search(browser, text)
-    return ["AWD-" + cell.split("<")[0] for cell in page.split('dir="ltr">AWD-')[1:]]
+    return re.findall(r">(AWD-\d{4}-\d{6})</a>", _search(browser, text))
 
 
 # --- row 1: a login code in Arabic-Indic digits --------------------------------------------

@@ -124,7 +124,7 @@ def search(browser, **params):
 
 def _found(browser, **params) -> set[str]:
     page = search(browser, **params).get_data(as_text=True)
-    return {line.split("</a>")[0].split(">")[-1] for line in page.split('dir="ltr">AWD-')[1:]}
+    return {number for number in re.findall(r">AWD-(\d{4}-\d{6})</a>", page)}
 
 
 def _cases(caseload, *keys) -> set[str]:

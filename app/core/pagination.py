@@ -51,20 +51,57 @@ def paginate(
 ) -> Page:
     """`stmt` selects `entity` rows, filtered and ordered; returns one page of them.
 
-    With `cap`, rows past the first `cap` are neither counted nor shown (`Page.capped`).
+    With `cap`, rows are counted up to `cap` only (`Page.capped`): counting every match of a
+    common name would read them all, where a page needs 25.
     """
+    return paginate_parts(stmt, [stmt], entity, page, per_page, options, cap)
+
+
+def paginate_parts(
+    stmt: sa.Select,
+    parts: list[sa.Select],
+    entity,
+    page: int,
+    per_page: int,
+    options=(),
+    cap: int | None = None,
+) -> Page:
+    """A page of rows listed part after part: `parts` are disjoint, each filtered and ordered,
+    and together select what `stmt` selects (which is what is counted). Each part is read with
+    its own LIMIT and OFFSET, so the database stops at the page's end in every part."""
+    total, capped = _count(stmt, entity, cap)
+    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
+    offset, ids = (page - 1) * per_page, []
+    for index, part in enumerate(parts):
+        if len(ids) == per_page:
+            break
+        if index < len(parts) - 1 and offset:
+            size, more = _count(part, entity, offset)
+            if not more:  # the page starts after this part
+                offset -= size
+                continue
+        found = part.with_only_columns(entity.id).limit(per_page - len(ids)).offset(offset)
+        ids.extend(db.session.scalars(found))
+        offset = 0
+    rows = db.session.scalars(sa.select(entity).where(entity.id.in_(ids)).options(*options))
+    by_id = {row.id: row for row in rows}
+    return Page([by_id[i] for i in ids if i in by_id], total, page, per_page, capped)
+
+
+def _count(stmt: sa.Select, entity, cap: int | None) -> tuple[int, bool]:
+    """How many rows `stmt` selects, counting no further than `cap` (and whether it stopped)."""
     counted = stmt.order_by(None).with_only_columns(entity.id)
     if cap is not None:
         counted = counted.limit(cap + 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
-    capped = cap is not None and total > cap
-    total = min(total, cap) if cap is not None else total
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
-    ids = list(
-        db.session.scalars(
-            stmt.with_only_columns(entity.id).limit(per_page).offset((page - 1) * per_page)
-        )
+    if cap is not None and total > cap:
+        return cap, True
+    return total, False
+
+
+def count(stmt: sa.Select) -> int:
+    """How many rows a (scoped) query selects, in one COUNT on the database."""
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+        or 0
     )
-    rows = db.session.scalars(sa.select(entity).where(entity.id.in_(ids)).options(*options))
-    by_id = {row.id: row for row in rows}
-    return Page([by_id[i] for i in ids if i in by_id], total, page, per_page, capped)

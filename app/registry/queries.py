@@ -10,16 +10,16 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.access import visible_households
 from app.auth.models import User
-from app.core.pagination import Page, paginate
+from app.core.pagination import Page, paginate, paginate_parts
 from app.extensions import db
 from app.identity.identifiers import case_number_key, identifier_key
 from app.reference.models import Camp, Team
 from app.registry.models import Household, Member
-from app.registry.search import Term, matching, relevance, terms
+from app.registry.search import matching, terms
 
 SORTS = ("relevance", "newest", "oldest", "case_number", "camp_ref", "name", "updated")
-# A search that matches more than this many households is cut to the newest of them (a person
-# narrows such a search rather than paging through it); the list says so.
+# A search's count stops here: a person narrows such a search rather than paging through it,
+# and the list says so.
 MATCH_CAP = 1000
 
 
@@ -35,15 +35,13 @@ class CaseFilters:
     page: int = 1
 
 
-def _order(stmt: sa.Select, sort: str, query_terms: list[Term]) -> sa.Select:
+def _order(stmt: sa.Select, sort: str) -> sa.Select:
     if sort == "name":
         head = aliased(Member)
         stmt = stmt.outerjoin(
             head, sa.and_(head.household_id == Household.id, head.relationship == "head")
         )
         return stmt.order_by(head.family_name_en, head.given_name_en, Household.id)
-    if sort == "relevance" and query_terms:
-        return stmt.order_by(relevance(query_terms).desc(), Household.id.desc())
     orders = {
         "newest": (Household.id.desc(),),
         "oldest": (Household.id.asc(),),
@@ -89,32 +87,42 @@ def case_query(user: User, filters: CaseFilters) -> sa.Select:
     return stmt
 
 
+_ROW_LOADS = (
+    selectinload(Household.members),
+    selectinload(Household.camp),
+    selectinload(Household.assigned_to),
+    selectinload(Household.origin_governorate),
+)
+
+
 def search_cases(user: User, filters: CaseFilters) -> Page:
-    """One page of the user's households as filtered, searched and sorted. A search's matches
-    are capped at `MATCH_CAP` (the newest), and sorted among themselves."""
+    """One page of the user's households as filtered, searched and sorted.
+
+    A search's count stops at `MATCH_CAP` (a person narrows such a search rather than paging
+    through it). Sorted by closeness, households whose every term matches a folded word come
+    first, then those found through a skeleton, newest first within each: each part is read
+    newest first by its own query, so that the database can stop at the page's end.
+    """
     query = (filters.q or "").strip()
     stmt = case_query(user, filters)
-    cap = None
-    if query:
-        newest = stmt.with_only_columns(Household.id).order_by(Household.id.desc())
-        stmt = sa.select(Household).where(Household.id.in_(newest.limit(MATCH_CAP + 1)))
-        cap = MATCH_CAP
-    query_terms = (
-        terms(query)
-        if query and case_number_key(query, current_app.config["CASE_NUMBER_PREFIX"]) is None
-        else []
-    )
+    per_page = current_app.config["PAGE_SIZE"]
+    cap = MATCH_CAP if query else None
+    query_terms = terms(query) if query and _case_number(query) is None else []
+    sort = filters.sort
+    if sort == "relevance" and any(t.key for t in query_terms):
+        dialect = db.session.get_bind().dialect.name
+        literal = matching(query_terms, dialect, literal_only=True)
+        closest = stmt.where(literal).order_by(Household.id.desc())
+        others = stmt.where(sa.not_(literal)).order_by(Household.id.desc())
+        return paginate_parts(
+            stmt, [closest, others], Household, filters.page, per_page, _ROW_LOADS, cap
+        )
     return paginate(
-        _order(stmt, filters.sort, query_terms),
+        _order(stmt, "newest" if sort == "relevance" else sort),
         Household,
         page=filters.page,
-        per_page=current_app.config["PAGE_SIZE"],
-        options=(
-            selectinload(Household.members),
-            selectinload(Household.camp),
-            selectinload(Household.assigned_to),
-            selectinload(Household.origin_governorate),
-        ),
+        per_page=per_page,
+        options=_ROW_LOADS,
         cap=cap,
     )
 

@@ -5,7 +5,8 @@ and phone (with the camp ID's key and the phone's local form), and every token o
 names from `app.identity.names.search_tokens`: folded words, joined compounds and `#`-marked
 skeletons. A search is split into terms the same way; each term must match, either as a piece
 of a folded word (a literal match) or, for a word in Latin letters, by its skeleton as a whole
-token (so Zeinab finds Zainab and زينب). Literal matches rank above skeleton-only ones.
+token (so Zeinab finds Zainab and زينب). Households matched by folded words alone are listed
+before those found through a skeleton (`app.registry.queries.search_cases`).
 
 Indexes: PostgreSQL has a trigram GIN index on `search_text` (pg_trgm), which serves the LIKE
 conditions; SQLite has an FTS5 table with the trigram tokenizer (`households_fts`, kept by
@@ -61,8 +62,13 @@ def terms(query: str | None) -> list[Term]:
     ]
 
 
-def matching(query_terms: list[Term], dialect: str) -> sa.ColumnElement[bool]:
-    """The condition that every term matches a household's search text."""
+def matching(
+    query_terms: list[Term], dialect: str, literal_only: bool = False
+) -> sa.ColumnElement[bool]:
+    """The condition that every term matches a household's search text; with `literal_only`,
+    that every term matches a folded word (no skeleton)."""
+    if literal_only:
+        query_terms = [Term(t.literal) for t in query_terms]
     column = Household.search_text
     short = [t for t in query_terms if len(t.literal) < 3]
     indexed = [t for t in query_terms if len(t.literal) >= 3]
@@ -74,20 +80,6 @@ def matching(query_terms: list[Term], dialect: str) -> sa.ColumnElement[bool]:
     return sa.and_(*conditions) if conditions else sa.true()
 
 
-def relevance(query_terms: list[Term]) -> sa.ColumnElement[int]:
-    """Higher for closer matches: a whole word 3, a piece of a word 2, a skeleton 1, per term."""
-    column = Household.search_text
-    scores = [
-        sa.case(
-            (column.contains(f" {t.literal} ", autoescape=True), 3),
-            (column.contains(t.literal, autoescape=True), 2),
-            else_=1,
-        )
-        for t in query_terms
-    ]
-    return sum(scores[1:], scores[0]) if scores else sa.literal(0)
-
-
 def _like(column, term: Term) -> sa.ColumnElement[bool]:
     literal = column.contains(term.literal, autoescape=True)
     if term.key_token is None:
@@ -97,11 +89,9 @@ def _like(column, term: Term) -> sa.ColumnElement[bool]:
 
 def _fts_ids(query_terms: list[Term]) -> sa.Select:
     expression = " AND ".join(_fts_term(t) for t in query_terms)
-    return (
-        sa.select(_FTS.c.rowid)
-        .where(sa.text(f"{FTS_TABLE} MATCH :fts_query"))
-        .params(fts_query=expression)
-    )
+    # The table's own name on the left of MATCH searches all its columns; the operator's
+    # bound value is named anew each time, so two such conditions can share a statement.
+    return sa.select(_FTS.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(expression))
 
 
 def _fts_term(term: Term) -> str:
