@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
@@ -16,6 +17,7 @@ from wtforms import (
     FieldList,
     FileField,
     FloatField,
+    Form,
     FormField,
     IntegerField,
     MultipleFileField,
@@ -27,6 +29,7 @@ from wtforms import (
 )
 from wtforms.fields.core import UnboundField
 from wtforms.utils import unset_value
+from wtforms.validators import Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app.core.text import clean, clean_code
@@ -123,6 +126,38 @@ class AwdaForm(FlaskForm):
                 return formdata
             return _read_posted(form, formdata)
 
+        def bind_field(self, form, unbound_field, options):
+            return _with_our_messages(super().bind_field(form, unbound_field, options))
+
+
+class RowForm(Form):
+    """A form nested in an `AwdaForm` (a row of a list): what is posted is read by the outer
+    form; its messages are translated like the outer form's."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations
+
+        def bind_field(self, form, unbound_field, options):
+            return _with_our_messages(super().bind_field(form, unbound_field, options))
+
+
+# WTForms' Arabic catalog has no plural forms for its length messages: they came out in English
+# beside Arabic fields. These are the app's own, in its catalog.
+_LENGTH_MESSAGES = {
+    (False, True): _l("Use at most %(max)d characters."),
+    (True, False): _l("Use at least %(min)d characters."),
+    (True, True): _l("Use between %(min)d and %(max)d characters."),
+}
+
+
+def _with_our_messages(field: Field) -> Field:
+    for validator in field.validators:
+        if isinstance(validator, Length) and validator.message is None:
+            bounds = (validator.min != -1, validator.max != -1)
+            validator.message = _LENGTH_MESSAGES[bounds]
+    return field
+
 
 def _read_posted(form, formdata) -> MultiDict:
     readers = _readers(form)
@@ -203,6 +238,18 @@ class WholeNumberField(IntegerField):
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0]:
+            try:
+                self.data = int(valuelist[0])
+            except ValueError:
+                self.data = None
+                raise ValueError(_l("Enter a whole number, such as 45.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:  # one message: what was typed is not a number
+            raise StopValidation()
 
 
 class CodeField(StringField):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -23,6 +22,7 @@ from app.core.forms import (
     BoundedFieldList,
     CodeField,
     MultiCheckboxField,
+    RowForm,
     WholeNumberField,
     choices,
     optional_int,
@@ -43,7 +43,7 @@ def _name(label: str, required: bool = False, script: str = "en") -> StringField
     )
 
 
-class MemberForm(Form):
+class MemberForm(RowForm):
     id = HiddenField()
     given_name_ar = _name(_l("Given name (Arabic)"), required=True, script="ar")
     father_name_ar = _name(_l("Father's name (Arabic)"), required=True, script="ar")

@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.core.forms import AwdaForm, MultiCheckboxField, choices
+from app.core.forms import AwdaForm, MultiCheckboxField, RowForm, choices
 from app.registry.vocab import SPECIFIC_NEEDS
 from app.screening import vocab
 from app.screening.rules import local_today
@@ -113,7 +113,7 @@ class ProtectionForm(AssessmentForm):
     recommended_services = MultiCheckboxField(_l("Recommended services"))
 
 
-class DocumentRow(Form):
+class DocumentRow(RowForm):
     vocabularies: ClassVar[Vocabularies] = {
         "status": (vocab.DOCUMENT_STATUSES, _l("Not assessed")),
     }
@@ -129,7 +129,7 @@ class DocumentRow(Form):
 # One row per document kind, always all of them: a fixed grid, not rows to add and remove.
 DocumentGrid = type(
     "DocumentGrid",
-    (Form,),
+    (RowForm,),
     {code: FormField(DocumentRow, label) for code, label in vocab.ASSESSED_DOCUMENTS.items()},
 )
 

@@ -22,8 +22,14 @@
       });
       return highest + 1;
     }
+    var maxRows = Number(rows.getAttribute("data-max-rows")) || Infinity;
+    var full = form.querySelector("[data-rows-full]");
     addButton.addEventListener("click", function (event) {
       event.preventDefault();
+      if (rows.querySelectorAll("[data-member-row]").length >= maxRows) {
+        if (full) full.hidden = false;  // say so, rather than add a row the server refuses
+        return;
+      }
       var html = template.innerHTML.replace(/__index__/g, String(nextIndex()));
       rows.insertAdjacentHTML("beforeend", html);
       renumber();
@@ -37,6 +43,7 @@
       event.preventDefault();
       if (rows.querySelectorAll("[data-member-row]").length > 1) {
         button.closest("[data-member-row]").remove();
+        if (full) full.hidden = true;
         renumber();
         addButton.focus();
       }
