@@ -35,11 +35,14 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
 
 
 def _register_extensions(app: Flask) -> None:
-    from flask_babel import format_decimal
-
+    from app.core import formatting
     from app.core.i18n import select_locale
+    from app.core.locks import wait_when_busy
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            wait_when_busy(engine)  # a SQLite writer waits for the lock instead of failing
     migrate.init_app(
         app,
         db,
@@ -50,7 +53,7 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.filters["number"] = format_decimal
+    formatting.register(app)  # dates, numbers and lists in the reader's language
     login_manager.init_app(app)
     import_models()
 

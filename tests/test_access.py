@@ -277,6 +277,11 @@ class Matrix:
 def matrix(world) -> Matrix:
     team_c = TeamFactory(name="Team C", agency=world.caseworker_a.agency)
     caseworker_c = UserFactory(username="caseworker.c", team=team_c, agency=team_c.agency)
+    # Team C decides its own requests: without a supervisor, team A's would stand in for it
+    # (app.workflow.approvals; what a stand-in may do is tested in test_approvals.py).
+    UserFactory(
+        username="supervisor.c", role=Role.SUPERVISOR.value, team=team_c, agency=team_c.agency
+    )
     assignees = {
         "own": (world.team_a, world.caseworker_a),
         "team": (world.team_a, world.caseworker_a2),

@@ -4,37 +4,14 @@ under addresses that change with their content, and nothing that points elsewher
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
+from tests.crawl import CSS_ADDRESS, crawl
 from tests.factories import HouseholdFactory, MemberFactory
 
 STATIC = Path(__file__).resolve().parent.parent / "app" / "static"
-# Attributes that make a browser fetch, navigate to or post to an address.
-ADDRESS_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "srcset"}
-CSS_ADDRESS = re.compile(r"url\(\s*['\"]?([^'\")]+)|@import\s+['\"]([^'\"]+)")
 JS_ADDRESS = re.compile(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
-
-
-class _Addresses(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.addresses: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name in ADDRESS_ATTRIBUTES and value:
-                self.addresses.extend(v.strip().split(" ")[0] for v in value.split(","))
-            if name == "style" and value:
-                self.addresses.extend(a or b for a, b in CSS_ADDRESS.findall(value))
-
-
-def _addresses(html: str) -> list[str]:
-    parser = _Addresses()
-    parser.feed(html)
-    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL)
-    return parser.addresses + [a or b for css in styles for a, b in CSS_ADDRESS.findall(css)]
 
 
 def _elsewhere(address: str) -> bool:
@@ -42,26 +19,12 @@ def _elsewhere(address: str) -> bool:
     return bool(parts.netloc) or parts.scheme not in ("", "data")
 
 
-def _crawl(browser, start: str, limit: int = 80) -> dict[str, list[str]]:
+def _crawl(browser, start: str) -> dict[str, list[str]]:
     """Every page reachable by links from `start`, and what on each points to another host."""
-    seen: dict[str, list[str]] = {}
-    queue = [start]
-    while queue and len(seen) < limit:
-        path = queue.pop(0)
-        if path in seen:
-            continue
-        response = browser.get(path)
-        if response.mimetype != "text/html":
-            seen[path] = []
-            continue
-        found = _addresses(response.get_data(as_text=True))
-        seen[path] = [a for a in found if _elsewhere(a)]
-        for address in found:
-            target = urlsplit(urljoin(path, address))
-            local = not target.netloc and target.path.startswith("/")
-            if local and not target.path.startswith(("/static/", "/logout")):
-                queue.append(target.path + (f"?{target.query}" if target.query else ""))
-    return seen
+    return {
+        path: [a for a in visit.addresses if _elsewhere(a)]
+        for path, visit in crawl(browser, start).items()
+    }
 
 
 def _a_household(world):

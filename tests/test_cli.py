@@ -378,3 +378,44 @@ def test_demo_referrals_wait_in_the_focal_points_inboxes(app, governorates, make
         assert log_in(browser, focal, demo_password(result.output)).status_code == 302
         inbox = browser.get("/referrals/inbox").get_data(as_text=True)
         assert "AWD-" in inbox, focal
+
+
+def test_demo_data_spreads_the_journeys_over_past_months(app, governorates, make_browser):
+    """Registrations and moves over months, each move after the one before: the supervisors'
+    dashboards show stuck cases and the weekly chart a trend."""
+    from datetime import timedelta
+
+    from app.core.db import as_utc, utcnow
+    from app.history.models import CaseEvent
+
+    result = run(app, "demo-data", "--households", "200", "--seed", "2")
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    households = db.session.scalars(sa.select(Household)).all()
+    registered = [as_utc(h.created_at) for h in households]
+    assert (now - min(registered)).days > 120 and (now - max(registered)).days < 14
+    for household in households:
+        events = db.session.scalars(
+            sa.select(CaseEvent)
+            .where(
+                CaseEvent.household_id == household.id,
+                CaseEvent.kind.in_(("registered", "stage_changed")),
+            )
+            .order_by(CaseEvent.id)
+        ).all()
+        moments = [as_utc(e.at) for e in events]
+        assert moments == sorted(moments) and moments[-1] <= now, household.case_number
+        assert as_utc(household.stage_changed_at) == moments[-1]
+        year = household.case_number.split("-")[1]
+        assert int(year) in {moments[0].year, (moments[0] + timedelta(hours=3)).year}
+    stuck = [h for h in households if (now - as_utc(h.stage_changed_at)).days > 30]
+    assert 10 < len(stuck) < len(households) - 10
+    arrivals = db.session.scalars(sa.select(CaseEvent.at).where(CaseEvent.to_stage == "arrived"))
+    weeks = {as_utc(at).isocalendar()[:2] for at in arrivals if (now - as_utc(at)).days < 84}
+    assert len(weeks) >= 8  # arrivals in most of the twelve weeks the dashboard draws
+
+    browser = make_browser()
+    assert log_in(browser, "supervisor.a", demo_password(result.output)).status_code == 302
+    page = browser.get("/dashboard").get_data(as_text=True)
+    stuck_list = page[page.index("In one stage for more than 30 days") :]
+    assert re.search(r"AWD-\d{4}-\d{6}", stuck_list[: stuck_list.index("</ul>")])

@@ -81,6 +81,9 @@ def test_the_requester_cannot_approve_their_own(world, login, household, nss):
     disclosure = _disclosure()
     page = caseworker.get(f"/disclosures/{disclosure.id}").get_data(as_text=True)
     assert "Approve the disclosure" not in page and "Withdraw the request" in page
+    # A second supervisor in the team, so that supervisor_a's own request may be asked at all
+    # (someone else could approve it: app.workflow.approvals).
+    UserFactory(role="supervisor", team=world.team_a, agency=world.team_a.agency)
     own = login("supervisor_a")
     _ask(own, household, nss, agreement_reference="DSA-2")
     mine = db.session.scalars(

@@ -161,3 +161,18 @@ def test_a_search_finds_the_same_households_however_it_is_typed(world, stored, d
     variant = data.draw(invisible_variant(plain))
     found = search_cases(world.caseworker_a, CaseFilters(q=clean(variant)))
     assert [h.id for h in found.items] == [stored.id]
+
+
+@given(st.text())
+def test_a_posted_number_is_read_or_refused_never_an_error(text):
+    from app.core.text import whole_number
+
+    value = whole_number(text)
+    assert value is None or (0 <= value < 10**9 and str(value) == str(int(ascii_digits(text))))
+
+
+def test_numbers_that_isdigit_accepts_but_int_refuses_are_refused():
+    from app.core.text import whole_number
+
+    assert whole_number("²") is None and whole_number("9" * 5000) is None
+    assert whole_number("٤٥") == 45 and whole_number(" 7 ") == 7 and whole_number(None, -1) == -1

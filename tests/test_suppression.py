@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.reports.suppression import suppress, with_totals
+from app.reports.suppression import Suppressed, suppress, suppress_lines, with_totals
 
 K = 5
 
@@ -136,4 +136,44 @@ def test_a_lone_small_count_takes_three_more_cells_with_it():
 
 def test_nothing_is_hidden_when_every_count_is_large_or_zero():
     published = suppress([[12, 0], [7, 22]])
+    assert not published.primary and not published.secondary
+
+
+# --- a dimension where one unit falls in several groups (specific needs) -----------------------
+# Only the lines across it add up (a person with two needs is in two rows, once in the total), so
+# each line is protected on its own: no hidden count can be worked out from its line's total.
+
+lines_tables = st.integers(1, 4).flatmap(
+    lambda width: st.lists(st.lists(counts, min_size=width, max_size=width), min_size=1, max_size=5)
+)
+
+
+def _line(published, r: int):
+    """Row r of a line-by-line suppressed table, as a one-line table with its (repeated) total
+    row: what the reader can work with, since the columns do not add up."""
+    width = len(published.values[0])
+    row = tuple(published.values[r])
+    primary = {(i, c) for i in (0, 1) for c in range(width) if (r, c) in published.primary}
+    secondary = {(i, c) for i in (0, 1) for c in range(width) if (r, c) in published.secondary}
+    return Suppressed((row, row), frozenset(primary), frozenset(secondary), published.k)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(lines_tables)
+def test_no_hidden_count_can_be_worked_out_from_its_line(table):
+    rows = [[*row, sum(row)] for row in table]
+    published = suppress_lines(rows, K)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if 0 < value < K:
+                assert published.shown(r, c) == "<5"
+        assert _recoverable(_line(published, r)) == [], [
+            published.shown(r, c) for c in range(len(row))
+        ]
+
+
+def test_a_line_by_line_table_keeps_its_own_totals():
+    """A person with two needs counts in both rows and once in the total below them."""
+    published = suppress_lines([[6, 7, 13], [6, 0, 6], [9, 7, 16]], K)
+    assert published.values[-1] == (9, 7, 16)
     assert not published.primary and not published.secondary

@@ -5,17 +5,31 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.access.roles import Role
 from app.core.dates import local_today
 from app.extensions import db
 from app.history.models import CaseEvent
 from app.registry.models import Household
+from app.workflow import approvals
 from app.workflow.models import ApprovalRequest
 from app.workflow.stages import SCREENING_STAGES
 from app.workflow.transitions import TRANSITIONS
-from tests.factories import HouseholdFactory, MemberFactory
+from tests.factories import HouseholdFactory, MemberFactory, UserFactory
 from tests.workflow_support import grant_acceptance, put_at, record_clearance, satisfy
 
 ACTORS = ("caseworker_a", "supervisor_a", "screener")
+
+
+@pytest.fixture
+def deputy(world):
+    """A second supervisor of team A, so that supervisor_a's own requests can be decided."""
+    return UserFactory(
+        username="supervisor.a2",
+        full_name="Huda Deputy",
+        role=Role.SUPERVISOR.value,
+        team=world.team_a,
+        agency=world.team_a.agency,
+    )
 
 
 @pytest.fixture
@@ -52,7 +66,7 @@ def _in_scope(role: str, stage: str) -> bool:
 
 @pytest.mark.parametrize("t", TRANSITIONS, ids=[t.key for t in TRANSITIONS])
 @pytest.mark.parametrize("role", ACTORS)
-def test_each_transition_for_each_role(world, login, household, t, role):
+def test_each_transition_for_each_role(world, login, household, deputy, t, role):
     put_at(household, t.source.value)
     satisfy(t, household, world)
     user = world.user(role)
@@ -92,7 +106,7 @@ def test_each_transition_for_each_role(world, login, household, t, role):
     [t for t in TRANSITIONS if t.preconditions],
     ids=[t.key for t in TRANSITIONS if t.preconditions],
 )
-def test_unmet_preconditions_refuse_the_move_on_the_server(world, login, household, t):
+def test_unmet_preconditions_refuse_the_move_on_the_server(world, login, household, deputy, t):
     put_at(household, t.source.value)
     role = "screener" if "screener" in t.roles or "screener" in t.request_roles else "supervisor_a"
     user = world.user(role)
@@ -174,7 +188,7 @@ def test_a_returned_request_needs_a_comment_and_moves_nothing(world, login, hous
     assert _stage(household) == "rehabilitation"
 
 
-def test_no_one_approves_their_own_request(world, login, household):
+def test_no_one_approves_their_own_request(world, login, household, deputy):
     put_at(household, "follow_up")
     supervisor = login("supervisor_a")
     assert _post_move(supervisor, household, "closed", "request").status_code == 302
@@ -276,6 +290,10 @@ def test_workflow_show_and_the_help_page_print_every_transition(app, login):
         assert t.target.label in page
     assert "only if: the household's latest security decision is 'cleared'" in output
     assert output.count("a reason is required") == sum(t.needs_reason for t in TRANSITIONS)
+    # Who decides a request, from the one rule, beside every transition that is asked for.
+    asked = sum(t.needs_approval for t in TRANSITIONS)
+    assert output.count(str(approvals.RULE)) == asked
+    assert page.count("a supervisor of another team of the same agency") == asked
 
 
 def test_timeline_shows_who_did_what_and_hides_vetting_reasons_from_caseworkers(

@@ -5,6 +5,9 @@
   read from the user's team, roles and active state at every request: a caseworker moved to
   another team keeps nothing of the old one, not even what was assigned to them (an
   administrator's move also hands that back to the old team, `caseload.services.release_work`).
+  A team with no supervisor but the one who asked for an approval has it decided by a
+  supervisor of another team of the agency, who reads that household while the request waits
+  (`app.workflow.approvals`).
 - A security screener sees households from security vetting on, whatever their team: identity
   and vetting only. Vetting details are seen by screeners alone.
 - Protection-sensitive data (sexual violence risk, children associated with armed groups,
@@ -150,6 +153,10 @@ _COLLABORATOR_ACTIONS = frozenset(
 _HOLDING_TEAM_ONLY = frozenset(
     {Action.TRANSFER_REQUEST, Action.DISCLOSURE_REQUEST, Action.DISCLOSURE_APPROVE}
 )
+# A supervisor standing in to decide a request of another team of their agency (that team has
+# no other supervisor; the rule: app.workflow.approvals) reads the household and decides it
+# while the request waits; it is not in their lists.
+_STAND_IN_ACTIONS = frozenset({Action.HOUSEHOLD_VIEW, Action.APPROVE})
 
 # What each role reads of a household in its scope. PROTECTION is added per household, for its
 # audience only (see `protection_audience`).
@@ -186,6 +193,8 @@ def _role_scope(role: Role, user: User, action: Action) -> sa.ColumnElement[bool
     if role == SUP:
         if action not in _HOLDING_TEAM_ONLY:
             team_work.append(Household.id.in_(_emergency_households(user)))
+        if action in _STAND_IN_ACTIONS:
+            team_work.append(Household.id.in_(_standing_in(user)))
         return sa.or_(*team_work)
     if role == SCR:
         return Household.stage.in_(_screening_stages())
@@ -238,6 +247,13 @@ def _emergency_households(user: User) -> sa.Select:
     return sa.select(EmergencyAccess.household_id).where(
         EmergencyAccess.user_id == user.id, EmergencyAccess.expires_at > utcnow()
     )
+
+
+def _standing_in(user: User) -> sa.Select:
+    """Households whose pending request this supervisor decides for another team."""
+    from app.workflow.approvals import households_to_decide
+
+    return households_to_decide(user)
 
 
 def visible_households(user: User) -> sa.Select:
@@ -332,7 +348,7 @@ def _found_or_404(stmt: sa.Select, audited_as: Action):
 
 
 def household_or_404(user: User, household_id: int, action: Action) -> Household:
-    """Load a household through the user's scope.
+    """Load a household through the user's scope for the action.
 
     A household outside the scope answers 404, like one that does not exist, so that probing case
     ids tells an outsider nothing. A role that may never do the action gets 403.
@@ -340,7 +356,8 @@ def household_or_404(user: User, household_id: int, action: Action) -> Household
     from app.registry.models import Household
 
     require(user, action)
-    household = db.session.scalar(visible_households(user).where(Household.id == household_id))
+    scoped = sa.select(Household).where(household_scope(user, action))
+    household = db.session.scalar(scoped.where(Household.id == household_id))
     if household is None or not can(user, action, household):
         _refused(action, household_id, 404)
         abort(404)

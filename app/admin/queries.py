@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.access.roles import Role
 from app.auth.models import User
+from app.core.text import whole_number
 from app.extensions import db
 from app.reference.models import District, Governorate
 
@@ -34,7 +35,7 @@ def user_filters(args) -> UserFilters:
     return UserFilters(
         role=role if role in {r.value for r in Role} else "",
         active=active if active in {"yes", "no"} else "",
-        page=int(page) if page.isdigit() else 1,
+        page=whole_number(page, 1),
     )
 
 

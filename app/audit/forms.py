@@ -11,6 +11,7 @@ from app.audit import services
 from app.audit.labels import action_label
 from app.audit.services import AuditFilters
 from app.core.forms import AwdaForm, options
+from app.core.text import whole_number
 
 LTR = {"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"}
 
@@ -53,5 +54,5 @@ class AuditFilterForm(AwdaForm):
             action=self.action.data or None,
             date_from=self.date_from.data,
             date_to=self.date_to.data,
-            page=int(page) if str(page).isdigit() else 1,
+            page=whole_number(page, 1),
         )

@@ -4,9 +4,12 @@ Entries are buffered in `flask.g` while a request (or command) runs and written 
 the request cycle, once it is known whether the request's own changes were committed: an entry
 describing a change is kept only if the change was; views, refusals, logins and exports always.
 
-Each entry carries a SHA-256 over its content and the previous entry's hash. The UNIQUE
-constraint on `previous_hash` means two requests writing at once cannot both follow the same
-entry: the second insert fails, re-reads the end of the chain and tries again.
+Each entry carries a SHA-256 over its content and the previous entry's hash. Requests writing
+at once take turns at the end of the chain (`app.core.locks.take_turns`: an advisory lock on
+PostgreSQL, the write lock on SQLite, held until the request commits), so each reads the end
+the one before it left. The UNIQUE constraint on `previous_hash` stays as the backstop: two
+entries can never follow the same one (an insert that would fails, re-reads the end of the
+chain and tries again).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEntry
 from app.core.dates import start_of_local_day
+from app.core.locks import take_turns
 from app.extensions import db
 from app.identity.identifiers import case_number_key
 
@@ -35,6 +39,7 @@ GENESIS = "0" * 64  # the previous hash of the first entry
 MASKED = "***"
 _BUFFER = "audit_buffer"
 _ATTEMPTS = 5  # inserts tried when other requests keep extending the chain first
+CHAIN_LOCK = "audit_entries.chain"  # writers of the chain take turns on this name
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ def write_buffer(committed: bool) -> int:
         return 0
     pending = g.pop(_BUFFER, [])
     kept = [entry for entry in pending if committed or not entry.change]
+    if kept:
+        take_turns(CHAIN_LOCK)
     for entry in kept:
         _append(entry)
     return len(kept)

@@ -30,6 +30,7 @@ from app.auth.services import (
     note_second_factor_failure,
 )
 from app.core.i18n import SESSION_KEY as LANGUAGE_KEY
+from app.core.text import whole_number
 from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,8 @@ login_manager.session_protection = "strong"
 def load_user(session_id: str) -> User | None:
     """The user of a session id `<user id>:<session token>`, if that session is still live."""
     user_id, _, token = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = whole_number(user_id)
+    user = db.session.get(User, number) if number is not None else None
     if user is None or not user.active or not token:
         return None
     return user if hmac.compare_digest(token, user.session_token) else None

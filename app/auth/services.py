@@ -220,8 +220,16 @@ def _note_failure(user: User | None, client: str | None, now: datetime) -> None:
     if client:
         db.session.add(LoginFailure(client=client[:64], at=now))
     if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
+        # Counted by the database in one statement: two guesses at the same moment both count.
+        failures = db.session.scalar(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(user, ["failed_logins"])
+        if failures is not None and failures >= MAX_FAILURES:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
             audit.record("login.lockout", user=user, minutes=int(LOCKOUT.total_seconds() // 60))

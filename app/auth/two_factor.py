@@ -68,11 +68,18 @@ def check_code(user: User, code: str, at: float | None = None) -> bool:
     if not user.totp_secret:
         return False
     step = _matching_step(user.totp_secret, code, at)
-    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+    if step is None:
         return False
-    user.totp_last_step = step
-    db.session.flush()
-    return True
+    # Taken by the database in one statement, so that two logins with one code cannot both pass.
+    last = User.totp_last_step
+    taken = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, sa.or_(last.is_(None), last < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, ["totp_last_step"])
+    return taken.rowcount == 1
 
 
 def enrol(user: User, secret: str, code: str, at: float | None = None) -> list[str] | None:

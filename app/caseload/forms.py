@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired
 
 from app.caseload.services import team_caseworkers
 from app.core.forms import AwdaForm, optional_int, options
+from app.core.text import whole_number
 from app.registry.models import Household
 
 
@@ -29,7 +30,7 @@ class AssignForm(AwdaForm):
 
     def expected_version(self) -> int:
         value = self.version.data or ""
-        return int(value) if value.isdigit() else -1
+        return whole_number(value, -1)
 
 
 def assign_values(household: Household) -> dict:

@@ -32,7 +32,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import Length, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from app.core.text import clean, clean_code
+from app.core.text import clean, clean_code, whole_number
 
 
 def optional_int(value: object) -> int | None:
@@ -84,9 +84,10 @@ def _field_named(form, key: str | None):
     if isinstance(rows, FieldList):
         # Rows by position, not by the name the browser gave them (see above).
         position, _, name = rest.partition("-")
-        if not position.isdigit() or int(position) >= len(rows.entries):
+        index = whole_number(position)
+        if index is None or index >= len(rows.entries):
             return None
-        return rows.entries[int(position)].form._fields.get(name)
+        return rows.entries[index].form._fields.get(name)
     return next((field for field in _leaves(form) if field.name == key), None)
 
 

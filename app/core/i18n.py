@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.core import get_global
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -58,3 +59,18 @@ def text_direction(code: str) -> str:
 
 def is_right_to_left() -> bool:
     return text_direction(current_language()) == "rtl"
+
+
+@cache
+def writes_arabic_script(code: str) -> bool:
+    """Is the language written in Arabic letters (Arabic, Sorani Kurdish)?"""
+    return "_Arab" in get_global("likely_subtags").get(code, "")
+
+
+def in_reader_script(arabic: str | None, latin: str | None) -> tuple[str, str]:
+    """A name as its reader reads it: the Arabic spelling for a reader of Arabic letters, the
+    Latin one for others when there is one; else whichever there is. With the language of the
+    name's own script ("ar" or "en"), for the `lang` of the text."""
+    if writes_arabic_script(current_language()):
+        return (arabic, "ar") if arabic else (latin or "", "en")
+    return (latin, "en") if latin else (arabic or "", "ar")

@@ -7,11 +7,11 @@ addresses, so a PDF never makes a request, to the app or to any other host.
 from __future__ import annotations
 
 from flask import Response, render_template
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.db import utcnow
+from app.core.formatting import moment
 
 PDF_MIMETYPE = "application/pdf"
 
@@ -39,5 +39,5 @@ def _printed_by() -> str:
     return _(
         "Printed by %(name)s on %(when)s",
         name=current_user.full_name,
-        when=format_datetime(utcnow(), "short"),
+        when=moment(utcnow()),
     )

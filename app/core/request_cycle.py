@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, request
 from app.access import Action, FieldGroup, can, visible_groups
 from app.audit import services as audit
 from app.core.dates import local_today
-from app.core.i18n import current_language, language_name, text_direction
+from app.core.i18n import current_language, in_reader_script, language_name, text_direction
 from app.core.navigation import main_menu
 from app.extensions import db
 
@@ -25,6 +25,8 @@ def register(app: Flask) -> None:
     app.after_request(_security_headers)
     app.teardown_request(_rollback_on_exception)
     app.context_processor(_layout_context)
+    # A global, not a context variable: macros imported without context name people too.
+    app.add_template_global(in_reader_script)
 
 
 def _finish_transaction(response: Response) -> Response:

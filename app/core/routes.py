@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, url_for
+from flask import Blueprint, jsonify, redirect
 from flask_login import current_user, login_required
 
-from app.access import Action, can
+from app.core.navigation import landing
 from app.extensions import csrf, db
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,5 @@ def healthz():
 @bp.get("/")
 @login_required
 def home():
-    if can(current_user, Action.HOUSEHOLD_LIST):
-        return redirect(url_for("registry.case_list"))
-    if can(current_user, Action.MANAGE_USERS):
-        return redirect(url_for("admin.users"))
-    if can(current_user, Action.DASHBOARD):
-        return redirect(url_for("dashboard.dashboard"))
-    return redirect(url_for("auth.account"))
+    """Each role lands where its work is (app.core.navigation.LANDINGS)."""
+    return redirect(landing(current_user))

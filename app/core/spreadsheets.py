@@ -1,24 +1,33 @@
 """Writing CSV and XLSX files that spreadsheet programs open safely.
 
 A cell whose text begins with = + - @ (or a tab or carriage return) would be run as a formula by a
-spreadsheet program; a leading apostrophe makes it plain text (OWASP: CSV injection).
+spreadsheet program; a leading apostrophe makes it plain text (OWASP: CSV injection). A program
+that splits a CSV on semicolons (the default where the comma is the decimal mark), tabs or
+pipes, or that is pasted a cell, reads "x;=1+1" as "x" and the formula "=1+1": so an apostrophe
+also goes after every separator that a formula character follows.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 import xlsxwriter
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A separator some program may split a line on, followed by what starts a formula.
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([,;|\t\r\n])(?=[=+\-@])")
 # A byte-order mark lets spreadsheet programs read the Arabic in a CSV file as UTF-8.
 BOM = "\ufeff"
 
 
 def neutralised(cell: object) -> str:
+    """The cell's text, with an apostrophe before anything a spreadsheet would run as a formula:
+    at its start, and after any separator inside it."""
     text = "" if cell is None else str(cell)
+    text = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -28,20 +37,24 @@ def csv_row(cells: Iterable[object]) -> str:
     return out.getvalue()
 
 
-def xlsx_bytes(sheet_name: str, rows: Iterable[Sequence[object]], right_to_left: bool) -> bytes:
-    """One sheet; numbers stay numbers, text is written as text (never as a formula)."""
+def xlsx_bytes(
+    sheets: Sequence[tuple[str, Iterable[Sequence[object]]]], right_to_left: bool
+) -> bytes:
+    """A workbook of (name, rows) sheets; numbers stay numbers, text is written as text (never
+    as a formula)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(
         out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
-    sheet = book.add_worksheet(sheet_name[:31])
-    if right_to_left:
-        sheet.right_to_left()
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row):
-            if isinstance(cell, int | float) and not isinstance(cell, bool):
-                sheet.write_number(r, c, cell)
-            else:
-                sheet.write_string(r, c, neutralised(cell))
+    for name, rows in sheets:
+        sheet = book.add_worksheet(name[:31])
+        if right_to_left:
+            sheet.right_to_left()
+        for r, row in enumerate(rows):
+            for c, cell in enumerate(row):
+                if isinstance(cell, int | float) and not isinstance(cell, bool):
+                    sheet.write_number(r, c, cell)
+                else:
+                    sheet.write_string(r, c, neutralised(cell))
     book.close()
     return out.getvalue()

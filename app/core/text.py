@@ -94,3 +94,15 @@ def ascii_digits(text: str | None) -> str:
 def clean_code(text: str | None) -> str:
     """A number or code as typed anywhere: `clean` with ASCII digits."""
     return ascii_digits(clean(text))
+
+
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(text: object, default: int | None = None) -> int | None:
+    """A page number, version or id as posted: up to nine digits (any script), else `default`.
+
+    `str.isdigit` is not enough: it accepts superscripts that `int` refuses, and a 5,000-digit
+    string that `int` refuses too (Python's limit on long conversions)."""
+    digits = ascii_digits(str(text).strip()) if text is not None else ""
+    return int(digits) if _WHOLE_NUMBER.fullmatch(digits) else default

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import get_timezone
 
 from app.access.roles import Role
 from app.auth.models import User
@@ -21,6 +22,10 @@ from app.registry.models import Household, Member, MemberDocument, MemberNeed
 from app.registry.services import NAME_FIELDS, allocate_case_numbers, compose_search_text
 
 CHUNK = 2000
+# Registrations spread over the last nine months, more of them recent; each step of a journey a
+# few days to three weeks after the one before, so that the dashboards show trends and stuck cases.
+SPREAD_DAYS = 270
+STEP_DAYS = (2.0, 21.0)
 # Where returnees come from, roughly: most from Ninewa, Anbar and Salah al-Din.
 ORIGIN_WEIGHTS = {"IQ-NI": 35, "IQ-AN": 25, "IQ-SD": 20, "IQ-KI": 8, "IQ-DI": 7, "IQ-BG": 5}
 
@@ -197,10 +202,15 @@ def generate_households(count: int, seed: int) -> int:
             {None: ["The database has no governorates with districts: run `flask db upgrade`."]}
         )
     rng = random.Random(seed)
-    numbers = allocate_case_numbers(date.today().year, count)
+    now = utcnow()
+    registered = sorted(
+        now - timedelta(days=rng.triangular(0.5, SPREAD_DAYS, 0.5)) for _ in range(count)
+    )
+    numbers = _case_numbers(registered)
     household_id, member_id = _next_id(Household), _next_id(Member)
     for start in range(0, count, CHUNK):
-        rows = _chunk(rng, pools, numbers[start : start + CHUNK], household_id, member_id)
+        cases = list(zip(numbers, registered, strict=True))[start : start + CHUNK]
+        rows = _chunk(rng, pools, cases, household_id, member_id, now)
         household_id += len(rows.households)
         member_id += len(rows.members)
         rows.write()
@@ -228,10 +238,19 @@ class _Rows:
                 db.session.execute(sa.insert(model.__table__), rows)
 
 
-def _chunk(rng, pools: Pools, numbers: list[str], household_id: int, member_id: int) -> _Rows:
+def _case_numbers(registered: list[datetime]) -> list[str]:
+    """Case numbers in the order of registration, each of its year on the centre's calendar."""
+    years = [moment.astimezone(get_timezone()).year for moment in registered]
+    numbers: list[str] = []
+    for year in sorted(set(years)):
+        numbers += allocate_case_numbers(year, years.count(year))
+    return numbers
+
+
+def _chunk(rng, pools: Pools, cases, household_id: int, member_id: int, now: datetime) -> _Rows:
     rows = _Rows([], [], [], [], [])
-    today, now = date.today(), utcnow()
-    for offset, case_number in enumerate(numbers):
+    today = date.today()
+    for offset, (case_number, registered) in enumerate(cases):
         hid = household_id + offset
         family = _family(rng, today)
         for position, (member, documents, needs) in enumerate(family):
@@ -247,9 +266,9 @@ def _chunk(rng, pools: Pools, numbers: list[str], household_id: int, member_id: 
             rows.documents.extend({"member_id": member_id, "kind": d} for d in documents)
             rows.needs.extend({"member_id": member_id, "code": c} for c in needs)
             member_id += 1
-        household = _household_row(rng, pools, hid, case_number, family, now)
+        household = _household_row(rng, pools, hid, case_number, family, registered)
         rows.households.append(household)
-        rows.events.extend(_journey(rng, household, now))
+        rows.events.extend(_journey(rng, household, registered, now))
     return rows
 
 
@@ -259,17 +278,31 @@ ROAD = ("registered", "transfer_list", "in_transit", "arrived", "vetting")
 ROAD_WEIGHTS = (15, 10, 15, 25, 35)
 
 
-def _journey(rng, household: dict, now) -> list[dict]:
-    """Place the household along the road, with a history entry for every step taken."""
+def _journey(rng, household: dict, registered: datetime, now: datetime) -> list[dict]:
+    """Place the household along the road, with a history entry for every step taken, each
+    some days after the one before and none after `now`."""
     stop = rng.choices(range(len(ROAD)), weights=ROAD_WEIGHTS)[0]
+    moments = _steps(rng, registered, now, stop)
     household["stage"] = ROAD[stop]
+    household["stage_changed_at"] = household["updated_at"] = moments[-1]
     actor = household["assigned_to_id"]
-    events = [_event(household["id"], actor, now, "registered", None, ROAD[0])]
+    events = [_event(household["id"], actor, registered, "registered", None, ROAD[0])]
     events += [
-        _event(household["id"], actor, now, "stage_changed", ROAD[i], ROAD[i + 1])
+        _event(household["id"], actor, moments[i + 1], "stage_changed", ROAD[i], ROAD[i + 1])
         for i in range(stop)
     ]
     return events
+
+
+def _steps(rng, registered: datetime, now: datetime, count: int) -> list[datetime]:
+    """The registration and `count` later moments; gaps shrunk to fit when it was recent."""
+    gaps = [rng.uniform(*STEP_DAYS) for _ in range(count)]
+    room = (now - registered).total_seconds() / 86400
+    shrink = min(1.0, 0.95 * room / sum(gaps)) if gaps else 1.0
+    moments = [registered]
+    for gap in gaps:
+        moments.append(moments[-1] + timedelta(days=gap * shrink))
+    return moments
 
 
 def _event(household_id: int, actor_id: int, at, kind: str, source, target) -> dict:
@@ -286,7 +319,7 @@ def _event(household_id: int, actor_id: int, at, kind: str, source, target) -> d
     }
 
 
-def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -> dict:
+def _household_row(rng, pools: Pools, hid: int, case_number: str, family, registered) -> dict:
     caseworker = pools.caseworkers[hid % len(pools.caseworkers)]
     camp = pools.camps[0] if rng.random() < 0.9 or len(pools.camps) == 1 else pools.camps[1]
     governorate = rng.choices(pools.governorates, weights=pools.weights)[0]
@@ -312,10 +345,10 @@ def _household_row(rng, pools: Pools, hid: int, case_number: str, family, now) -
         "assigned_to_id": caseworker.id,
         "created_by_id": caseworker.id,
         "updated_by_id": caseworker.id,
-        "stage_changed_at": now,
+        "stage_changed_at": registered,  # until the journey moves it on
         "version": 1,
-        "created_at": now,
-        "updated_at": now,
+        "created_at": registered,
+        "updated_at": registered,
         "search_text": compose_search_text(case_number, camp_ref, phone, names),
     }
 

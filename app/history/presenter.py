@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.access.policy import FieldGroup
+from app.core.formatting import day
+from app.core.i18n import in_reader_script
 from app.history.models import CaseEvent
 from app.registry.vocab import MEMBER_ROUTES
 
@@ -31,8 +33,15 @@ def _stage(value: str | None) -> str:
         return value or ""
 
 
+def _member_name(event: CaseEvent) -> str | None:
+    """The member the event is about, in the reader's script (None: the whole household)."""
+    if event.member is None:
+        return None
+    return in_reader_script(event.member.name_ar, event.member.name_en)[0]
+
+
 def _member_routed(event: CaseEvent) -> str:
-    name = event.member.name_en or event.member.name_ar if event.member else _("a member")
+    name = _member_name(event) or _("a member")
     route = (event.detail or {}).get("route")
     if not route:
         return _("%(name)s is back with the household", name=name)
@@ -64,7 +73,9 @@ def _title(event: CaseEvent) -> str:
         ),
         "member_routed": lambda: _member_routed(event),
         "task_created": lambda: _(
-            "Task added: %(title)s (due %(due)s)", title=d.get("title", ""), due=d.get("due_on", "")
+            "Task added: %(title)s (due %(due)s)",
+            title=d.get("title", ""),
+            due=day(d.get("due_on")),  # kept as ISO, told in the reader's language
         ),
         "task_done": lambda: _("Task done: %(title)s", title=d.get("title", "")),
         "transfer_requested": lambda: _("Hand-over asked: %(source)s → %(target)s", **teams),
@@ -73,20 +84,44 @@ def _title(event: CaseEvent) -> str:
         "transfer_cancelled": lambda: _("Hand-over withdrawn: %(source)s → %(target)s", **teams),
     }
     if event.kind.startswith("referral_"):
-        return _referral_title(event.kind.removeprefix("referral_"), d.get("agency", ""))
+        state, agency = event.kind.removeprefix("referral_"), d.get("agency", "")
+        return _referral_title(state, agency, _member_name(event))
     if event.kind in DISCLOSURE_TITLES:
         return str(DISCLOSURE_TITLES[event.kind]) % {"agency": d.get("agency", "")}
     return titles.get(event.kind, lambda: str(KIND_LABELS.get(event.kind, event.kind)))()
 
 
-def _referral_title(state: str, agency: str) -> str:
+def _referral_title(state: str, agency: str, member: str | None) -> str:
+    """What happened to a referral, naming its member when it is for one."""
     from app.referrals.states import STATES
 
+    if member is not None:
+        return _member_referral_title(state, agency, member)
     if state == "progress":
         return _("Referral to %(agency)s: progress recorded", agency=agency)
     if state == "consent_override":
         return _("Referral to %(agency)s: sent without consent, by a supervisor", agency=agency)
     return _("Referral to %(agency)s: %(state)s", agency=agency, state=STATES.get(state, state))
+
+
+def _member_referral_title(state: str, agency: str, name: str) -> str:
+    from app.referrals.states import STATES
+
+    if state == "progress":
+        return _("Referral to %(agency)s for %(name)s: progress recorded", agency=agency, name=name)
+    if state == "consent_override":
+        return _(
+            "Referral to %(agency)s for %(name)s: sent without consent, by a supervisor",
+            agency=agency,
+            name=name,
+        )
+    state_label = STATES.get(state, state)
+    return _(
+        "Referral to %(agency)s for %(name)s: %(state)s",
+        agency=agency,
+        name=name,
+        state=state_label,
+    )
 
 
 DISCLOSURE_TITLES = {

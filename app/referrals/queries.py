@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.access.policy import visible_referrals
 from app.auth.models import User
 from app.core.dates import local_today
-from app.core.pagination import Page, paginate
+from app.core.pagination import Page, count, paginate
 from app.referrals.models import AgencyService, Referral
 
 
@@ -32,10 +32,16 @@ def referral_page(
     stmt = stmt.order_by(Referral.due_on, Referral.id)
     loads = (
         selectinload(Referral.household),
+        selectinload(Referral.member),
         selectinload(Referral.service).selectinload(AgencyService.agency),
         selectinload(Referral.created_by),
     )
     return paginate(stmt, Referral, page, current_app.config["PAGE_SIZE"], options=loads)
+
+
+def waiting_for_answer(user: User) -> int:
+    """Referrals sent to the user's agency that nobody there has answered yet."""
+    return count(visible_referrals(user).where(Referral.state == "sent"))
 
 
 def _supervises(user: User) -> bool:

@@ -11,6 +11,7 @@ from app.access import Action, can, household_or_404, require
 from app.access.policy import referral_or_404, referral_side, visible_referrals
 from app.audit import services as audit
 from app.core.forms import place_errors
+from app.core.navigation import count_waiting
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.reference.models import Agency
@@ -31,6 +32,7 @@ from app.registry.extract import extract
 from app.registry.models import Household
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
+count_waiting("referrals.inbox", queries.waiting_for_answer)
 
 
 @bp.app_context_processor
@@ -38,6 +40,7 @@ def _helpers() -> dict:
     return {
         "household_referrals": _household_referrals,
         "referral_states": states.STATES,
+        "open_states": states.OPEN,
         "is_overdue": services.is_overdue,
         "service_label": service_label,
     }
@@ -144,17 +147,17 @@ def _page(referral: Referral, note_form: NoteForm, override_form: OverrideForm, 
 @login_required
 def shared_by_me():
     require(current_user, Action.REFER)
-    return _list("referrals/list.html", mine=True, title=_("Shared by me"))
+    return _list(states.SENDER, title=_("Shared by me"))
 
 
 @bp.get("/referrals/inbox")
 @login_required
 def inbox():
     require(current_user, Action.REFERRAL_INBOX)
-    return _list("referrals/list.html", mine=False, title=_("Shared with my agency"))
+    return _list(states.RECEIVER, title=_("Shared with my agency"))
 
 
-def _list(template: str, mine: bool, title: str):
+def _list(side: str, title: str):
     form = ListFilterForm(request.args)
     form.validate()
     page = queries.referral_page(
@@ -163,9 +166,20 @@ def _list(template: str, mine: bool, title: str):
         form.service.data if not form.service.errors else "",
         bool(form.overdue.data),
         request.args.get("page", 1, type=int),
-        mine,
+        mine=side == states.SENDER,
     )
-    return render_template(template, form=form, page=page, title=title, services=SERVICES)
+    if side == states.RECEIVER:
+        _audit_names_read(page.items)
+    return render_template(
+        "referrals/list.html", form=form, page=page, title=title, services=SERVICES, side=side
+    )
+
+
+def _audit_names_read(referrals: list[Referral]) -> None:
+    """The agency's list names the member of each open referral: a reading, audited as such."""
+    for referral in referrals:
+        if referral.member_id is not None and referral.state in states.OPEN:
+            audit.record("referral.view", household_id=referral.household_id, referral=referral.id)
 
 
 # --- the services agencies offer (administrators) -----------------------------------------------

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.auth.reauth import require_password
 from app.core.dates import local_today
 from app.core.db import utcnow
+from app.core.formatting import listing
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
@@ -117,7 +118,7 @@ def _check_details(data: ReferralInput, service: AgencyService | None, errors) -
         if beyond:
             errors.add(
                 "groups",
-                _l("This service may not receive: %(groups)s.", groups=", ".join(sorted(beyond))),
+                _l("This service may not receive: %(groups)s.", groups=listing(sorted(beyond))),
             )
 
 

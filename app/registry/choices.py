@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from app.access.roles import Role
 from app.auth.models import User
+from app.core.formatting import day
 from app.extensions import db
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry import vocab
@@ -25,7 +26,7 @@ def camps(blank: str | None = None) -> list[SelectChoice]:
 
 def batches(blank: str | None = None) -> list[SelectChoice]:
     rows = db.session.scalars(sa.select(ReturnBatch).order_by(ReturnBatch.departure_date.desc()))
-    labels = (SelectChoice(b.id, f"{b.number} ({b.departure_date:%Y-%m-%d})") for b in rows)
+    labels = (SelectChoice(b.id, f"{b.number} ({day(b.departure_date)})") for b in rows)
     return [_blank(blank or _("— none —")), *labels]
 
 

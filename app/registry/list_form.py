@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectChoice, SelectField
 
 from app.core.forms import AwdaForm, optional_int, options
+from app.core.text import whole_number
 from app.registry import choices
 from app.registry.queries import CaseFilters
 from app.workflow.stages import Stage
@@ -61,6 +62,10 @@ class CaseListForm(AwdaForm):
         self.stage.choices = options(((s.value, s.label) for s in Stage), blank=everything)
         self.sort.choices = [SelectChoice(key, str(label)) for key, label in SORT_LABELS.items()]
 
+    def narrowed(self) -> bool:
+        """Is the list narrowed by a filter (the search text and the order aside)?"""
+        return any(self[name].data for name in LIST_FILTERS if name != "sort")
+
     def filters(self) -> CaseFilters:
         page = self._args.get("page", "1") if self._args else "1"
         return CaseFilters(
@@ -71,5 +76,5 @@ class CaseListForm(AwdaForm):
             caseworker_id=self.caseworker_id.data,
             stage=self.stage.data if self.stage.data in {s.value for s in Stage} else None,
             sort=self.sort.data if self.sort.data in SORT_LABELS else "relevance",
-            page=int(page) if str(page).isdigit() else 1,
+            page=whole_number(page, 1),
         )

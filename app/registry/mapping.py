@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.core.dates import local_today
+from app.core.text import whole_number
 from app.registry.forms import HouseholdForm, MemberForm
 from app.registry.models import Household, Member
 from app.registry.services import HOUSEHOLD_FIELDS, NAME_FIELDS, HouseholdInput, MemberInput
@@ -10,7 +11,7 @@ from app.registry.services import HOUSEHOLD_FIELDS, NAME_FIELDS, HouseholdInput,
 
 def member_input(row: MemberForm) -> MemberInput:
     return MemberInput(
-        id=int(row.id.data) if (row.id.data or "").isdigit() else None,
+        id=whole_number(row.id.data),
         **{name: getattr(row, name).data for name in NAME_FIELDS},
         sex=row.sex.data or "",
         relationship=row.relationship.data or "",

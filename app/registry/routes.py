@@ -11,6 +11,7 @@ from app.access import Action, FieldGroup, household_or_404, require, visible_gr
 from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.pdf import pdf_response
+from app.core.text import whole_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import choices, saved_search, vocab
@@ -119,7 +120,7 @@ def edit(household_id: int):
 
 def _version(form: HouseholdForm) -> int:
     value = form.version.data or ""
-    return int(value) if value.isdigit() else -1
+    return whole_number(value, -1)
 
 
 def _conflict(form: HouseholdForm, household_id: int):

@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.policy import Action, FieldGroup, can, visible_groups
@@ -250,21 +251,35 @@ def _check(data: HouseholdInput, actor: User, household: Household | None):
 
 
 def allocate_case_numbers(year: int, count: int = 1) -> list[str]:
-    """Hand out `count` consecutive case numbers for `year`, safe under concurrent requests."""
-    counter = db.session.get(CaseCounter, year, with_for_update=True)
-    if counter is None:
-        try:
-            with db.session.begin_nested():
-                counter = CaseCounter(year=year, last_value=0)
-                db.session.add(counter)
-        except sa.exc.IntegrityError:  # another request created the year's counter first
-            counter = db.session.get(CaseCounter, year, with_for_update=True)
-    assert counter is not None
-    start = counter.last_value + 1
-    counter.last_value += count
-    db.session.flush()
+    """Hand out `count` consecutive case numbers for `year`: ["AWD-2026-000301", ...].
+
+    Safe under concurrent requests on both databases: one statement adds `count` to the year's
+    counter (creating it at `count`) and returns the new last value. It takes the database's own
+    write lock on the counter (the row on PostgreSQL, the file on SQLite) until the request
+    commits, so a concurrent registration waits for it (see `app.core.locks`); a request that
+    rolls back gives its numbers back with it. No number twice, no gap.
+    """
+    counters = CaseCounter.__table__
+    upsert = (
+        _insert_for_dialect(counters)
+        .values(year=year, last_value=count)
+        .on_conflict_do_update(
+            index_elements=[counters.c.year],
+            set_={"last_value": counters.c.last_value + count},
+        )
+        .returning(counters.c.last_value)
+    )
+    last = db.session.execute(upsert).scalar_one()
     prefix = current_app.config["CASE_NUMBER_PREFIX"]
-    return [format_case_number(prefix, year, n) for n in range(start, start + count)]
+    return [format_case_number(prefix, year, n) for n in range(last - count + 1, last + 1)]
+
+
+def _insert_for_dialect(table: sa.Table):
+    """INSERT with ON CONFLICT, which PostgreSQL and SQLite spell alike but SQLAlchemy builds
+    per dialect."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def _apply_member(member: Member, data: MemberInput, position: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from app.access import FieldGroup
 from app.auth.models import User
 from app.core.dates import local_today, years_before
+from app.core.formatting import listing
 from app.core.spreadsheets import BOM, csv_row, neutralised
 from app.extensions import db
 from app.reference.models import Camp, Governorate, ReturnBatch
@@ -310,20 +311,20 @@ def check_choice(
     unknown = [k for k in keys if k not in COLUMNS]
     chosen = [COLUMNS[k] for k in keys if k in COLUMNS]
     if unknown:
-        errors.add("columns", _l("Unknown column: %(names)s.", names=", ".join(unknown)))
+        errors.add("columns", _l("Unknown column: %(names)s.", names=listing(unknown)))
     elif not chosen:
         errors.add("columns", _l("Choose at least one column."))
     allowed = exportable_groups(user)
     barred = [str(c.label) for c in chosen if c.group not in allowed]
     if barred:
-        errors.add("columns", _l("Your role may not export: %(names)s.", names=", ".join(barred)))
+        errors.add("columns", _l("Your role may not export: %(names)s.", names=listing(barred)))
     naming = [str(c.label) for c in chosen if c.identifying]
     if naming and not identifiable:
         errors.add(
             "columns",
             _l(
                 "These name people; tick an identifiable export: %(names)s.",
-                names=", ".join(naming),
+                names=listing(naming),
             ),
         )
     if identifiable:

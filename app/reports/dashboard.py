@@ -18,6 +18,8 @@ from app.extensions import db
 from app.history.models import CaseEvent
 from app.referrals.models import Referral
 from app.registry.models import Household
+from app.reports.aggregates import tally
+from app.reports.publication import figures_secret, publish
 from app.reports.suppression import suppress
 from app.tasks.models import Task
 from app.tasks.queries import open_tasks
@@ -37,19 +39,32 @@ class Bar:
 
 
 def _stage_bars(condition: sa.ColumnElement[bool], k: int | None = None) -> list[Bar]:
+    """Households by stage: exact, or (given k) published like the figures: suppressed and
+    rounded (`publication.py`), since a live count that moves by one as a household moves on
+    would tell who moved."""
+    if k is not None:
+        return _published_stage_bars(condition, k)
     found = dict(
         db.session.execute(
             sa.select(Household.stage, sa.func.count()).where(condition).group_by(Household.stage)
         ).all()
     )
     stages = [s for s in Stage if found.get(s.value)]
-    values = [found[s.value] for s in stages]
-    if k is None:
-        return [Bar(s.label, v, str(v)) for s, v in zip(stages, values, strict=True)]
-    published = suppress([[v] for v in values] or [[0]], k)
+    return [Bar(s.label, found[s.value], str(found[s.value])) for s in stages]
+
+
+def _published_stage_bars(condition: sa.ColumnElement[bool], k: int) -> list[Bar]:
+    stage_of = dict(
+        db.session.execute(sa.select(Household.id, Household.stage).where(condition)).all()
+    )
+    stages = [s for s in Stage if s.value in set(stage_of.values())]
+    cells = tally({h: [stage] for h, stage in stage_of.items()}, [s.value for s in stages])
+    published = publish(cells, k, figures_secret(current_app.config["SECRET_KEY"]), "households")
+    # The one column of a one-way table is its total column too; the total column is shown.
+    figures = [published.figure(i, 1) for i in range(len(stages))]
     return [
-        Bar(s.label, 0 if published.hidden((i, 0)) else v, published.shown(i, 0))
-        for i, (s, v) in enumerate(zip(stages, values, strict=True))
+        Bar(s.label, figure if isinstance(figure, int) else 0, str(figure))
+        for s, figure in zip(stages, figures, strict=True)
     ]
 
 
@@ -124,10 +139,12 @@ def stuck(user: User, limit: int = 20) -> list[tuple[Household, int]]:
 def system_figures(user: User) -> dict:
     k = current_app.config["MIN_CELL"]
     weeks = weekly(user, k)
+    top = chart_top(weeks)
     return {
         "stages": _stage_bars(reportable_households(user), k),
         "weeks": weeks,
-        "lines": {series: line_segments(weeks, series) for series in ("arrived", "returned")},
+        "top": top,
+        "lines": {s: line_segments(weeks, s, top) for s in ("arrived", "returned")},
     }
 
 
@@ -170,10 +187,16 @@ def weekly(user: User, k: int) -> list[dict]:
     ]
 
 
-def line_segments(weeks: list[dict], series: str, height: float = 38) -> list[str]:
-    """SVG polyline points for one series, broken where a count is hidden; x from 0 to 100."""
-    known = [w[series] for w in weeks if w[series] is not None]
-    top = max([*known, 1])
+def chart_top(weeks: list[dict]) -> int:
+    """The top of the chart's scale: the highest count shown, of either series, so that both
+    lines are drawn to one scale (a hidden count never sets it)."""
+    shown = [w[s] for w in weeks for s in ("arrived", "returned") if w[s] is not None]
+    return max([*shown, 1])
+
+
+def line_segments(weeks: list[dict], series: str, top: int, height: float = 38) -> list[str]:
+    """SVG polyline points for one series, broken where a count is hidden; x from 0 to 100,
+    y from 40 (none) up to 2 (`top`)."""
     step = 100 / max(len(weeks) - 1, 1)
     segments, current = [], []
     for i, week in enumerate(weeks):

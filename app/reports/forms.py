@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, PasswordField, SelectField, TextAreaField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.core.forms import AwdaForm, MultiCheckboxField, options
 from app.reports.aggregates import Request
 from app.reports.case_export import COLUMNS
 from app.reports.dimensions import DIMENSIONS
+from app.reports.periods import Period
 
 UNIT_LABELS = {"households": _l("Households"), "persons": _l("Persons")}
+PERIOD_GROUPS = {"month": _l("Months"), "quarter": _l("Quarters"), "year": _l("Years")}
 
 
 class ReportForm(AwdaForm):
@@ -22,31 +26,29 @@ class ReportForm(AwdaForm):
     unit = SelectField(_l("Count"), [InputRequired(_l("Choose what to count."))])
     rows = SelectField(_l("Rows"), [InputRequired(_l("Choose what the rows show."))])
     columns = SelectField(_l("Columns"), [Optional()])
-    start = DateField(_l("Registered from"), [Optional()])
-    end = DateField(_l("Registered until"), [Optional()])
+    # Whole months, quarters and years that have ended: never a range of days (`periods.py`).
+    period = SelectField(_l("Registered in"), [InputRequired(_l("Choose a period."))])
 
-    def __init__(self, formdata):
+    def __init__(self, formdata, periods: Sequence[Period]):
         super().__init__(formdata=formdata)
         self.unit.choices = options((k, str(v)) for k, v in UNIT_LABELS.items())
         dimensions = [(d.key, str(d.label)) for d in DIMENSIONS.values()]
         self.rows.choices = options(dimensions)
         self.columns.choices = options(dimensions, blank=_("— none —"))
+        self.period.choices = [
+            SelectChoice(p.key, p.label(), optgroup=str(PERIOD_GROUPS[p.kind])) for p in periods
+        ]
 
     def validate_columns(self, field) -> None:
         if field.data and field.data == self.rows.data:
             raise ValidationError(_("Choose something other than the rows."))
-
-    def validate_end(self, field) -> None:
-        if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError(_("The end date is before the start date."))
 
     def request(self) -> Request:
         return Request(
             unit=self.unit.data,
             rows=self.rows.data,
             columns=self.columns.data or None,
-            start=self.start.data,
-            end=self.end.data,
+            period=Period.parse(self.period.data),
         )
 
     def described(self) -> dict[str, str | None]:
@@ -56,8 +58,7 @@ class ReportForm(AwdaForm):
             "unit": chosen.unit,
             "rows": chosen.rows,
             "columns": chosen.columns,
-            "start": chosen.start.isoformat() if chosen.start else None,
-            "end": chosen.end.isoformat() if chosen.end else None,
+            "period": chosen.period.key if chosen.period else None,
         }
 
 

@@ -19,9 +19,9 @@ from app.registry.queries import case_query
 from app.reports import case_export as case_export_service
 from app.reports import dashboard as figures
 from app.reports import exports
-from app.reports.aggregates import cross_table
+from app.reports.aggregates import cross_table, offered_periods, published
 from app.reports.case_export import DEFAULT_COLUMNS
-from app.reports.forms import CaseExportForm, ReportForm
+from app.reports.forms import UNIT_LABELS, CaseExportForm, ReportForm
 
 bp = Blueprint("reports", __name__, template_folder="templates", url_prefix="/reports")
 dashboard_bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -38,23 +38,37 @@ FORMATS = {
 @login_required
 def report():
     require(current_user, Action.REPORTS)
-    form = ReportForm(request.args)
+    form = _report_form()
     if not request.args:
         return _render(form, None, 200)
     return _render(form, cross_table(current_user, form.request()) if form.validate() else None)
 
 
+def _report_form() -> ReportForm:
+    return ReportForm(request.args, periods=offered_periods(current_user))
+
+
 def _render(form: ReportForm, table, status: int | None = None):
-    published = table.published(current_app.config["MIN_CELL"]) if table else None
     page = render_template(
         "reports/report.html",
         form=form,
         table=table,
-        published=published,
+        published=published(table) if table else None,
+        caption=_caption(form, table) if table else "",
         # Those who see no record see figures only as they may leave the system.
         exact=not current_user.has_role(*SYSTEM_WIDE),
     )
     return page, status or (422 if form.errors else 200)
+
+
+def _caption(form: ReportForm, table) -> str:
+    """ "Households by Stage, registered in July 2026"."""
+    chosen = form.request()
+    return _(
+        "%(title)s, registered in %(period)s",
+        title=exports.title(table, str(UNIT_LABELS[chosen.unit])),
+        period=chosen.period.label() if chosen.period else "",
+    )
 
 
 @bp.get("/download/<fmt>")
@@ -63,30 +77,30 @@ def download(fmt: str):
     require(current_user, Action.REPORTS)
     if fmt not in FORMATS:
         abort(404)
-    form = ReportForm(request.args)
+    form = _report_form()
     if not form.validate():
         return _render(form, None, 422)  # say what is wrong, send nothing
-    table = cross_table(current_user, form.request())
-    published = table.published(current_app.config["MIN_CELL"])
-    lines = exports.table_rows(table, published, _("Total"))
-    audit.record("report.download", format=fmt, filters=form.described(), rows=len(lines) - 2)
+    chosen = form.request()
+    table = cross_table(current_user, chosen)
+    figures_out = published(table)
+    unit = str(UNIT_LABELS[chosen.unit])
+    period = chosen.period.label() if chosen.period else ""
+    rtl = is_right_to_left()
+    # A PDF isolates "<5" with markup; a file for a right-to-left reader with U+2066/U+2069.
+    file = exports.download(table, figures_out, period, unit, isolate=rtl and fmt != "pdf")
+    audit.record("report.download", format=fmt, filters=form.described(), rows=len(file.lines) - 1)
     mimetype, extension = FORMATS[fmt]
-    filename = f"awda-{form.rows.data}-{local_today():%Y%m%d}.{extension}"
+    filename = f"awda-{form.rows.data}-{form.period.data}.{extension}"
     if fmt == "pdf":
         return pdf_response(
-            "reports/report_print.html",
-            filename,
-            form=form,
-            table=table,
-            published=published,
-            lines=lines,
+            "reports/report_print.html", filename, table=table, published=figures_out, file=file
         )
     if fmt == "xlsx":
-        body: str | bytes = exports.as_xlsx(lines, right_to_left=is_right_to_left())
+        body: str | bytes = exports.as_xlsx(file, right_to_left=rtl)
     elif fmt == "hxl":
-        body = exports.as_hxl_csv(table, lines)
+        body = exports.as_hxl_csv(table, figures_out, file, unit)
     else:
-        body = exports.as_csv(lines)
+        body = exports.as_csv(file)
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

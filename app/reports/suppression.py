@@ -11,12 +11,17 @@ hidden cells (totals included) along which the table can be shifted, +d and -d a
 every line total unchanged and each of the four cells still within what the reader knows of it:
 then a second table exists that the reader cannot tell from the true one. Zero is not a small
 count (it is never hidden by primary suppression) and is never picked as a secondary cell.
+
+A dimension where one unit can fall in several groups (a person with two specific needs) gives a
+table whose lines across that dimension do not add up: each row (or column) that does add up is
+then protected on its own (`suppress_lines`). What is shown is rounded afterwards
+(`publication.py`), which also blurs what the reader could infer from lines that do not add up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 
 Cell = tuple[int, int]
@@ -33,18 +38,25 @@ class Suppressed:
     k: int
     # Too sparse to publish at all: every count is hidden. Broader categories are needed.
     withheld: bool = False
+    # The figures as published, each rounded (`publication.rounded`); None: shown exactly.
+    rounded: tuple[tuple[int, ...], ...] | None = None
 
     def hidden(self, cell: Cell) -> bool:
         return self.withheld or cell in self.primary or cell in self.secondary
 
-    def shown(self, row: int, column: int) -> str:
+    def figure(self, row: int, column: int) -> int | str:
+        """The published cell: its count (rounded where the table is), or the mark that hides
+        it: "<k" or "x"."""
         if self.withheld:
             return "x"
         if (row, column) in self.primary:
             return f"<{self.k}"
         if (row, column) in self.secondary:
             return "x"
-        return str(self.values[row][column])
+        return (self.rounded or self.values)[row][column]
+
+    def shown(self, row: int, column: int) -> str:
+        return str(self.figure(row, column))
 
 
 def with_totals(table: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -74,6 +86,37 @@ def suppress(table: Sequence[Sequence[int]], k: int = 5) -> Suppressed:
         hidden |= more
     frozen = tuple(tuple(row) for row in values)
     return Suppressed(frozen, frozenset(primary), frozenset(hidden - primary), k)
+
+
+def suppress_lines(lines: Sequence[Sequence[int]], k: int = 5) -> Suppressed:
+    """Suppression of a table whose rows add up (each ends with its total) but whose columns do
+    not: each row is protected on its own, as a one-line table, against its own total.
+
+    `lines`: rows of counts, each with its total last, the table's total line last of all.
+    """
+    primary: set[Cell] = set()
+    secondary: set[Cell] = set()
+    for r, line in enumerate(lines):
+        alone = suppress([list(line[:-1])], k)
+        if alone.withheld:
+            primary |= {(r, c) for c, value in enumerate(line) if 0 < value < k}
+            secondary |= {(r, c) for c, value in enumerate(line) if value >= k}
+            continue
+        primary |= {(r, c) for r0, c in alone.primary if r0 == 0}
+        secondary |= {(r, c) for r0, c in alone.secondary if r0 == 0}
+    frozen = tuple(tuple(line) for line in lines)
+    return Suppressed(frozen, frozenset(primary), frozenset(secondary), k)
+
+
+def transposed(published: Suppressed) -> Suppressed:
+    """The same suppression with rows and columns swapped."""
+    return replace(
+        published,
+        values=tuple(zip(*published.values, strict=True)),
+        primary=frozenset((c, r) for r, c in published.primary),
+        secondary=frozenset((c, r) for r, c in published.secondary),
+        rounded=tuple(zip(*published.rounded, strict=True)) if published.rounded else None,
+    )
 
 
 def _at(values: list[list[int]], cell: Cell) -> int:

@@ -28,7 +28,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.core.formatting import labelled, listing
 from app.core.forms import AwdaForm, MultiCheckboxField, RowForm, choices
+from app.core.text import whole_number
 from app.registry.vocab import SPECIFIC_NEEDS
 from app.screening import vocab
 from app.screening.rules import local_today
@@ -78,7 +80,7 @@ class AssessmentForm(AwdaForm):
 
     def based_on_version(self) -> int:
         value = self.based_on.data or ""
-        return int(value) if value.isdigit() else -1
+        return whole_number(value, -1)
 
 
 class VettingForm(AssessmentForm):
@@ -198,7 +200,7 @@ def _value_text(item: Field) -> str:
     if isinstance(item, SelectFieldBase):
         labels = {choice.value: choice.label for choice in item.choices}
         picked = item.data if isinstance(item.data, list) else [item.data]
-        return ", ".join(str(labels.get(code, code)) for code in picked if code) or "—"
+        return listing(labelled((code for code in picked if code), labels)) or "—"
     if isinstance(item, DateField):
         return format_date(item.data, "medium") if item.data else "—"
     return item.data or "—"

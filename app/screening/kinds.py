@@ -41,6 +41,9 @@ class Kind:
     # Readers without `group` still see whether it is recorded (pending or complete), never
     # what it holds: case staff must know that vetting is done, not its outcome.
     status_shown_to_all: bool = False
+    # A member's status follows the household's security decision once there is one, unless
+    # the member was routed apart: a child never vetted is cleared with the household.
+    follows_household_decision: bool = False
 
     def clean(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The data to store, or ValidationFailed keyed by form field name."""
@@ -86,6 +89,7 @@ KINDS: dict[str, Kind] = {
             action=Action.VET,
             group=FieldGroup.VETTING,
             status_shown_to_all=True,
+            follows_household_decision=True,
             rules=(
                 Choice("outcome", vocab.VETTING_OUTCOMES, _l("Choose the outcome.")),
                 Day("decision_date", _l("Enter the date of the decision.")),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.access import FieldGroup, can, visible_groups
 from app.auth.models import User
 from app.core.dates import local_today
+from app.core.locks import lock_rows
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.history.services import record
@@ -99,10 +100,9 @@ def _member_id(kind: Kind, household: Household, member: Member | None) -> int |
 
 def _lock(household: Household) -> None:
     """Saves of one household's assessments take turns, so that two at once cannot both
-    replace the same current version (and leave two current ones, or two of one number)."""
-    db.session.execute(
-        sa.select(Household.id).where(Household.id == household.id).with_for_update()
-    )
+    replace the same current version (and leave two current ones, or two of one number): the
+    household's row on PostgreSQL, the database's write lock on SQLite (`app.core.locks`)."""
+    lock_rows(sa.select(Household.id).where(Household.id == household.id))
 
 
 def save_assessment(
@@ -194,6 +194,8 @@ class Status:
 
     `withheld`: the reader may know only whether it is recorded ("complete") or not
     ("pending"); version, date and author are then left empty too.
+    `household_decision`: the household's security decision (a stage: cleared, on hold,
+    judiciary) that this member's status follows (`Kind.follows_household_decision`).
     """
 
     kind: Kind
@@ -204,6 +206,13 @@ class Status:
     version: int | None = None
     recorded_at: datetime | None = None
     author: str | None = None
+    household_decision: str | None = None
+
+    @property
+    def household_decision_label(self) -> str:
+        from app.workflow.stages import Stage
+
+        return Stage(self.household_decision).label if self.household_decision else ""
 
 
 @dataclass(frozen=True)
@@ -254,22 +263,42 @@ def summary_for(user: User | None, household: Household) -> Summary:
         return Summary((), (), ())
     readable = [k for k in KINDS.values() if k.group in groups or k.status_shown_to_all]
     stored = _current_records(household)
+    decision = household_decision(household)
 
-    def status(kind: Kind, member_id: int | None) -> Status:
+    def status(kind: Kind, member: Member | None) -> Status:
+        member_id = member.id if member else None
         found = stored.get((kind.key, member_id))
+        follows = decision if _follows_household(kind, member) else None
         if kind.group not in groups:
-            return Status(kind, member_id, found is not None, withheld=True)
-        return _status(kind, member_id, found, can(user, kind.action, household))
+            return Status(
+                kind, member_id, found is not None, withheld=True, household_decision=follows
+            )
+        shown = _status(kind, member_id, found, can(user, kind.action, household))
+        return replace(shown, household_decision=follows)
 
     member_kinds = tuple(k for k in readable if k.per_member)
     return Summary(
         member_kinds,
         tuple(
-            MemberStatuses(m, tuple(status(k, m.id) for k in member_kinds))
-            for m in household.members
+            MemberStatuses(m, tuple(status(k, m) for k in member_kinds)) for m in household.members
         ),
         tuple(status(k, None) for k in readable if not k.per_member),
     )
+
+
+def _follows_household(kind: Kind, member: Member | None) -> bool:
+    return kind.follows_household_decision and member is not None and not member.route
+
+
+def household_decision(household: Household) -> str | None:
+    """The household's standing security decision (cleared, on hold, judiciary); None before
+    vetting and while it is under way (again)."""
+    from app.workflow.preconditions import latest_security_decision
+    from app.workflow.stages import SCREENING_STAGES, Stage
+
+    if household.stage == Stage.VETTING or household.stage not in SCREENING_STAGES:
+        return None
+    return latest_security_decision(household)
 
 
 # --- facts for the workflow ---------------------------------------------------------------

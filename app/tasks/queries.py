@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.access import Action, can, visible_households
 from app.auth.models import User
 from app.core.dates import local_today
-from app.core.pagination import Page, paginate
+from app.core.pagination import Page, count, paginate
 from app.extensions import db
 from app.registry.models import Household
 from app.tasks.models import Task
@@ -43,11 +43,29 @@ def open_tasks(user: User) -> sa.Select:
     return stmt.where(sa.or_(Task.assigned_to_id == user.id, unassigned_on_mine))
 
 
+def due_count(user: User) -> int:
+    """Open tasks due today or before: what the menu says waits under "Tasks due"."""
+    return count(open_tasks(user).where(Task.due_on <= local_today()))
+
+
 def overdue(user: User, page: int) -> Page:
     """Due before today, the longest overdue first."""
     stmt = open_tasks(user).where(Task.due_on < local_today()).order_by(Task.due_on, Task.id)
     per_page = current_app.config["PAGE_SIZE"]
     return paginate(stmt, Task, page=page, per_page=per_page, options=_ROW_LOADS)
+
+
+def every_open(user: User, page: int) -> Page:
+    """Every open task, the soonest due first: the follow-up visit a month away too."""
+    stmt = open_tasks(user).order_by(Task.due_on, Task.id)
+    per_page = current_app.config["PAGE_SIZE"]
+    return paginate(stmt, Task, page=page, per_page=per_page, options=_ROW_LOADS)
+
+
+def later_count(user: User) -> int:
+    """Open tasks due after the upcoming window."""
+    after = local_today() + timedelta(days=UPCOMING_DAYS)
+    return count(open_tasks(user).where(Task.due_on > after))
 
 
 def upcoming(user: User) -> list[Task]:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from app.access import Action, can, household_or_404, require
 from app.core.forms import place_errors
+from app.core.navigation import count_waiting
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry.models import Household
@@ -19,6 +20,7 @@ from app.tasks.models import Task
 from app.tasks.services import complete_task, create_task
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
+count_waiting("tasks.due", queries.due_count)
 
 
 @bp.app_context_processor
@@ -43,13 +45,20 @@ def _household_page(household: Household):
 @bp.get("/tasks")
 @login_required
 def due():
+    """What is overdue and due soon; with `show=all`, every open task."""
     require(current_user, Action.TASKS)
+    page = request.args.get("page", 1, type=int)
+    whole_team = can(current_user, Action.TEAM_VIEW)
+    if request.args.get("show") == "all":
+        every = queries.every_open(current_user, page)
+        return render_template("tasks/due.html", every=every, whole_team=whole_team)
     return render_template(
         "tasks/due.html",
-        overdue=queries.overdue(current_user, request.args.get("page", 1, type=int)),
+        overdue=queries.overdue(current_user, page),
         upcoming=queries.upcoming(current_user),
         upcoming_days=queries.UPCOMING_DAYS,
-        whole_team=can(current_user, Action.TEAM_VIEW),
+        later=queries.later_count(current_user),
+        whole_team=whole_team,
     )
 
 

@@ -22,6 +22,7 @@ from app.transfers.forms import (
     RefuseDisclosureForm,
 )
 from app.transfers.models import APPROVED, DISCLOSURE_STATES, REQUESTED, Disclosure
+from app.workflow import approvals
 
 bp = Blueprint("disclosures", __name__, template_folder="templates")
 
@@ -31,6 +32,14 @@ def _helpers() -> dict:
     return {
         "household_disclosures": _household_disclosures,
         "disclosure_states": DISCLOSURE_STATES,
+        # Who would approve one the reader asks, and who may approve one waiting.
+        "may_be_approved": lambda household: bool(
+            approvals.disclosure_deciders(household, current_user.id)
+        ),
+        "disclosure_deciders": lambda d: approvals.disclosure_deciders(
+            d.household, d.requested_by_id
+        ),
+        "nobody_to_approve_disclosure": approvals.NOBODY_TO_APPROVE_DISCLOSURE,
     }
 
 

@@ -2,9 +2,10 @@
 
 Unlike a referral, a disclosure does not rest on the family's consent: it rests on a data-sharing
 agreement, named by its reference, and on a supervisor's approval (never the requester's own,
-with their password re-entered). Only identity, contact and documents may go; protection and
-vetting data never do. What was handed over is fixed at approval (`snapshot`), and every step is
-in the household's history and the audit trail.
+with their password re-entered; a request no one could approve is refused, and each says who
+may approve it: `app.workflow.approvals.disclosure_deciders`). Only identity, contact and
+documents may go; protection and vetting data never do. What was handed over is fixed at
+approval (`snapshot`), and every step is in the household's history and the audit trail.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.reference.models import Agency
 from app.registry.extract import extract
 from app.registry.models import Household, Member
 from app.transfers.models import APPROVED, REFUSED, REQUESTED, WITHDRAWN, Disclosure
+from app.workflow import approvals
 
 # The only groups that may be disclosed, with what each holds.
 DISCLOSABLE = {
@@ -71,6 +73,8 @@ def request_disclosure(
         errors.add("agreement_reference", _l("Give the reference of the data-sharing agreement."))
     if not (purpose or "").strip():
         errors.add("purpose", _l("Say what the data is disclosed for."))
+    if not approvals.disclosure_deciders(household, actor.id):
+        errors.add(None, approvals.NOBODY_TO_APPROVE_DISCLOSURE)
     errors.raise_if_any()
     disclosure = Disclosure(
         household=household,

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.reference.models import Team
 from app.registry.models import Household
 from app.transfers.disclosures import DISCLOSABLE
+from app.workflow.approvals import answered_by_someone
 
 
 class TransferForm(AwdaForm):
@@ -33,9 +34,11 @@ class TransferForm(AwdaForm):
 
     def __init__(self, *args, household: Household, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only teams with a supervisor to answer (app.workflow.approvals): none is offered
+        # that no one could answer for.
         teams = db.session.scalars(
             sa.select(Team)
-            .where(Team.active, Team.id != household.team_id)
+            .where(Team.active, Team.id != household.team_id, answered_by_someone(Team))
             .options(selectinload(Team.agency))
             .order_by(Team.name)
         )

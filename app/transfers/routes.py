@@ -11,10 +11,11 @@ from sqlalchemy.orm import selectinload
 from app.access import Action, can, household_or_404, require
 from app.access.policy import transfer_or_404, visible_disclosures, visible_transfers
 from app.core.forms import place_errors
+from app.core.navigation import count_waiting
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry.models import Household
-from app.transfers import disclosures, services
+from app.transfers import disclosures, queries, services
 from app.transfers.forms import CancelForm, DecisionForm, TransferForm
 from app.transfers.models import (
     PENDING,
@@ -24,8 +25,10 @@ from app.transfers.models import (
     Disclosure,
     Transfer,
 )
+from app.workflow import approvals
 
 bp = Blueprint("transfers", __name__, template_folder="templates")
+count_waiting("transfers.inbox", queries.waiting_for_team)
 
 
 @bp.app_context_processor
@@ -40,10 +43,14 @@ def _household_handover(household: Household) -> dict:
         .where(Collaboration.household_id == household.id)
         .options(selectinload(Collaboration.team))
     )
+    pending = services.pending_transfer(household)
     return {
-        "pending": services.pending_transfer(household),
+        "pending": pending,
         "collaborators": [c.team for c in collaborators],
         "may_request": can(current_user, Action.TRANSFER_REQUEST, household),
+        # Who answers the hand-over waiting (app.workflow.approvals), or why no one can.
+        "answerers": approvals.handover_answerers(pending.to_team_id) if pending else [],
+        "nobody": approvals.nobody_to_answer_handover(pending.to_team.name) if pending else "",
     }
 
 

@@ -17,6 +17,7 @@ from app.access import Action, can
 from app.access.policy import forget_answers, receives_transfer, sends_transfer
 from app.auth.models import User
 from app.core.db import utcnow
+from app.core.locks import lock_rows
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
@@ -30,6 +31,7 @@ from app.transfers.models import (
     Collaboration,
     Transfer,
 )
+from app.workflow import approvals
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ def request_transfer(
         errors.add("to_team_id", _l("Choose an active team."))
     elif to_team.id == household.team_id:
         errors.add("to_team_id", _l("The household is already with this team."))
+    elif not approvals.handover_answerers(to_team.id):
+        errors.add("to_team_id", approvals.nobody_to_answer_handover(to_team.name))
     if not (reason or "").strip():
         errors.add("reason", _l("Say why the household is handed over."))
     _lock(household)
@@ -136,10 +140,9 @@ def _hand_over(transfer: Transfer, household: Household, actor: User) -> None:
 
 
 def _lock(household: Household) -> None:
-    """Requests for one household take turns, so two cannot both find none pending."""
-    db.session.execute(
-        sa.select(Household.id).where(Household.id == household.id).with_for_update()
-    )
+    """Requests for one household take turns, so two cannot both find none pending (the
+    household's row on PostgreSQL, the database's write lock on SQLite: `app.core.locks`)."""
+    lock_rows(sa.select(Household.id).where(Household.id == household.id))
 
 
 def _history(transfer: Transfer, kind: str, actor: User, reason: str | None = None) -> None:

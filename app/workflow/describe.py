@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from app.access.roles import Role
+from app.workflow.approvals import RULE
 from app.workflow.stages import Stage
 from app.workflow.transitions import TRANSITIONS, Transition
 
@@ -29,10 +30,7 @@ def _roles(roles) -> str:
 def row(t: Transition) -> Row:
     approval = ""
     if t.needs_approval:
-        approval = _(
-            "%(who)s may ask; a supervisor of the team approves (not the requester)",
-            who=_roles(t.request_roles),
-        )
+        approval = _("%(who)s may ask; %(rule)s", who=_roles(t.request_roles), rule=RULE)
     return Row(
         source=t.source.label,
         target=t.target.label,

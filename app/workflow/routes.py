@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,9 +12,10 @@ from app.access import (
     household_or_404,
     require,
     visible_groups,
-    visible_households,
 )
 from app.core.forms import options
+from app.core.navigation import count_waiting
+from app.core.text import whole_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.history import services as history
@@ -23,12 +23,13 @@ from app.history.presenter import entries
 from app.history.services import timeline
 from app.registry import vocab
 from app.registry.models import Household
-from app.workflow import batches, describe, services
+from app.workflow import approvals, batches, describe, queries, services
 from app.workflow.forms import BatchArrivalForm, DecisionForm, MoveForm, NoteForm, RouteForm
-from app.workflow.models import PENDING, ApprovalRequest
+from app.workflow.models import ApprovalRequest
 from app.workflow.stages import Stage
 
 bp = Blueprint("workflow", __name__, template_folder="templates")
+count_waiting("workflow.review_queue", queries.waiting_for_review)
 
 
 @bp.app_context_processor
@@ -41,6 +42,9 @@ def _household_panel_helpers() -> dict:
     return {
         "move_options": lambda household: services.options_for(current_user, household),
         "pending_request": services.pending_request,
+        "request_deciders": approvals.deciders_of,
+        "nobody_to_decide": approvals.NOBODY_TO_DECIDE,
+        "nobody_decides_now": approvals.NOBODY_NOW,
         "household_timeline": household_timeline,
         "stage_label": lambda value: Stage(value).label,
         "move_form": _move_form,
@@ -91,7 +95,7 @@ def move(household_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         return render_household(household, 422, [_("The move could not be read; try again.")])
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    version = whole_number(form.version.data)
     try:
         if form.mode.data == "request":
             services.request_move(
@@ -114,13 +118,7 @@ def review_queue():
 
 
 def _queue(status: int = 200):
-    """Pending requests on the households this supervisor may see, oldest first."""
-    in_scope = visible_households(current_user).with_only_columns(Household.id)
-    requests = db.session.scalars(
-        sa.select(ApprovalRequest)
-        .where(ApprovalRequest.status == PENDING, ApprovalRequest.household_id.in_(in_scope))
-        .order_by(ApprovalRequest.requested_at)
-    )
+    requests = db.session.scalars(queries.review_requests(current_user))
     page = render_template("workflow/review.html", requests=list(requests), form=DecisionForm())
     return page, status
 
@@ -202,7 +200,7 @@ def route_member(household_id: int, member_id: int):
     form.route.choices = route_choices(current_user)
     status = 200
     if form.validate_on_submit():
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        version = whole_number(form.version.data)
         try:
             services.route_member(
                 household,

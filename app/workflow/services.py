@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import Action, Role, can
+from app.access.policy import forget_answers
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
 from app.history.services import record
 from app.registry.models import Household
-from app.workflow import hooks
+from app.workflow import approvals, hooks
 from app.workflow.models import APPROVED, PENDING, RETURNED, WITHDRAWN, ApprovalRequest
 from app.workflow.stages import SECURITY_DECISIONS, Stage
 from app.workflow.transitions import Transition, transition, transitions_from
@@ -48,10 +49,16 @@ class MoveOption:
     transition: Transition
     mode: str  # "direct" or "request"
     blocked_by: tuple[str, ...]  # preconditions that do not hold now
+    deciders: tuple[User, ...] = ()  # a request: who would decide it (app.workflow.approvals)
 
     @property
     def target(self) -> Stage:
         return self.transition.target
+
+    @property
+    def undecidable(self) -> bool:
+        """A request no one could decide: shown with why, never offered."""
+        return self.mode == "request" and not self.deciders
 
 
 def _mode(actor: User, t: Transition) -> str | None:
@@ -73,7 +80,8 @@ def options_for(actor: User, household: Household) -> list[MoveOption]:
     for t in transitions_from(household.stage):
         mode = _mode(actor, t)
         if mode is not None:
-            options.append(MoveOption(t, mode, tuple(_unmet(t, household))))
+            who = tuple(approvals.deciders(household, actor.id)) if mode == "request" else ()
+            options.append(MoveOption(t, mode, tuple(_unmet(t, household)), who))
     return options
 
 
@@ -114,6 +122,8 @@ def _checked(
         raise MoveRefused(
             _l("A request for approval is waiting on this household; it must be decided first.")
         )
+    if mode == "request" and not approvals.deciders(household, actor.id):
+        raise MoveRefused(approvals.NOBODY_TO_DECIDE)
     unmet = _unmet(t, household)
     if unmet:
         raise MoveRefused(*unmet)
@@ -165,9 +175,12 @@ def _apply(household: Household, t: Transition, actor: User, reason: str | None,
 
 
 def _touch(household: Household, actor: User) -> None:
-    """Every workflow change updates the household row, so its version settles races."""
+    """Every workflow change updates the household row, so its version settles races: written
+    at once, before the history (whose own flush would otherwise meet a concurrent change as
+    an error rather than as `StaleMove`)."""
     household.updated_by = actor
     household.updated_at = utcnow()
+    _flush(household.id)
 
 
 def _flush(household_id: int) -> None:
@@ -226,6 +239,7 @@ def request_move(
         reason=reason,
     )
     _flush(household.id)
+    forget_answers()  # who may read the household: a stand-in decider now may
     log.info("%s asked for %s on %s", actor.username, t.key, household.case_number)
     return request
 
@@ -249,17 +263,19 @@ def withdraw(request: ApprovalRequest, actor: User) -> None:
         request_id=request.id,
     )
     _flush(request.household_id)
+    forget_answers()
 
 
 def decide(request: ApprovalRequest, actor: User, approve: bool, comment: str | None) -> None:
-    """A supervisor of the household's team approves (the move is made) or returns it."""
+    """Someone the rule names (`approvals.may_decide`: another supervisor of the household's
+    team, or a stand-in of the agency) approves (the move is made) or returns it."""
     household = request.household
     if request.status != PENDING:
         raise MoveRefused(_l("This request has already been decided."))
-    if not can(actor, Action.APPROVE, household):
-        raise MoveRefused(_l("Only a supervisor of the household's team may decide this."))
     if request.requested_by_id == actor.id:
         raise MoveRefused(_l("You cannot approve your own request."))
+    if not approvals.may_decide(actor, request):
+        raise MoveRefused(_not_yours(request))
     if not approve and not (comment or "").strip():
         raise MoveRefused(_l("Say why you return the request."))
     t = transition(request.from_stage, request.to_stage)
@@ -267,6 +283,14 @@ def decide(request: ApprovalRequest, actor: User, approve: bool, comment: str | 
         _check_approvable(t, household, request)
     _decide(request, household, t, actor, approve, comment)
     _flush(household.id)
+    forget_answers()  # a stand-in's access ends with the request
+
+
+def _not_yours(request: ApprovalRequest) -> object:
+    names = ", ".join(user.full_name for user in approvals.deciders_of(request))
+    if not names:
+        return approvals.NOBODY_NOW
+    return _l("You may not decide this request; it is decided by: %(names)s.", names=names)
 
 
 def _check_approvable(t: Transition | None, household: Household, request) -> None:

@@ -1,5 +1,6 @@
-"""Every allowed move between stages: who may make it directly, who may only ask for it (and
-who approves), whether a reason is needed, and what must hold first.
+"""Every allowed move between stages: who may make it directly, who may only ask for it (who
+then decides is one rule for every request, `app.workflow.approvals`), whether a reason is
+needed, and what must hold first.
 
 This table is the workflow. `flask workflow show` and the help page print it; the services
 enforce it; the tests walk it.
@@ -30,7 +31,8 @@ class Transition:
     source: Stage
     target: Stage
     roles: frozenset[Role]  # may make the move directly
-    request_roles: frozenset[Role] = NOBODY  # may ask for it; a supervisor then approves
+    request_roles: frozenset[Role] = NOBODY  # may ask for it; a supervisor then decides
+    # (who: app.workflow.approvals)
     needs_reason: bool = False
     preconditions: tuple[Precondition, ...] = ()
 
@@ -42,7 +44,8 @@ class Transition:
     def needs_approval(self) -> bool:
         return bool(self.request_roles)
 
-    # Approval is always a supervisor's, of the household's team, and never the requester's.
+    # Approval is always a supervisor's, never the requester's: one of the household's team,
+    # else one of another team of its agency (the rule: app.workflow.approvals).
     approver_roles = SUPERVISORS
 
 
