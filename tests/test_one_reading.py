@@ -346,3 +346,12 @@ def test_messages_beside_an_arabic_member_row_are_arabic(world, login, app):
     assert "Field cannot be longer" not in page and "Not a valid integer" not in page
     assert "Use at most" not in page and "Enter a whole number" not in page
     assert page.count("80") >= 1  # the limit is said, in the Arabic sentence
+
+
+@pytest.mark.parametrize("typed", ["9" * 400, "-5", "4.5", "forty"])
+def test_an_age_that_is_no_whole_number_is_refused_beside_the_field(world, login, typed):
+    son = {**SON, "estimated_age": typed}
+    answer = login("caseworker_a").post("/households/new", household_payload(world, [HEAD, son]))
+    assert answer.status_code == 422
+    assert "Enter a whole number, such as 45." in answer.get_data(as_text=True)
+    assert _count_households() == 0

@@ -242,11 +242,10 @@ class WholeNumberField(IntegerField):
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0]:
-            try:
-                self.data = int(valuelist[0])
-            except ValueError:
-                self.data = None
-                raise ValueError(_l("Enter a whole number, such as 45.")) from None
+            # At most nine digits: a longer one is no age or count, and would overflow checks.
+            self.data = whole_number(valuelist[0])
+            if self.data is None:
+                raise ValueError(_l("Enter a whole number, such as 45."))
 
     def pre_validate(self, form):
         if self.process_errors:  # one message: what was typed is not a number
