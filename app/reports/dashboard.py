@@ -20,7 +20,6 @@ from app.referrals.models import Referral
 from app.registry.models import Household
 from app.reports.aggregates import tally
 from app.reports.publication import figures_secret, publish
-from app.reports.suppression import suppress
 from app.tasks.models import Task
 from app.tasks.queries import open_tasks
 from app.workflow.models import PENDING, ApprovalRequest
@@ -150,10 +149,12 @@ def system_figures(user: User) -> dict:
 
 def weekly(user: User, k: int) -> list[dict]:
     """Arrivals at the centre and returns home per week (Monday to Sunday, on the centre's
-    calendar), for the last twelve weeks; small counts shown as "<k"."""
+    calendar), for the last twelve weeks, published like the figures (`publication.py`): small
+    counts hidden, the others rounded to a multiple of k by the key of the moves counted, so
+    that the running week, looked at one day and the next, never tells who moved."""
     first = _monday(local_today()) - timedelta(weeks=WEEKS - 1)
     moves = db.session.execute(
-        sa.select(CaseEvent.to_stage, CaseEvent.at)
+        sa.select(CaseEvent.id, CaseEvent.to_stage, CaseEvent.at)
         .join(Household, Household.id == CaseEvent.household_id)
         .where(
             reportable_households(user),
@@ -162,29 +163,30 @@ def weekly(user: User, k: int) -> list[dict]:
             CaseEvent.at >= start_of_local_day(first),
         )
     ).all()
-    counts = {
-        (first + timedelta(weeks=w), stage): 0
-        for w in range(WEEKS)
-        for stage in ("arrived", "returned")
-    }
-    for stage, at in moves:
-        week = (_monday(_local_date(at)), stage)
-        if week in counts:  # an event at the edge of the first day, in another time zone
-            counts[week] += 1
-    weeks = sorted({week for week, _stage in counts})
-    table = [[counts[(w, "arrived")], counts[(w, "returned")]] for w in weeks]
-    published = suppress(table, k)
+    weeks = [first + timedelta(weeks=w) for w in range(WEEKS)]
+    stages = ["arrived", "returned"]
+    week_of = {move_id: [_monday(_local_date(at))] for move_id, _stage, at in moves}
+    # An event at the edge of the first day, in another time zone, falls outside the weeks.
+    counted = {move_id: week for move_id, week in week_of.items() if week[0] in weeks}
+    stage_of = {move_id: [stage] for move_id, stage, _at in moves if move_id in counted}
+    cells = tally(counted, weeks, stage_of, stages)
+    secret = figures_secret(current_app.config["SECRET_KEY"])
+    published = publish(cells, k, secret, "moves")
     return [
         {
             "week": week,
             # None where the count is hidden: the chart leaves a gap rather than draw it.
-            "arrived": None if published.hidden((i, 0)) else table[i][0],
-            "returned": None if published.hidden((i, 1)) else table[i][1],
+            "arrived": _drawn(published.figure(i, 0)),
+            "returned": _drawn(published.figure(i, 1)),
             "arrived_shown": published.shown(i, 0),
             "returned_shown": published.shown(i, 1),
         }
         for i, week in enumerate(weeks)
     ]
+
+
+def _drawn(figure: int | str) -> int | None:
+    return figure if isinstance(figure, int) else None
 
 
 def chart_top(weeks: list[dict]) -> int:
