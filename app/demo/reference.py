@@ -66,6 +66,9 @@ USERS = (
     ("supervisor.a", "Layla Al-Obaidi", Role.SUPERVISOR, "MOMD", "Jeddah-1 Team A"),
     ("caseworker.a1", "Huda Al-Jubouri", Role.CASEWORKER, "MOMD", "Jeddah-1 Team A"),
     ("caseworker.a2", "Omar Al-Dulaimi", Role.CASEWORKER, "MOMD", "Jeddah-1 Team A"),
+    # A second supervisor in team A: four eyes, so that supervisor.a's own requests (closure,
+    # departure clearance, a disclosure) have someone to decide them (app.workflow.approvals).
+    ("supervisor.a2", "Sara Al-Khafaji", Role.SUPERVISOR, "MOMD", "Jeddah-1 Team A"),
     ("supervisor.b", "Karim Al-Azzawi", Role.SUPERVISOR, "NAKHLA", "Jeddah-1 Team B"),
     ("caseworker.b1", "Noor Al-Shammari", Role.CASEWORKER, "NAKHLA", "Jeddah-1 Team B"),
     ("screener", "Ahmed Al-Kubaisi", Role.SCREENER, "NSS", None),
