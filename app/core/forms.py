@@ -178,10 +178,7 @@ def _clean_line(value):
 
 def _readers(form) -> dict[str, object]:
     """Field name (rows as `#`) -> how its posted values are read."""
-    readers: dict[str, object] = {}
-    for name, field_class, options in _declared(form):
-        readers[name] = _reader(field_class, options)
-    return readers
+    return {name: _reader(field_class, options) for name, field_class, options in _declared(form)}
 
 
 def _reader(field_class: type, options: dict):
@@ -201,7 +198,7 @@ def _reader(field_class: type, options: dict):
     return _clean_line
 
 
-def _declared(form, prefix: str = "") -> Iterator[tuple[str, type, dict]]:
+def _declared(form) -> Iterator[tuple[str, type, dict]]:
     """(full name, field class, options) of every field of a bound form, rows and nested forms
     included; a row's number is `#`."""
     for field in form:

@@ -93,7 +93,7 @@ def _count(stmt: sa.Select, entity, cap: int | None) -> tuple[int, bool]:
     counted = stmt.order_by(None).with_only_columns(entity.id)
     if cap is not None:
         counted = counted.limit(cap + 1)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery())) or 0
+    total = count(counted)
     if cap is not None and total > cap:
         return cap, True
     return total, False

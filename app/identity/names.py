@@ -6,7 +6,7 @@ Three steps, each a pure function of its input:
    dropped; alef forms (أ إ آ ٱ) to ا; taa marbuta ة to ه; alef maqsura ى and yeh with hamza ئ to
    ي; waw with hamza ؤ to و; hamza ء dropped; Persian kaf and yeh to Arabic. Latin: case and
    accents dropped. Digits in ASCII. Words are separated by one space.
-2. `join_compounds` — compound names are one word whether typed joined or spaced:
+2. compounds (`name_words`) — compound names are one word whether typed joined or spaced:
    عبد ال… / أبو / ابن / بن, and Abd al- / Abdul / Abdel / Abu / Bin / Ibn / Al- in Latin letters.
 3. `name_key` — a consonant skeleton of one word, shared by the Latin transliterations of one
    Arabic name and by the Arabic name itself: Mohammed, Muhammad, Mohamad and محمد all give
@@ -75,12 +75,6 @@ def _fold(text: str) -> str:
     return _SEPARATORS.sub(" ", text).strip()
 
 
-def join_compounds(folded: str) -> list[str]:
-    """The words of folded text with compounds joined (step 2): `عبد الرحمن` → [`عبدالرحمن`],
-    `abd al rahman` → [`abdalrahman`], `al obaidi` → [`alobaidi`]."""
-    return [word for word, _stem in _compounds(folded)]
-
-
 def _compounds(folded: str) -> list[tuple[str, str]]:
     """(joined word, what its skeleton is made from): the article of a Latin compound is left
     out of the second, so that al-Obaidi and Obaidi, Abd al-Rahman and Abdulrahman key alike."""
@@ -98,6 +92,11 @@ def _compounds(folded: str) -> list[tuple[str, str]]:
             word, stem, index = word + words[index], stem + words[index], index + 1
         joined.append((word, stem))
     return joined
+
+
+def is_latin_word(word: str) -> bool:
+    """A folded word in Latin letters only (a transliteration, when it is a name)."""
+    return bool(_LATIN_WORD.match(word))
 
 
 def name_key(word: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from app.core.text import ascii_digits
+
 _FILLER = re.compile(r"[\s\-().]")
 _IRAQ_LOCAL = re.compile(r"^07\d{9}$")
 _IRAQ_INTERNATIONAL = re.compile(r"^\+9647\d{9}$")
@@ -19,7 +20,7 @@ def normalise_phone(raw: str | None) -> str | None:
     """`0770 123 4567`, `+964 770 123 4567` and `00964...` all become `+9647701234567`."""
     if raw is None or not raw.strip():
         return None
-    number = _FILLER.sub("", raw.translate(_DIGITS))
+    number = _FILLER.sub("", ascii_digits(raw))
     if number.startswith("00"):
         number = "+" + number[2:]
     if _IRAQ_LOCAL.match(number):

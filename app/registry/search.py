@@ -16,19 +16,17 @@ are checked on the row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from app.identity.identifiers import identifier_key
-from app.identity.names import fold, name_words, search_tokens
+from app.identity.names import fold, is_latin_word, name_words, search_tokens
+from app.registry import search_index
 from app.registry.models import Household
 
-FTS_TABLE = "households_fts"
-_LATIN = re.compile("^[a-z]+$")
-_FTS = sa.table(FTS_TABLE, sa.column("rowid"))
+_FTS = sa.table(search_index.TABLE, sa.column("rowid"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ def search_text(identifiers: Iterable[str | None], names: Iterable[str | None]) 
 def terms(query: str | None) -> list[Term]:
     """The terms of a typed search: words folded, compounds joined, Latin words keyed."""
     return [
-        Term(word, key if key and _LATIN.match(word) else None) for word, key in name_words(query)
+        Term(word, key if key and is_latin_word(word) else None) for word, key in name_words(query)
     ]
 
 
@@ -91,7 +89,8 @@ def _fts_ids(query_terms: list[Term]) -> sa.Select:
     expression = " AND ".join(_fts_term(t) for t in query_terms)
     # The table's own name on the left of MATCH searches all its columns; the operator's
     # bound value is named anew each time, so two such conditions can share a statement.
-    return sa.select(_FTS.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(expression))
+    matches = sa.literal_column(search_index.TABLE).op("MATCH")(expression)
+    return sa.select(_FTS.c.rowid).where(matches)
 
 
 def _fts_term(term: Term) -> str:

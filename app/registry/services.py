@@ -141,20 +141,17 @@ def _check_camp(
     if not key:
         errors.add("camp_ref", _l("Enter the household's ID in the camp."))
         return
-    taken = sa.select(Household.id).where(
-        Household.camp_id == camp.id, Household.camp_ref_key == key
-    )
+    taken = sa.select(Household).where(Household.camp_id == camp.id, Household.camp_ref_key == key)
     if household is not None and household.id is not None:
         taken = taken.where(Household.id != household.id)
-    other_id = db.session.scalar(taken)
-    if other_id is not None:
-        errors.add("camp_ref", _already_registered(other_id, actor))
+    other = db.session.scalar(taken)
+    if other is not None:
+        errors.add("camp_ref", _already_registered(other, actor))
 
 
-def _already_registered(household_id: int, actor: User) -> str:
+def _already_registered(other: Household, actor: User) -> str:
     """Name the other case only to someone who may open it: its number is identity data."""
-    other = db.session.get(Household, household_id)
-    if other is not None and can(actor, Action.HOUSEHOLD_VIEW, other):
+    if can(actor, Action.HOUSEHOLD_VIEW, other):
         return str(_l("This camp ID is already registered (%(case)s).", case=other.case_number))
     return str(
         _l(

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from app.core.text import clean
 from app.identity.identifiers import identifier_key
 from app.registry import search_index
-from app.registry.phone import local_form
-from app.registry.search import search_text
+from app.registry.services import compose_search_text
 
 # revision identifiers, used by Alembic.
 revision = '5d2e7a91c3b4'
@@ -112,10 +111,8 @@ def _key_camp_ids_and_rebuild_search(connection) -> None:
                 key, collisions = None, collisions + 1
             elif key is not None:
                 taken.add((row.camp_id, key))
-            text = search_text(
-                [row.case_number, camp_ref, row.phone, local_form(row.phone)],
-                names.get(row.id, []),
-            )
+            # Composed as the registry composes it for every save.
+            text = compose_search_text(row.case_number, camp_ref, row.phone, names.get(row.id, []))
             connection.execute(
                 households.update().where(households.c.id == row.id).values(
                     camp_ref=camp_ref, camp_ref_key=key, search_text=text
