@@ -18,7 +18,7 @@ server started without thinking about it gets the strict profile).
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
 | LOG_LEVEL | logging level | INFO |
-| TWO_FACTOR_ROLES | roles that must use TOTP two-factor | admin,supervisor,screener,auditor |
+| TWO_FACTOR_ROLES | roles that must use TOTP | admin,supervisor,screener,auditor,records_officer |
 | SESSION_IDLE_MINUTES | a session ends after this long without a request | 30 |
 | SESSION_MAX_HOURS | and this long after login, whatever happens | 12 |
 """
@@ -99,7 +99,9 @@ class Config:
         self.LOG_LEVEL = _env("LOG_LEVEL", "INFO")
         # Roles that must log in with a second factor (TOTP).
         # Set but empty (TWO_FACTOR_ROLES=) means no role: for a quick local trial only.
-        roles = os.environ.get("TWO_FACTOR_ROLES", "admin,supervisor,screener,auditor")
+        roles = os.environ.get(
+            "TWO_FACTOR_ROLES", "admin,supervisor,screener,auditor,records_officer"
+        )
         self.TWO_FACTOR_ROLES = tuple(r.strip() for r in roles.split(",") if r.strip())
         self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
         self.SESSION_MAX_HOURS = _int("SESSION_MAX_HOURS", 12)

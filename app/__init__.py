@@ -31,7 +31,16 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     errors.register(app)
     request_cycle.register(app)
     sessions.register(app)
+    _check_database(app)
     return app
+
+
+def _check_database(app: Flask) -> None:
+    """Refuse to start on a database record linkage cannot work on (app.identity.database)."""
+    from app.identity.database import check_database
+
+    with app.app_context():
+        check_database(db.engine)
 
 
 def _register_extensions(app: Flask) -> None:
@@ -64,6 +73,7 @@ def import_models() -> None:
     import app.audit.models
     import app.auth.models
     import app.history.models
+    import app.identity.models
     import app.reference.models
     import app.referrals.models
     import app.registry.models
@@ -80,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
+    from app.identity.routes import bp as identity_bp
     from app.referrals.routes import bp as referrals_bp
     from app.registry.routes import bp as registry_bp
     from app.reports.routes import bp as reports_bp
@@ -106,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         reports_bp,
         referrals_bp,
         dashboard_bp,
+        identity_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -115,9 +127,17 @@ def _register_commands(app: Flask) -> None:
     from app.audit.cli import audit_cli
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
+    from app.identity.cli import identity_cli
     from app.registry.cli import registry_cli
     from app.workflow.cli import workflow_cli
 
-    commands = (create_user_command, demo_data_command, workflow_cli, audit_cli, registry_cli)
+    commands = (
+        create_user_command,
+        demo_data_command,
+        workflow_cli,
+        audit_cli,
+        registry_cli,
+        identity_cli,
+    )
     for command in commands:
         app.cli.add_command(command)

@@ -78,6 +78,17 @@ class Browser:
             data["csrf_token"] = self.token
         return self._send(self.client.post, url, data=data, **kwargs)
 
+    def save_household(self, url: str, data: dict):
+        """Post a household form as a person who reads the possible duplicates it shows, then
+        saves again (naming the candidates seen); again if others registered more meanwhile."""
+        response = self.post(url, data)
+        for _ in range(3):
+            seen = re.search(r'name="duplicates_seen" value="([\d,]*)"', response.get_data(True))
+            if response.status_code != 200 or not seen:
+                break
+            response = self.post(url, {**data, "duplicates_seen": seen.group(1)})
+        return response
+
     def _send(self, method, url: str, **kwargs):
         """Send a request in an app context of its own, as a real server would: its own
         database session and its own `g`, not the test's."""

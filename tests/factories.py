@@ -131,3 +131,26 @@ class HouseholdFactory(Base):
         refresh_search_text(household)
         if create:
             db.session.commit()
+
+
+def judged_pair(a: Member, b: Member, status: str = "same", source: str = "scan"):
+    """A pair of possible duplicates of `a` and `b` (stored once, lower id first), judged
+    `status`, with the digests the two records have now; committed."""
+    from app.identity.models import DuplicatePair
+
+    first, second = sorted((a, b), key=lambda m: m.id)
+    pair = DuplicatePair(
+        first_member_id=first.id,
+        second_member_id=second.id,
+        probability=0.99,
+        weight=14.0,
+        model_version="test",
+        explanation=[],
+        source=source,
+        status=status,
+        first_digest=first.identity_digest or "x",
+        second_digest=second.identity_digest or "x",
+    )
+    db.session.add(pair)
+    db.session.commit()
+    return pair

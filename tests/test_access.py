@@ -19,12 +19,20 @@ from flask import url_for
 
 from app.access.roles import Role
 from app.core.dates import local_today
+from app.core.db import utcnow as local_now
 from app.extensions import db
+from app.identity.models import DuplicatePair, Merge
 from app.referrals.models import AgencyService, Referral
 from app.tasks.models import Task
 from app.transfers.models import Disclosure, Transfer
 from app.workflow.models import ApprovalRequest
-from tests.factories import AgencyFactory, HouseholdFactory, TeamFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    HouseholdFactory,
+    TeamFactory,
+    UserFactory,
+    judged_pair,
+)
 
 ROLES = (
     "anonymous",
@@ -41,6 +49,7 @@ ROLES = (
     # caseworker_a after an administrator moved them to team B of the other agency: they
     # registered and were assigned the "own" household, and asked its pending approval.
     "moved_caseworker",
+    "records",  # a records officer: judges possible duplicates across teams and agencies
 )
 HOUSEHOLDS = ("own", "team", "other_team", "other_agency")
 # How each role stands to each household; a household not named is outside the role's scope.
@@ -96,6 +105,29 @@ class Case:
             )
             return status if role_refused else 404
         return self.own.get(role, status) if relation == "own" else status
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """A rule about one pair of possible duplicates, tried on two: a pair of two households of
+    team A (`in_team`), and a pair of team A's household with one of another agency
+    (`across`). A supervisor sees a pair only if both households are theirs; a records officer
+    sees every pair; to others a pair they may not see does not exist (404), and roles that
+    never judge pairs are refused (403)."""
+
+    ok: int
+
+    def answer(self, role: str, pair: str) -> int:
+        judges = {"supervisor_a", "supervisor_b", "records", "admin_supervisor"}
+        if role == "anonymous":
+            return LOGIN
+        if role not in judges:
+            return 403
+        sees = role == "records" or (pair == "in_team" and role != "supervisor_b")
+        return self.ok if sees else 404
+
+
+PAIRS = ("in_team", "across")
 
 
 # Protection-sensitive data: the assigned caseworker and the team's supervisors only.
@@ -242,10 +274,18 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
             ("withdraw", "POST", 422),
         )
     },
+    ("identity.queue", "GET"): only(SUPERVISORS | {"records"}, 200),
+    ("identity.pair", "GET"): PairRule(200),
+    # Posted empty: the judgement, the merge and the undo each say what is missing.
+    ("identity.judge", "POST"): PairRule(422),
+    ("identity.merge", "POST"): PairRule(422),
+    ("identity.undo", "POST"): PairRule(422),
 }
 
 
-def expected(rule: dict[str, int] | Case, role: str, household: str) -> int:
+def expected(rule: dict[str, int] | Case | PairRule, role: str, household: str) -> int:
+    if isinstance(rule, PairRule):
+        return rule.answer("caseworker_b" if role == "moved_caseworker" else role, household)
     if role == "moved_caseworker":
         # A caseworker of team B like any other: nothing of what they held in team A.
         if isinstance(rule, Case):
@@ -271,6 +311,8 @@ class Matrix:
     transfer: Transfer
     disclosure: Disclosure
     referral: Referral
+    pairs: dict[str, DuplicatePair]
+    merges: dict[str, Merge]
 
 
 @pytest.fixture
@@ -333,7 +375,9 @@ def matrix(world) -> Matrix:
         created_by=world.caseworker_a2,
     )
     db.session.add_all([transfer, disclosure, legal_aid, referral])
+    pairs, merges = _pairs(households, world.supervisor_a)
     users = {
+        "records": UserFactory(username="records", role=Role.RECORDS_OFFICER.value),
         "auditor": UserFactory(username="auditor", role=Role.AUDITOR.value),
         "admin_supervisor": UserFactory(
             username="admin.supervisor",
@@ -344,10 +388,37 @@ def matrix(world) -> Matrix:
         ),
     }
     db.session.commit()
-    return Matrix(households, approvals, tasks, users, transfer, disclosure, referral)
+    return Matrix(
+        households, approvals, tasks, users, transfer, disclosure, referral, pairs, merges
+    )
 
 
-def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
+def _pairs(households: dict, decider) -> tuple[dict, dict]:
+    """A pair within team A and one across agencies, each judged the same and merged (then
+    undone), so that every identity rule has something to act on."""
+    own = households["own"].members[0]
+    pairs, merges = {}, {}
+    for key, other in (("in_team", households["team"]), ("across", households["other_agency"])):
+        pair = judged_pair(own, other.members[0])
+        merges[key] = Merge(
+            pair_id=pair.id,
+            kept_member_id=pair.first_member_id,
+            retired_member_id=pair.second_member_id,
+            kept_household_id=pair.first.household_id,
+            retired_household_id=pair.second.household_id,
+            moved=[],
+            reason="Same civil ID",
+            merged_by_id=decider.id,
+            undone_at=local_now(),
+            undone_by_id=decider.id,
+            undo_reason="Checked again",
+        )
+        db.session.add(merges[key])
+        pairs[key] = pair
+    return pairs, merges
+
+
+def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[str, dict]:
     household = matrix.households[key]
     member = {"household_id": household.id, "member_id": household.members[0].id}
     return {
@@ -385,6 +456,17 @@ def _url_values(world, matrix: Matrix, key: str) -> dict[str, dict]:
         "admin.reference_list": {"kind": "camps"},
         "admin.reference_new": {"kind": "camps"},
         "admin.reference_edit": {"kind": "camps", "item_id": world.camp.id},
+        **_pair_values(matrix, pair),
+    }
+
+
+def _pair_values(matrix: Matrix, key: str) -> dict[str, dict]:
+    pair, merge = matrix.pairs[key], matrix.merges[key]
+    return {
+        "identity.pair": {"pair_id": pair.id},
+        "identity.judge": {"pair_id": pair.id},
+        "identity.merge": {"pair_id": pair.id},
+        "identity.undo": {"merge_id": merge.id},
     }
 
 
@@ -444,8 +526,12 @@ def _requests(app, world, matrix: Matrix):
         for (endpoint, method), rule in sorted(EXPECTED.items(), key=lambda item: item[0]):
             if (endpoint, method) not in served:
                 continue  # reported by test_every_url_rule_is_covered
-            for key in HOUSEHOLDS if isinstance(rule, Case) else (None,):
-                values = _url_values(world, matrix, key or "own").get(endpoint, {})
+            keys = HOUSEHOLDS if isinstance(rule, Case) else (None,)
+            for key in PAIRS if isinstance(rule, PairRule) else keys:
+                if isinstance(rule, PairRule):
+                    values = _url_values(world, matrix, "own", key)[endpoint]
+                else:
+                    values = _url_values(world, matrix, key or "own").get(endpoint, {})
                 yield endpoint, method, key, url_for(endpoint, **values)
 
 

@@ -66,6 +66,7 @@ from tests.factories import (
     HouseholdFactory,
     MemberFactory,
     UserFactory,
+    judged_pair,
 )
 from tests.forms import HEAD, SON, household_payload
 
@@ -387,6 +388,9 @@ ROLES = {
     "referrals.override": "supervisor_a",
     "reports.case_export": "supervisor_a",
     "referrals.service_form": "admin",
+    "identity.judge": "supervisor_a",
+    "identity.merge": "supervisor_a",
+    "identity.undo": "supervisor_a",
 }
 # A session that a post ends (or starts): a new browser for every example.
 NEW_SESSION = frozenset({ANONYMOUS, TWO_FACTOR})
@@ -418,6 +422,9 @@ FORM_PAGES: dict[str, Callable[[Scene, dict], str]] = {
     "disclosures.withdraw": lambda s, v: url_for("disclosures.show", **v),
     "referrals.change": lambda s, v: url_for("referrals.show", referral_id=v["referral_id"]),
     "referrals.override": lambda s, v: url_for("referrals.show", **v),
+    "identity.judge": lambda s, v: url_for("identity.pair", **v),
+    "identity.merge": lambda s, v: url_for("identity.pair", **v),
+    "identity.undo": lambda s, v: url_for("identity.pair", pair_id=s.merged_pair_id),
 }
 
 
@@ -580,6 +587,25 @@ class Scene:
             consent_method="verbal" if consent else None,
         )
         return self._saved(referral).id
+
+    def _make_pair_id(self, target: Target, values: dict) -> int:
+        """Two households of team A whose heads were judged the same person."""
+        first, second = (self.new_household().members[0] for _ in range(2))
+        return judged_pair(first, second).id
+
+    def _make_merge_id(self, target: Target, values: dict) -> int:
+        """A merge of such a pair's households, waiting to be undone."""
+        from app.identity import merging
+        from app.identity.models import DuplicatePair
+
+        pair = db.session.get(DuplicatePair, self._make_pair_id(target, values))
+        supervisor = db.session.get(type(self.world.supervisor_a), self.world.supervisor_a.id)
+        done = merging.merge(
+            pair, supervisor, kept_member_id=pair.first_member_id, reason="Same ID", households=True
+        )
+        db.session.commit()
+        self.merged_pair_id = pair.id
+        return done.id
 
     def _make_user_id(self, target: Target, values: dict) -> int:
         return self.world.caseworker_b.id

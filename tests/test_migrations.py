@@ -102,8 +102,14 @@ def _insert(table: str, **values) -> None:
     db.session.execute(sa.text(f"INSERT INTO {table} ({columns}) VALUES ({params})"), values)  # noqa: S608
 
 
-def _old_household(hid: int, camp_ref: str, given_name_ar: str) -> None:
-    now = "2026-01-01 00:00:00"
+def _old_household(
+    hid: int,
+    camp_ref: str,
+    given_name_ar: str,
+    now: str = "2026-01-01 00:00:00",
+    birth_date: str = "1990-01-01",
+    estimated: bool = False,
+) -> None:
     _insert(
         "households",
         id=hid,
@@ -127,16 +133,13 @@ def _old_household(hid: int, camp_ref: str, given_name_ar: str) -> None:
         given_name_ar=given_name_ar,
         father_name_ar="مصطفى",
         sex="f",
-        birth_date="1990-01-01",
-        birth_date_estimated=False,
+        birth_date=birth_date,
+        birth_date_estimated=estimated,
         relationship="head",
     )
 
 
-def test_upgrade_keys_camp_ids_keeps_collisions_for_a_person_and_cleans_names(migrated_app):
-    """Stored rows from before the keys: the oldest of two IDs written differently keeps the
-    key, the other is listed by the CLI; nothing is merged or dropped; pasted names are clean."""
-    upgrade(revision=PREVIOUS)
+def _old_places() -> None:
     now = "2026-01-01 00:00:00"
     _insert(
         "agencies",
@@ -162,6 +165,13 @@ def test_upgrade_keys_camp_ids_keeps_collisions_for_a_person_and_cleans_names(mi
         created_at=now,
         updated_at=now,
     )
+
+
+def test_upgrade_keys_camp_ids_keeps_collisions_for_a_person_and_cleans_names(migrated_app):
+    """Stored rows from before the keys: the oldest of two IDs written differently keeps the
+    key, the other is listed by the CLI; nothing is merged or dropped; pasted names are clean."""
+    upgrade(revision=PREVIOUS)
+    _old_places()
     _old_household(1, "HOL-40512", "ﻓﺎﻃﻤﺔ")  # presentation forms, as pasted from a PDF
     _old_household(2, "hol 40512", "\u200fزينب\u200f")  # the same ID; direction marks
     _old_household(3, "HOL-40513", "مريم")
@@ -180,3 +190,39 @@ def test_upgrade_keys_camp_ids_keeps_collisions_for_a_person_and_cleans_names(mi
     assert "AWD-2026-000001" in result.output and "(keeps the ID)" in result.output
     assert "AWD-2026-000002" in result.output and "(to correct)" in result.output
     assert "AWD-2026-000003" not in result.output
+
+
+BEFORE_IDENTITY = "5d2e7a91c3b4"  # the revision before birth precision and record linkage
+
+
+def test_an_estimated_age_stored_as_1_january_becomes_an_age_and_goes_back(migrated_app):
+    """Typed as "36" on 10 March 2026, stored as 1 January 1990: after the upgrade, an age
+    estimated on the day it was typed (36 that day, as typed); a whole date stays a date; every
+    person gets blocking keys. The downgrade gives back what was stored before."""
+    upgrade(revision=BEFORE_IDENTITY)
+    _old_places()
+    _old_household(1, "HOL-1", "فاطمة", now="2026-03-10 09:30:00", estimated=True)
+    _old_household(2, "HOL-2", "زينب", birth_date="1985-07-04")
+    db.session.commit()
+    upgrade()
+    rows = db.session.execute(
+        sa.text(
+            "SELECT id, birth_date, birth_precision, birth_estimated_on, name_folded "
+            "FROM members ORDER BY id"
+        )
+    ).all()
+    as_text = [(r.id, str(r.birth_date), r.birth_precision, r.birth_estimated_on) for r in rows]
+    assert as_text[0][:3] == (1, "1990-03-10", "age") and str(as_text[0][3]) == "2026-03-10"
+    assert as_text[1] == (2, "1985-07-04", "day", None)
+    assert [r.name_folded for r in rows] == ["فاطمه مصطفي", "زينب مصطفي"]
+    keyed = db.session.scalars(sa.text("SELECT DISTINCT member_id FROM identity_keys")).all()
+    assert sorted(keyed) == [1, 2]
+    db.session.remove()
+    downgrade(revision=BEFORE_IDENTITY)
+    back = db.session.execute(
+        sa.text("SELECT id, birth_date, birth_date_estimated FROM members ORDER BY id")
+    ).all()
+    assert [(r.id, str(r.birth_date), bool(r.birth_date_estimated)) for r in back] == [
+        (1, "1990-01-01", True),
+        (2, "1985-07-04", False),
+    ]

@@ -91,7 +91,7 @@ def test_the_same_camp_id_in_another_camp_is_another_household(world, login):
         browser.post("/households/new", household_payload(world, camp_ref="A-1")).status_code == 302
     )
     other = household_payload(world, camp_ref="a 1", camp_id=roj.id)
-    assert browser.post("/households/new", other).status_code == 302
+    assert browser.save_household("/households/new", other).status_code == 302
     assert _count_households() == 2
 
 

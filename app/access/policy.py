@@ -67,6 +67,8 @@ class Action(StrEnum):
     REFERRAL_INBOX = "referral.inbox"
     EXPORT_CASES = "export.cases"  # the case list as a spreadsheet, pseudonymised
     EXPORT_IDENTIFIABLE = "export.identifiable"  # with names, phones and IDs
+    DUPLICATES = "identity.duplicates"  # the queue of possible duplicates, and judging them
+    MERGE = "identity.merge"  # merge two records judged the same person, and undo it
 
 
 class FieldGroup(StrEnum):
@@ -122,6 +124,10 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.REFERRAL_INBOX: frozenset({Role.AGENCY_FOCAL}),
     Action.EXPORT_CASES: frozenset({CW, SUP}),
     Action.EXPORT_IDENTIFIABLE: frozenset({SUP}),
+    # Pairs of possible duplicates: a supervisor for those within their scope; a records
+    # officer for every pair, across teams and agencies (see `visible_pairs`).
+    Action.DUPLICATES: frozenset({SUP, Role.RECORDS_OFFICER}),
+    Action.MERGE: frozenset({SUP, Role.RECORDS_OFFICER}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -221,8 +227,12 @@ def _own_team(user: User) -> sa.ColumnElement[bool]:
 def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.ColumnElement[bool]:
     """The SQL condition selecting the households on which this user may do `action` (by
     default: see them in lists): the one statement of everyone's scope. Lists filter with it;
-    `can()` asks it about one household."""
-    return sa.or_(sa.false(), *(_role_scope(role, user, action) for role in sorted(user.roles)))
+    `can()` asks it about one household. A household merged into another is in nobody's scope
+    (its content is the kept household's now; `app.identity.merging`)."""
+    from app.registry.models import Household
+
+    roles = sa.or_(sa.false(), *(_role_scope(role, user, action) for role in sorted(user.roles)))
+    return sa.and_(Household.merged_into_id.is_(None), roles)
 
 
 def protection_audience(user: User) -> sa.ColumnElement[bool]:
@@ -256,6 +266,47 @@ def _standing_in(user: User) -> sa.Select:
     return households_to_decide(user)
 
 
+def visible_pairs(user: User) -> sa.Select:
+    """The pairs of possible duplicates this user sees and judges.
+
+    A records officer sees every pair, across teams and agencies, and of its two persons only
+    their identity (the pair page); nothing else of their households. A supervisor sees the
+    pairs whose both persons are in households of their scope. A pair spanning two teams or
+    agencies is therefore judged by a records officer, and by a supervisor only if both
+    households are theirs; a caseworker is shown, while registering, the candidates in their own
+    scope only (`app.identity.services.possible_duplicates`), never the others.
+    """
+    from app.identity.models import DuplicatePair
+    from app.registry.models import Household, Member
+
+    if not _allowed_role(user, Action.DUPLICATES):
+        return sa.select(DuplicatePair).where(sa.false())
+    if Role.RECORDS_OFFICER in user.roles:
+        return sa.select(DuplicatePair)
+    # A household merged into one of theirs stays theirs here, so that they can undo it.
+    scoped = sa.select(Household.id).where(household_scope(user, Action.HOUSEHOLD_VIEW))
+    in_scope = (
+        sa.select(Member.id)
+        .join(Household, Household.id == Member.household_id)
+        .where(sa.or_(Household.id.in_(scoped), Household.merged_into_id.in_(scoped)))
+    )
+    return sa.select(DuplicatePair).where(
+        DuplicatePair.first_member_id.in_(in_scope), DuplicatePair.second_member_id.in_(in_scope)
+    )
+
+
+def pair_or_404(user: User, pair_id: int):
+    """The pair, if this user may see it; 403 for a role that never may, 404 otherwise."""
+    from app.identity.models import DuplicatePair
+
+    require(user, Action.DUPLICATES)
+    pair = db.session.scalar(visible_pairs(user).where(DuplicatePair.id == pair_id))
+    if pair is None:
+        _refused(Action.DUPLICATES, None, 404)
+        abort(404)
+    return pair
+
+
 def visible_households(user: User) -> sa.Select:
     """Every list, search, page and count of households starts from this query."""
     from app.registry.models import Household
@@ -282,6 +333,7 @@ def _holds(user: User, household: Household, question: str, condition) -> bool:
         (user.id, user.team_id, user.role, user.second_role),
         question,
         (household.id, household.team_id, household.assigned_to_id, household.stage),
+        household.merged_into_id,
     )
     answers = g.setdefault("_awda_scope_answers", {}) if has_app_context() else {}
     if key not in answers:
@@ -435,7 +487,10 @@ def reportable_households(user: User) -> sa.ColumnElement[bool]:
     if not _allowed_role(user, Action.REPORTS):
         return sa.false()
     if user.has_role(Role.REPORTING_OFFICER, Role.ADMIN):
-        return sa.true()
+        from app.registry.models import Household
+
+        # Every household once: one merged into another is counted in the one kept.
+        return Household.merged_into_id.is_(None)
     return household_scope(user)
 
 

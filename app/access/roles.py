@@ -13,6 +13,8 @@ class Role(StrEnum):
     AGENCY_FOCAL = "agency_focal"
     REPORTING_OFFICER = "reporting_officer"
     AUDITOR = "auditor"
+    # Judges possible duplicates across teams and agencies, seeing only the persons' identity.
+    RECORDS_OFFICER = "records_officer"
 
     @property
     def label(self) -> str:
@@ -27,6 +29,7 @@ ROLE_LABELS = {
     Role.AGENCY_FOCAL: _l("Agency focal point"),
     Role.REPORTING_OFFICER: _l("Reporting officer"),
     Role.AUDITOR: _l("Auditor"),
+    Role.RECORDS_OFFICER: _l("Records officer"),
 }
 
 # Roles an administrator may hold besides their own, for case access (separation of duties: never

@@ -108,6 +108,20 @@ def _current_user() -> Any:
     return None
 
 
+def checkpoint() -> int:
+    """A mark in the entries noted so far, for `discard_since`."""
+    return len(_buffer()) if has_app_context() else 0
+
+
+def discard_since(mark: int) -> None:
+    """Forget the change entries noted after `mark`: what they record was rolled back (a
+    savepoint), so the trail must not say it happened. Views and refusals are kept."""
+    if not has_app_context():
+        return
+    buffer = _buffer()
+    buffer[mark:] = [entry for entry in buffer[mark:] if not entry.change]
+
+
 def _buffer() -> list[Pending]:
     if _BUFFER not in g:
         setattr(g, _BUFFER, [])

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from babel.lists import format_list
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 # LEFT-TO-RIGHT ISOLATE ... POP DIRECTIONAL ISOLATE: bidi isolation in plain text.
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     babel.date_formats = formats
     app.jinja_env.filters.update(
         day=day,
+        born=born,
         moment=moment,
         number=number,
         listing=listing,
@@ -58,6 +60,28 @@ def day(value: date | str | None) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "medium")
     return format_date(value, "medium")
+
+
+def born(value: date | str | None, precision: str | None = "day", on: date | None = None) -> str:
+    """A birth date as much of it as is known (app.identity.person.Precision): the whole date,
+    the month and year, the year, or an estimated age (in years on `on`, today by default).
+    `value` may be an ISO date kept as text (a snapshot); a snapshot made before birth dates
+    had a precision passes `precision` None and is shown as a whole date."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    if precision == "month":
+        return format_date(value, "LLLL y")
+    if precision == "year":
+        return str(value.year)
+    if precision == "age":
+        from app.core.dates import local_today
+        from app.identity.person import age_between
+
+        years = age_between(value, on or local_today())
+        return str(_l("about %(age)d years (estimated)", age=years))
+    return day(value)
 
 
 def moment(value: datetime | None) -> str:

@@ -72,6 +72,18 @@ def take_turns(name: str) -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(advisory_key(name))))
 
 
+def savepoint():
+    """A savepoint of the session (`Session.begin_nested`), for a write that may be taken back.
+
+    On SQLite a SAVEPOINT opens a deferred transaction: its reads would take a shared lock that
+    cannot become the write lock while another writer waits ("database is locked" at once, the
+    busy timeout notwithstanding). So the write lock is taken first, as any writer would take it.
+    """
+    if _dialect() == "sqlite":
+        _sqlite_write_lock()
+    return db.session.begin_nested()
+
+
 def advisory_key(name: str) -> int:
     """A stable signed 64-bit key for PostgreSQL's advisory locks: "audit_chain" -> int."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

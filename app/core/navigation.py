@@ -26,6 +26,7 @@ MENU = (
     ("tasks.due", _l("Tasks due"), Action.TASKS),
     ("workflow.review_queue", _l("Review queue"), Action.REVIEW_QUEUE),
     ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
+    ("identity.queue", _l("Possible duplicates"), Action.DUPLICATES),
     ("transfers.inbox", _l("Hand-overs"), Action.TRANSFER_INBOX),
     ("referrals.shared_by_me", _l("Shared by me"), Action.REFER),
     ("referrals.inbox", _l("Shared with my agency"), Action.REFERRAL_INBOX),
@@ -44,6 +45,7 @@ LANDINGS: tuple[tuple[Action, str, dict[str, str]], ...] = (
     (Action.HOUSEHOLD_CREATE, "registry.case_list", {}),  # caseworkers and supervisors
     (Action.VET, "registry.case_list", {"stage": Stage.VETTING.value}),  # security screeners
     (Action.REFERRAL_INBOX, "referrals.inbox", {}),  # agency focal points
+    (Action.DUPLICATES, "identity.queue", {}),  # records officers
     (Action.MANAGE_USERS, "admin.users", {}),  # administrators
     (Action.AUDIT_VIEW, "audit.entries", {}),  # auditors
     (Action.DASHBOARD, "dashboard.dashboard", {}),  # reporting officers

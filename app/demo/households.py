@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import get_timezone
@@ -16,9 +17,13 @@ from app.core.validation import ValidationFailed
 from app.demo.names import FAMILY_NAMES, FEMALE_GIVEN, MALE_GIVEN, NameEntry
 from app.extensions import db
 from app.history.models import CaseEvent
+from app.identity import linkage
+from app.identity.blocking import blocking_keys
 from app.identity.identifiers import identifier_key
+from app.identity.models import IdentityKey
+from app.identity.person import BirthDate, Precision, age_between, years_before
 from app.reference.models import Camp, District, Governorate, ReturnBatch
-from app.registry.models import Household, Member, MemberDocument, MemberNeed
+from app.registry.models import Household, Member, MemberDocument, MemberNeed, full_name
 from app.registry.services import NAME_FIELDS, allocate_case_numbers, compose_search_text
 
 CHUNK = 2000
@@ -69,6 +74,9 @@ def _pools() -> Pools:
     )
 
 
+CHAIN = ("given", "father", "grandfather", "family")
+
+
 class _Person:
     """Picks names: Arabic as written, and one of its usual Latin spellings."""
 
@@ -82,9 +90,12 @@ class _Person:
 
 def _member(rng, names, given, father, grandfather, family, sex, age, relationship, today):
     birth = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-    estimated = rng.random() < 0.3
-    if estimated:
-        birth = date(today.year - age, 1, 1)
+    precision, estimated_on = rng.choices(("day", "year", "age"), (6, 2, 2))[0], None
+    if precision == "year":
+        birth = date(birth.year, 1, 1)
+    elif precision == "age":
+        estimated_on = today
+        birth = years_before(today, age_between(birth, today))
     return {
         "given_name_ar": given[0],
         "father_name_ar": father[0],
@@ -96,7 +107,10 @@ def _member(rng, names, given, father, grandfather, family, sex, age, relationsh
         "family_name_en": family[1],
         "sex": sex,
         "birth_date": birth,
-        "birth_date_estimated": estimated,
+        "birth_precision": precision,
+        "birth_estimated_on": estimated_on,
+        "mother_name_ar": None,
+        "mother_name_en": None,
         "relationship": relationship,
         "nationality_evidence": rng.choice(
             ("civil_id", "nationality_certificate", "none", "parent_documents", "witness_statement")
@@ -139,6 +153,8 @@ def _family(rng: random.Random, today: date) -> list[tuple[dict, list[str], list
             "son" if sex == "M" else "daughter",
             today,
         )
+        child["mother_name_ar"] = full_name(*(head[f"{part}_name_ar"] for part in CHAIN))
+        child["mother_name_en"] = full_name(*(head[f"{part}_name_en"] for part in CHAIN))
         members.append((child, _child_documents(rng), _child_needs(rng, sex, age)))
     if rng.random() < 0.12:
         grandmother = _member(
@@ -155,6 +171,32 @@ def _family(rng: random.Random, today: date) -> list[tuple[dict, list[str], list
         )
         members.append((grandmother, ["civil_id"], ["ER-OP"] if rng.random() < 0.5 else []))
     return members
+
+
+# Share of demo households that are a family already registered, listed again by another hand:
+# the possible duplicates that the queue shows (app.identity).
+LISTED_AGAIN = 0.03
+_HAMZA_AND_TAA = str.maketrans({"أ": "ا", "إ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و"})
+
+
+def _listed_again(rng: random.Random, family: list) -> list:
+    """The same people as `family`, written as another list would: hamza and taa marbuta
+    dropped, the grandfather left out, a year of birth only."""
+    again = []
+    for member, documents, needs in family:
+        copy = dict(member)
+        for name in NAME_FIELDS:
+            if name.endswith("_ar") and copy[name]:
+                copy[name] = copy[name].translate(_HAMZA_AND_TAA)
+        if rng.random() < 0.5:
+            copy["grandfather_name_ar"] = copy["grandfather_name_en"] = None
+        if rng.random() < 0.5 and copy["birth_precision"] == "day":
+            copy["birth_date"], copy["birth_precision"] = (
+                date(copy["birth_date"].year, 1, 1),
+                "year",
+            )
+        again.append((copy, documents, needs))
+    return again
 
 
 def _head_documents(rng: random.Random) -> list[str]:
@@ -225,11 +267,23 @@ class _Rows:
     documents: list[dict]
     needs: list[dict]
     events: list[dict]
+    keys: list[dict] = field(default_factory=list)
+
+    def link(self, member: dict) -> None:
+        """The member's folded name, digest and blocking keys, as registration keeps them."""
+        birth = BirthDate(
+            member["birth_date"], Precision(member["birth_precision"]), member["birth_estimated_on"]
+        )
+        record = linkage.record_of_values("", "", SimpleNamespace(**member), birth, {})
+        member["name_folded"] = linkage.folded_name(record)
+        member["identity_digest"] = linkage.digest(record)
+        self.keys += [{"key": k, "member_id": member["id"]} for k in blocking_keys(record)]
 
     def write(self) -> None:
         for model, rows in (
             (Household, self.households),
             (Member, self.members),
+            (IdentityKey, self.keys),
             (MemberDocument, self.documents),
             (MemberNeed, self.needs),
             (CaseEvent, self.events),
@@ -250,9 +304,14 @@ def _case_numbers(registered: list[datetime]) -> list[str]:
 def _chunk(rng, pools: Pools, cases, household_id: int, member_id: int, now: datetime) -> _Rows:
     rows = _Rows([], [], [], [], [])
     today = date.today()
+    earlier: list = []
     for offset, (case_number, registered) in enumerate(cases):
         hid = household_id + offset
-        family = _family(rng, today)
+        if earlier and rng.random() < LISTED_AGAIN:
+            family = _listed_again(rng, rng.choice(earlier))
+        else:
+            family = _family(rng, today)
+            earlier.append(family)
         for position, (member, documents, needs) in enumerate(family):
             rows.members.append(
                 {
@@ -263,6 +322,7 @@ def _chunk(rng, pools: Pools, cases, household_id: int, member_id: int, now: dat
                     "notes": None,
                 }
             )
+            rows.link(rows.members[-1])
             rows.documents.extend({"member_id": member_id, "kind": d} for d in documents)
             rows.needs.extend({"member_id": member_id, "code": c} for c in needs)
             member_id += 1

@@ -77,6 +77,7 @@ USERS = (
     ("focal.nss", "Hassan Al-Tamimi", Role.AGENCY_FOCAL, "NSS", None),
     ("reporting", "Yasir Al-Jumaili", Role.REPORTING_OFFICER, "UNHCR", None),
     ("auditor", "Rana Al-Hashimi", Role.AUDITOR, "IHCHR", None),
+    ("records", "Dina Al-Saadi", Role.RECORDS_OFFICER, "MOMD", None),
 )
 
 

@@ -82,6 +82,8 @@ def _title(event: CaseEvent) -> str:
         "transferred": lambda: _("Handed over: %(source)s → %(target)s", **teams),
         "transfer_declined": lambda: _("Hand-over declined: %(source)s → %(target)s", **teams),
         "transfer_cancelled": lambda: _("Hand-over withdrawn: %(source)s → %(target)s", **teams),
+        "merged": lambda: _("Merged with case %(case)s", case=d.get("other_case", "")),
+        "unmerged": lambda: _("Merge with case %(case)s undone", case=d.get("other_case", "")),
     }
     if event.kind.startswith("referral_"):
         state, agency = event.kind.removeprefix("referral_"), d.get("agency", "")
@@ -165,6 +167,8 @@ KIND_LABELS = {
     "disclosed": _l("Disclosed"),
     "disclosure_refused": _l("Disclosure refused"),
     "disclosure_withdrawn": _l("Disclosure withdrawn"),
+    "merged": _l("Records merged"),
+    "unmerged": _l("Merge undone"),
 }
 
 

@@ -36,6 +36,9 @@ _LETTER_FOLDS = str.maketrans(
     | {"ک": "ك", "ء": ""}
 )
 _SEPARATORS = re.compile(r"[^\w]+|_+")
+# An apostrophe (or ʿ ʾ ‘ ’ `) between two Latin letters stands for ayn or hamza (Sa'ad, Mu'ayyad):
+# it is dropped, not read as a word break that would split one name into two.
+_LATIN_APOSTROPHE = re.compile(r"(?<=[a-z])['’ʼʿʾ`‘](?=[a-z])")
 
 # Words that join the next one into a compound name (after folding).
 _ARABIC_JOINERS = frozenset({"عبد", "ابو", "ابن", "بن", "بنت"})
@@ -72,7 +75,7 @@ def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", ascii_digits(text).casefold())
     # Drop combining marks (Latin accents); Arabic letters survive NFKD unchanged.
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SEPARATORS.sub(" ", text).strip()
+    return _SEPARATORS.sub(" ", _LATIN_APOSTROPHE.sub("", text)).strip()
 
 
 def _compounds(folded: str) -> list[tuple[str, str]]:
@@ -128,13 +131,16 @@ def _latin_key(word: str) -> str:
 
 
 def _without_abd(word: str) -> tuple[str, str]:
-    """Latin `abd` + vowel + l (Abdul-, Abdel-, Abdal-, Abdur-) read as `abd`: (rest, "abd")."""
+    """Latin `abd` + vowel + l (Abdul-, Abdel-, Abdal-, Abdur-) read as `abd`: (rest, "abd").
+    The l is the article: dropped before a consonant (Abdulrahman, Abdullah: the article's l
+    doubled) and before a vowel (Abdulaziz, Abdelameer: the article before ayn or alef, which
+    the Arabic skeleton drops too: عبد العزيز, `abdz`)."""
     if not word.startswith("abd") or len(word) <= 3:
         return word, ""
     rest = word[3:]
     if rest[:1] in "aeiou":
         rest = rest[1:]
-        if rest[:1] == "l" and rest[1:2] and rest[1:2] not in "aeiou":
+        if rest[:1] == "l" and len(rest) > 2:
             rest = rest[1:]
     return rest, "abd"
 
@@ -173,3 +179,121 @@ def search_tokens(parts: Iterable[str | None]) -> list[str]:
             if key:
                 tokens["#" + key] = None
     return list(tokens)
+
+
+# --- vowels across scripts --------------------------------------------------------------------
+# The skeleton drops the vowels, so حسن and Husain, محمد and Mahmoud share one. The long vowels
+# are written in Arabic (ا و ي), and a Latin spelling shows them: حسين is Husain or Hussein
+# (ai, ei for ي), never Hassan; حسن is never Husain. `vowels_agree` compares, gap by gap between
+# the skeleton's consonants, the Arabic long vowels with the Latin vowel letters.
+_LONG_LATIN = re.compile("^(?:aa|ee|ei|ai|ay|ey|ie|iy|ii|oo|ou|ow|uu|aw|ue|oe)")
+_ARABIC_LONG = {"ا": "a", "و": "ouw", "ي": "iey"}
+
+
+def vowels_agree(arabic: str, latin: str) -> bool:
+    """False when the Arabic word (folded) and the Latin word (folded), which share a skeleton,
+    cannot be one name: a long vowel of the Arabic (ا و ي between two consonants) with no
+    matching vowel letter in the Latin (ي: i, e or y; و: o, u or w; ا: a), or a long Latin vowel
+    (ai, ei, ee, oo, ou, aa…) where the Arabic has none (nor ayn). True when they agree, or
+    when the two cannot be aligned letter by letter (the check then says nothing)."""
+    left, right = _arabic_gaps(arabic), _latin_gaps(latin)
+    if left is None or right is None or left[0] != right[0]:
+        return True
+    gaps = list(zip(left[1], right[1], strict=True))
+    if arabic[:1] in "اع" and latin[:1] in "aeiou":  # the vowel after ع or ا: عامر is not Umar
+        gaps.append((_lead(arabic[1:], _ARABIC_SKELETON), _lead(latin, None)))
+    for ar_gap, la_gap in gaps:
+        long_vowels = [letters for letter, letters in _ARABIC_LONG.items() if letter in ar_gap]
+        for letters in long_vowels:
+            if not any(ch in la_gap for ch in letters):
+                return False
+        if not long_vowels and "ع" not in ar_gap and _LONG_LATIN.match(la_gap):
+            return False
+    return True
+
+
+def _lead(body: str, table) -> str:
+    """The vowel letters at the start of `body` (Arabic: those the skeleton drops)."""
+    lead = ""
+    for ch in body:
+        if ch.translate(table) if table else ("" if ch in _LATIN_VOWELS else ch):
+            break
+        lead += ch
+    return lead
+
+
+@lru_cache(maxsize=65536)
+def _arabic_gaps(word: str) -> tuple[str, tuple[str, ...]] | None:
+    """(consonants, the dropped letters between each two of them), mirroring `_arabic_key`;
+    None for what is not one Arabic word."""
+    if not _ARABIC_LETTERS.match(word):
+        return None
+    if word.startswith("ال") and len(word) > 3:
+        word = word[2:]
+    if word.startswith("عبد") and len(word) > 3:
+        word = word[3:]
+        if word.startswith("ال") and len(word) > 2:
+            word = word[2:]
+    if word[-1:] in ("ه", "ح") and len(word) > 1:
+        word = word[:-1]
+    return _gaps(word[1:], lambda ch: ch.translate(_ARABIC_SKELETON))
+
+
+@lru_cache(maxsize=65536)
+def _latin_gaps(word: str) -> tuple[str, tuple[str, ...]] | None:
+    """The same for a Latin word, mirroring `_latin_key`."""
+    if not _LATIN_WORD.match(word):
+        return None
+    stem, prefix = _without_abd(word)
+    for digraph, letter in _LATIN_DIGRAPHS:
+        stem = stem.replace(digraph, letter)
+    stem = stem.translate(_LATIN_LETTERS)
+    if stem.endswith("h") and len(stem) > 1 and stem[-2] in _LATIN_VOWELS:
+        stem = stem[:-1]
+    if not prefix:
+        stem = stem[1:]
+    return _gaps(stem, lambda ch: "" if ch in _LATIN_VOWELS else ch)
+
+
+def _gaps(body: str, consonant) -> tuple[str, tuple[str, ...]]:
+    """The consonants of `body` (doubled ones as one) and the letters between each two; the
+    letters before the first and after the last are not compared (initial and final vowels
+    are written too many ways: ى is a, ة is dropped)."""
+    consonants: list[str] = []
+    gaps: list[str] = []
+    pending = ""
+    for ch in body:
+        letter = consonant(ch)
+        if not letter:
+            pending += ch
+            continue
+        if consonants and consonants[-1] == letter:
+            if consonants and gaps:
+                gaps[-1] += pending
+        else:
+            if consonants:
+                gaps.append(pending)
+            consonants.append(letter)
+        pending = ""
+    return "".join(consonants), tuple(gaps)
+
+
+_LONG_CLASS = {"aa": "a"} | dict.fromkeys(("ee", "ei", "ai", "ay", "ey", "ie", "iy", "ii"), "i")
+_LONG_CLASS |= dict.fromkeys(("oo", "ou", "ow", "uu", "aw"), "u")
+_SHORT_CLASS = {"a": "a", "e": "i", "i": "i", "y": "i", "o": "u", "u": "u", "w": "u"}
+
+
+def latin_vowels_agree(left: str, right: str) -> bool:
+    """False when two Latin words (folded) with one skeleton cannot spell one Arabic name: in
+    some gap one has a long vowel (ai, ei, ee for ي; oo, ou for و; aa for ا) and the other no
+    vowel or a vowel of another kind (Hussein and Hassan, Mahmoud and Mohammed). True
+    otherwise, or when they cannot be aligned."""
+    x, y = _latin_gaps(left), _latin_gaps(right)
+    if x is None or y is None or x[0] != y[0]:
+        return True
+    for gap_x, gap_y in zip(x[1], y[1], strict=True):
+        for long_gap, other in ((gap_x, gap_y), (gap_y, gap_x)):
+            kind = _LONG_CLASS.get(long_gap[:2])
+            if kind and other[:2] not in _LONG_CLASS and _SHORT_CLASS.get(other[:1]) != kind:
+                return False
+    return True

@@ -45,7 +45,7 @@ def _member(member: Member, wanted: set[FieldGroup]) -> dict[str, Any]:
         "name_en": member.name_en,
         "sex": member.sex,
         "birth_date": member.birth_date.isoformat(),
-        "birth_date_estimated": member.birth_date_estimated,
+        "birth_precision": member.birth_precision,
         "relationship": member.relationship,
     }
     if DOCUMENTS in wanted:

@@ -32,13 +32,15 @@ from app.registry import vocab
 MAX_MEMBERS = 40
 
 
-def _name(label: str, required: bool = False, script: str = "en") -> StringField:
+def _name(
+    label: str, required: bool = False, script: str = "en", max_length: int = 80
+) -> StringField:
     validators = [DataRequired(_l("This name is required."))] if required else [Optional()]
     # Arabic names are typed right to left whatever the page's language.
     direction = {"dir": "rtl", "lang": "ar"} if script == "ar" else {"dir": "auto"}
     return StringField(
         label,
-        validators=[*validators, Length(max=80)],
+        validators=[*validators, Length(max=max_length)],
         render_kw={**direction, "autocomplete": "off", "spellcheck": "false"},
     )
 
@@ -53,6 +55,9 @@ class MemberForm(RowForm):
     father_name_en = _name(_l("Father's name (Latin letters)"))
     grandfather_name_en = _name(_l("Grandfather's name (Latin letters)"))
     family_name_en = _name(_l("Family or tribe (Latin letters)"))
+    mother_name_ar = _name(_l("Mother's full name (Arabic)"), script="ar", max_length=160)
+    mother_name_en = _name(_l("Mother's full name (Latin letters)"), max_length=160)
+    known_as = _name(_l("Known as (such as Abu Ali)"))
     sex = SelectField(
         _l("Sex"),
         choices=choices(vocab.SEXES, blank=""),
@@ -62,6 +67,13 @@ class MemberForm(RowForm):
         _l("Date of birth"),
         validators=[Optional()],
         render_kw={"max": "2100-12-31"},
+    )
+    birth_year = WholeNumberField(
+        _l("Or year of birth"),
+        validators=[Optional(), NumberRange(1900, 2100, _l("Enter a year such as 1985."))],
+    )
+    birth_month = SelectField(
+        _l("Month of birth, if known"), choices=choices(vocab.BIRTH_MONTHS, blank=""), default=""
     )
     estimated_age = WholeNumberField(
         _l("Or estimated age in years"),
@@ -89,6 +101,28 @@ class MemberForm(RowForm):
         self.nationality_evidence.choices = choices(vocab.NATIONALITY_EVIDENCE, blank="")
         self.documents.choices = choices(vocab.DOCUMENTS)
         self.needs.choices = choices(vocab.SPECIFIC_NEEDS)
+        self.birth_month.choices = choices(vocab.BIRTH_MONTHS, blank="")
+
+    def number_fields(self) -> list:
+        """The row's document-number fields, in the order of vocab.IDENTIFIER_KINDS."""
+        return [self[identifier_field(kind)] for kind in vocab.IDENTIFIER_KINDS]
+
+
+def identifier_field(kind: str) -> str:
+    """The member row's field holding the number of an identifying document `kind`."""
+    return f"number_{kind}"
+
+
+for _kind, _label in vocab.IDENTIFIER_KINDS.items():
+    setattr(
+        MemberForm,
+        identifier_field(_kind),
+        CodeField(
+            _label,
+            validators=[Optional(), Length(max=40)],
+            render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"},
+        ),
+    )
 
 
 class HouseholdForm(AwdaForm):

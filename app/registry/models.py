@@ -23,6 +23,7 @@ from app.auth.models import User
 from app.core.db import Timestamped, utcnow
 from app.extensions import db
 from app.identity.identifiers import identifier_key
+from app.identity.person import BirthDate, Precision, age_between
 from app.reference.models import Camp, District, Governorate, ReturnBatch, Team
 from app.registry import search_index
 
@@ -55,6 +56,9 @@ class Household(Timestamped, db.Model):
     # Where the household is in its journey; changed only by app.workflow.services.
     stage: Mapped[str] = mapped_column(String(30), default="registered", index=True)
     stage_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when this household was merged into another (app.identity.merging): kept, out of
+    # every list and search, so that the merge can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     # Optimistic lock: a save made from an older version is refused, never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -72,8 +76,12 @@ class Household(Timestamped, db.Model):
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    # Members merged into another person stay in the table but not on the household.
     members: Mapped[list[Member]] = relationship(
-        back_populates="household", order_by="Member.position", cascade="all, delete-orphan"
+        back_populates="household",
+        order_by="Member.position",
+        cascade="all, delete-orphan",
+        primaryjoin="and_(Household.id == Member.household_id, Member.merged_into_id.is_(None))",
     )
 
     __table_args__ = (
@@ -113,8 +121,22 @@ class Member(db.Model):
     grandfather_name_en: Mapped[str | None] = mapped_column(String(80))
     family_name_en: Mapped[str | None] = mapped_column(String(80))
     sex: Mapped[str] = mapped_column(String(1))
+    mother_name_ar: Mapped[str | None] = mapped_column(String(160))
+    mother_name_en: Mapped[str | None] = mapped_column(String(160))
+    known_as: Mapped[str | None] = mapped_column(String(80))  # a kunya: Abu …, Umm …
+    # The birth date with how much of it is known (app.identity.person.Precision): the whole
+    # date, the 1st of its month, 1 January of its year, or for an estimated age the day it was
+    # estimated less that age (`birth_estimated_on` holds that day).
     birth_date: Mapped[date] = mapped_column(Date)
-    birth_date_estimated: Mapped[bool] = mapped_column(default=False)
+    birth_precision: Mapped[str] = mapped_column(String(5), default=Precision.DAY.value)
+    birth_estimated_on: Mapped[date | None] = mapped_column(Date)
+    # Record linkage (app.identity): the folded full name (PostgreSQL's trigram index), and a
+    # digest of everything the matcher reads, so that a judgement holds until the person changes.
+    name_folded: Mapped[str] = mapped_column(Text, default="")
+    identity_digest: Mapped[str | None] = mapped_column(String(40))
+    # Set when a person judged the same as another was merged into it (app.identity.merging);
+    # the row is kept, out of every list, so that the merge can be undone.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     relationship: Mapped[str] = mapped_column(String(20))
     # A member routed apart from the household (e.g. referred to the judiciary while the
     # family goes on); None while the member goes with the household.
@@ -126,6 +148,18 @@ class Member(db.Model):
     household: Mapped[Household] = orm.relationship(back_populates="members")
     documents: Mapped[list[MemberDocument]] = orm.relationship(cascade="all, delete-orphan")
     needs: Mapped[list[MemberNeed]] = orm.relationship(cascade="all, delete-orphan")
+    identifiers: Mapped[list[MemberIdentifier]] = orm.relationship(
+        cascade="all, delete-orphan", order_by="MemberIdentifier.kind"
+    )
+
+    __table_args__ = (
+        Index(
+            "ix_members_name_folded_trgm",
+            "name_folded",
+            postgresql_using="gin",
+            postgresql_ops={"name_folded": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     @property
     def name_ar(self) -> str:
@@ -147,9 +181,21 @@ class Member(db.Model):
     def need_codes(self) -> list[str]:
         return [n.code for n in self.needs]
 
+    @property
+    def birth(self) -> BirthDate:
+        return BirthDate(self.birth_date, Precision(self.birth_precision), self.birth_estimated_on)
+
+    @property
+    def birth_is_estimate(self) -> bool:
+        return self.birth_precision == Precision.AGE.value
+
+    @property
+    def identifier_numbers(self) -> dict[str, str]:
+        """{kind: number as typed} of the member's document numbers."""
+        return {i.kind: i.value for i in self.identifiers}
+
     def age_on(self, day: date) -> int:
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - before_birthday
+        return age_between(self.birth_date, day)
 
 
 class MemberDocument(db.Model):
@@ -160,6 +206,26 @@ class MemberDocument(db.Model):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class MemberIdentifier(db.Model):
+    """A document number of the member (kinds in registry.vocab.IDENTIFIER_KINDS), with its key
+    (app.identity.identifiers.identifier_key) by which record linkage compares it."""
+
+    __tablename__ = "member_identifiers"
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(30), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_member_identifiers_kind_key", "kind", "key"),)
+
+    @orm.validates("value")
+    def _keep_key(self, _attribute: str, value: str) -> str:
+        self.key = identifier_key(value)
+        return value
 
 
 class MemberNeed(db.Model):

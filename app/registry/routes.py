@@ -7,13 +7,16 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import Action, FieldGroup, household_or_404, require, visible_groups
+from app.access import Action, FieldGroup, can, household_or_404, require, visible_groups
 from app.audit import services as audit
+from app.core import locks
 from app.core.forms import place_errors
 from app.core.pdf import pdf_response
 from app.core.text import whole_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
+from app.identity import services as duplicates
+from app.identity.labels import FEATURE_LABELS, level_label
 from app.registry import choices, saved_search, vocab
 from app.registry.forms import MAX_MEMBERS, HouseholdForm, blank_member_row
 from app.registry.list_form import LIST_FILTERS, CaseListForm
@@ -63,11 +66,18 @@ def register():
     if _row_button_pressed(form):
         return _render_form(form, None)
     if form.validate_on_submit():
+        attempt = _Attempt()
         try:
             household = register_household(household_input(form), current_user)
+            findings = _unseen_duplicates(household, {})
         except ValidationFailed as refused:
+            attempt.rollback()
             place_errors(form, refused.errors)
         else:
+            if findings:
+                attempt.rollback()  # nothing saved until the person has seen them
+                return _render_form(form, None, findings=findings)
+            attempt.commit()
             flash(_("Household %(case)s registered.", case=household.case_number), "success")
             return redirect(url_for("registry.view", household_id=household.id))
     return _render_form(form, None, status=422 if form.is_submitted() else 200)
@@ -76,9 +86,24 @@ def register():
 @bp.get("/<int:household_id>")
 @login_required
 def view(household_id: int):
+    kept = _kept_instead(household_id)
+    if kept is not None:
+        flash(_("That household was merged into %(case)s.", case=kept.case_number), "info")
+        return redirect(url_for("registry.view", household_id=kept.id))
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_VIEW)
     audit.record("household.view", household_id=household.id)
     return render_template("registry/view.html", household=household, vocab=vocab)
+
+
+def _kept_instead(household_id: int) -> Household | None:
+    """The household a merged one lives on in, if the reader may open it (app.identity)."""
+    merged_into = db.session.scalar(
+        db.select(Household.merged_into_id).where(Household.id == household_id)
+    )
+    kept = db.session.get(Household, merged_into) if merged_into else None
+    if kept is not None and can(current_user, Action.HOUSEHOLD_VIEW, kept):
+        return kept
+    return None
 
 
 @bp.get("/<int:household_id>/file.pdf")
@@ -106,16 +131,52 @@ def edit(household_id: int):
     if _row_button_pressed(form):
         return _render_form(form, household)
     if form.validate_on_submit():
+        digests = {m.id: m.identity_digest for m in household.members}
+        attempt = _Attempt()
         try:
             update_household(household, household_input(form), _version(form), current_user)
+            findings = _unseen_duplicates(household, digests)
         except StaleEdit as conflict:
+            attempt.rollback()
             return _conflict(form, conflict.household_id)
         except ValidationFailed as refused:
+            attempt.rollback()
             place_errors(form, refused.errors)
         else:
+            if findings:
+                attempt.rollback()
+                return _render_form(form, household, findings=findings)
+            attempt.commit()
             flash(_("Household %(case)s saved.", case=household.case_number), "success")
             return redirect(url_for("registry.view", household_id=household.id))
     return _render_form(form, household, status=422 if form.is_submitted() else 200)
+
+
+class _Attempt:
+    """A save that may be taken back: a savepoint, and the audit entries noted since."""
+
+    def __init__(self):
+        self.savepoint = locks.savepoint()
+        self.mark = audit.checkpoint()
+
+    def rollback(self) -> None:
+        self.savepoint.rollback()
+        audit.discard_since(self.mark)
+
+    def commit(self) -> None:
+        self.savepoint.commit()
+
+
+def _unseen_duplicates(household: Household, digests: dict[int, str | None]) -> list:
+    """Possible duplicates (in the user's scope) of the members just saved whose identity is
+    new or changed (`digests`: member id -> digest before), unless this post comes from the
+    page that showed them (`duplicates_seen`). Called inside the save's savepoint, so that the
+    save's own checks come first and nothing is kept if the person is to look first."""
+    changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
+    findings = duplicates.possible_duplicates(changed, household.id, current_user)
+    seen = {whole_number(v) for v in request.form.get("duplicates_seen", "").split(",")}
+    shown = {c.member.id for f in findings for c in f.candidates}
+    return findings if shown - seen else []
 
 
 def _version(form: HouseholdForm) -> int:
@@ -162,12 +223,19 @@ def _row_button_pressed(form: HouseholdForm) -> bool:
     return False
 
 
-def _render_form(form: HouseholdForm, household, status: int = 200):
+def _render_form(form: HouseholdForm, household, status: int = 200, findings=()):
     blank_row = blank_member_row()
     if household is not None and FieldGroup.PROTECTION not in visible_groups(
         current_user, household
     ):
         choices.hide_protection_needs([*(e.form for e in form.members.entries), blank_row])
     return render_template(
-        "registry/form.html", form=form, household=household, blank_row=blank_row
+        "registry/form.html",
+        form=form,
+        household=household,
+        blank_row=blank_row,
+        findings=findings,
+        feature_labels=FEATURE_LABELS,
+        level_label=level_label,
+        vocab=vocab,
     ), status

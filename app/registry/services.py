@@ -22,10 +22,20 @@ from app.core.db import utcnow
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
+from app.identity import linkage
+from app.identity import services as duplicates
 from app.identity.identifiers import format_case_number, identifier_key
+from app.identity.person import Precision, years_before
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry import vocab
-from app.registry.models import CaseCounter, Household, Member, MemberDocument, MemberNeed
+from app.registry.models import (
+    CaseCounter,
+    Household,
+    Member,
+    MemberDocument,
+    MemberIdentifier,
+    MemberNeed,
+)
 from app.registry.phone import InvalidPhone, local_form, normalise_phone
 from app.registry.search import search_text
 
@@ -55,6 +65,8 @@ NAME_FIELDS = (
     "grandfather_name_en",
     "family_name_en",
 )
+# Names that identify the member without being part of their own chain of names.
+OTHER_NAME_FIELDS = ("mother_name_ar", "mother_name_en", "known_as")
 
 
 @dataclass
@@ -64,6 +76,8 @@ class MemberInput:
     sex: str
     relationship: str
     birth_date: date | None = None
+    birth_year: int | None = None
+    birth_month: int | None = None
     estimated_age: int | None = None
     grandfather_name_ar: str | None = None
     family_name_ar: str | None = None
@@ -71,6 +85,11 @@ class MemberInput:
     father_name_en: str | None = None
     grandfather_name_en: str | None = None
     family_name_en: str | None = None
+    mother_name_ar: str | None = None
+    mother_name_en: str | None = None
+    known_as: str | None = None
+    # {kind: number} for the kinds of vocab.IDENTIFIER_KINDS; blank numbers are left out.
+    identifiers: dict[str, str] = field(default_factory=dict)
     nationality_evidence: str | None = None
     documents: list[str] = field(default_factory=list)
     needs: list[str] = field(default_factory=list)
@@ -179,18 +198,70 @@ def _check_member(errors: ErrorCollector, index: int, member: MemberInput, today
     if set(member.needs) - set(vocab.SPECIFIC_NEEDS):
         errors.add(prefix + "needs", _l("Unknown specific-needs code."))
     _check_birth(errors, prefix, member, today)
+    _check_identifiers(errors, prefix, member)
 
 
 def _check_birth(errors: ErrorCollector, prefix: str, member: MemberInput, today: date) -> None:
-    if member.birth_date is None and member.estimated_age is None:
-        errors.add(prefix + "birth_date", _l("Enter a date of birth or an estimated age."))
+    """One of three ways: a whole date, a year (with its month if known), or an age."""
+    given = [
+        name
+        for name, value in (
+            ("birth_date", member.birth_date),
+            ("birth_year", member.birth_year),
+            ("estimated_age", member.estimated_age),
+        )
+        if value is not None
+    ]
+    if not given:
+        errors.add(
+            prefix + "birth_date",
+            _l("Enter a date of birth, a year of birth or an estimated age."),
+        )
+    elif len(given) > 1:
+        errors.add(
+            prefix + given[1],
+            _l("Give one of the date of birth, the year of birth or the estimated age."),
+        )
     elif member.birth_date is not None:
-        if member.birth_date > today:
-            errors.add(prefix + "birth_date", _l("The date of birth cannot be in the future."))
-        elif member.birth_date < EARLIEST_BIRTH_DATE:
-            errors.add(prefix + "birth_date", _l("The date of birth cannot be before 1900."))
+        _check_birth_day(errors, prefix + "birth_date", member.birth_date, today)
+    elif member.birth_year is not None:
+        _check_birth_year(errors, prefix, member, today)
     elif not 0 <= member.estimated_age <= 120:  # type: ignore[operator]
         errors.add(prefix + "estimated_age", _l("Enter an age from 0 to 120."))
+    if member.birth_month is not None and member.birth_year is None:
+        errors.add(prefix + "birth_year", _l("Enter the year of that month of birth."))
+
+
+def _check_birth_day(errors: ErrorCollector, name: str, day: date, today: date) -> None:
+    if day > today:
+        errors.add(name, _l("The date of birth cannot be in the future."))
+    elif day < EARLIEST_BIRTH_DATE:
+        errors.add(name, _l("The date of birth cannot be before 1900."))
+
+
+def _check_birth_year(
+    errors: ErrorCollector, prefix: str, member: MemberInput, today: date
+) -> None:
+    year, month = member.birth_year, member.birth_month or 1
+    if month not in range(1, 13):
+        errors.add(prefix + "birth_month", _l("Choose the month from the list."))
+    elif not EARLIEST_BIRTH_DATE.year <= year <= today.year:  # type: ignore[operator]
+        errors.add(
+            prefix + "birth_year",
+            _l("Enter a year from %(first)d to %(last)d.", first=1900, last=today.year),
+        )
+    elif date(year, month, 1) > today:  # type: ignore[arg-type]
+        errors.add(prefix + "birth_month", _l("The date of birth cannot be in the future."))
+
+
+def _check_identifiers(errors: ErrorCollector, prefix: str, member: MemberInput) -> None:
+    for kind, number in member.identifiers.items():
+        if kind not in vocab.IDENTIFIER_KINDS:
+            errors.add(None, _l("Unknown document type."))
+        elif not identifier_key(number):
+            errors.add(
+                prefix + f"number_{kind}", _l("Enter the number with its letters and digits.")
+            )
 
 
 def _check_members(errors: ErrorCollector, members: list[MemberInput]) -> None:
@@ -280,7 +351,7 @@ def _insert_for_dialect(table: sa.Table):
 
 
 def _apply_member(member: Member, data: MemberInput, position: int) -> None:
-    for name in NAME_FIELDS:
+    for name in NAME_FIELDS + OTHER_NAME_FIELDS:
         value = (getattr(data, name) or "").strip() or None
         setattr(member, name, value)
     member.position = position
@@ -288,14 +359,41 @@ def _apply_member(member: Member, data: MemberInput, position: int) -> None:
     member.relationship = data.relationship
     member.nationality_evidence = data.nationality_evidence or None
     member.notes = (data.notes or "").strip() or None
-    if data.birth_date is not None:
-        member.birth_date, member.birth_date_estimated = data.birth_date, False
-    elif not member.birth_date_estimated or member.age_on(local_today()) != data.estimated_age:
-        # An estimated age is kept as 1 January of the estimated year of birth.
-        member.birth_date = date(local_today().year - data.estimated_age, 1, 1)  # type: ignore[operator]
-        member.birth_date_estimated = True
+    _apply_birth(member, data)
+    _sync_identifiers(member, data.identifiers)
     _sync_codes(member.documents, data.documents, lambda code: MemberDocument(kind=code), "kind")
     _sync_codes(member.needs, data.needs, lambda code: MemberNeed(code=code), "code")
+
+
+def _apply_birth(member: Member, data: MemberInput) -> None:
+    """Store the birth date with its precision (see `Member.birth_date`). An unchanged estimate
+    keeps the day it was made, so that the person's age goes on counting from it."""
+    if data.birth_date is not None:
+        member.birth_date, precision, estimated_on = data.birth_date, Precision.DAY, None
+    elif data.birth_year is not None:
+        month = data.birth_month or 1
+        member.birth_date = date(data.birth_year, month, 1)
+        precision = Precision.MONTH if data.birth_month else Precision.YEAR
+        estimated_on = None
+    else:
+        today = local_today()
+        if member.birth_is_estimate and member.age_on(today) == data.estimated_age:
+            return
+        member.birth_date = years_before(today, data.estimated_age)  # type: ignore[arg-type]
+        precision, estimated_on = Precision.AGE, today
+    member.birth_precision, member.birth_estimated_on = precision.value, estimated_on
+
+
+def _sync_identifiers(member: Member, numbers: dict[str, str]) -> None:
+    wanted = {kind: number.strip() for kind, number in numbers.items() if number.strip()}
+    for row in [r for r in member.identifiers if r.kind not in wanted]:
+        member.identifiers.remove(row)
+    present = {r.kind: r for r in member.identifiers}
+    for kind, number in wanted.items():
+        if kind in present:
+            present[kind].value = number
+        else:
+            member.identifiers.append(MemberIdentifier(kind=kind, value=number))
 
 
 def _sync_codes(rows: list, wanted: list[str], make, attribute: str) -> None:
@@ -342,9 +440,11 @@ def snapshot(household: Household) -> dict:
     values["members"] = [
         (
             m.id,
-            *(getattr(m, n) for n in NAME_FIELDS),
+            *(getattr(m, n) for n in NAME_FIELDS + OTHER_NAME_FIELDS),
             m.sex,
             str(m.birth_date),
+            m.birth_precision,
+            sorted(m.identifier_numbers.items()),
             m.relationship,
             m.nationality_evidence,
             sorted(m.document_codes),
@@ -370,6 +470,14 @@ def refresh_search_text(household: Household) -> None:
     )
 
 
+def _relink(household: Household, digests: dict[int, str | None], actor: User) -> None:
+    """Keep the members' keys for record linkage and raise the possible duplicates of those
+    whose identity is new or changed (`digests`: member id -> digest before the save)."""
+    linkage.refresh(household.members)
+    changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
+    duplicates.raise_pairs(changed, "registration", actor)
+
+
 def register_household(data: HouseholdInput, actor: User) -> Household:
     phone, caseworker = _check(data, actor, None)
     if caseworker is None and actor.has_role(Role.CASEWORKER):
@@ -383,6 +491,7 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
     refresh_search_text(household)
     db.session.add(household)
     db.session.flush()
+    _relink(household, {}, actor)
     record(household, "registered", actor, to_stage=household.stage)
     log.info("%s registered household %s", actor.username, household.case_number)
     return household
@@ -413,6 +522,7 @@ def update_household(
         _keep_protection_needs(household, data)
     phone, _caseworker = _check(data, actor, household)
     before = snapshot(household)
+    digests = {m.id: m.identity_digest for m in household.members}
     try:
         with db.session.no_autoflush:  # one UPDATE, checked against the version we read
             _apply(household, data, phone)
@@ -424,6 +534,7 @@ def update_household(
     except StaleDataError:
         # Someone saved between our read and our write; the database refused the older version.
         raise StaleEdit(household_id) from None
+    _relink(household, digests, actor)
     changed = {k: [before[k], v] for k, v in snapshot(household).items() if before.get(k) != v}
     record(
         household,

@@ -42,6 +42,36 @@ DOCUMENTS = {
     "isis_issued": _l("Document issued by ISIS"),
 }
 
+# Numbers of the documents that identify a person; record linkage compares them by their keys.
+IDENTIFIER_KINDS = {
+    "unified_id": _l("Unified ID card number"),
+    "civil_id": _l("Civil ID number"),
+    "nationality_certificate": _l("Nationality certificate number"),
+    "passport": _l("Passport number"),
+    "camp_person_id": _l("Personal camp ID"),
+}
+
+BIRTH_MONTHS = {
+    str(number): label
+    for number, label in enumerate(
+        (
+            _l("January"),
+            _l("February"),
+            _l("March"),
+            _l("April"),
+            _l("May"),
+            _l("June"),
+            _l("July"),
+            _l("August"),
+            _l("September"),
+            _l("October"),
+            _l("November"),
+            _l("December"),
+        ),
+        start=1,
+    )
+}
+
 SPECIFIC_NEEDS = {
     "SC-UC": _l("SC-UC Unaccompanied child"),
     "SC-SC": _l("SC-SC Separated child"),

@@ -169,7 +169,9 @@ def _units(user: User, request: Request) -> sa.Select:
     )
     if request.unit == "households":
         return households
-    return sa.select(Member.id).where(Member.household_id.in_(households))
+    return sa.select(Member.id).where(
+        Member.household_id.in_(households), Member.merged_into_id.is_(None)
+    )
 
 
 def _groups(
@@ -196,7 +198,7 @@ def _pairs(dimension: Dimension, unit: str, units: sa.Select, on: date) -> sa.Se
         return (
             sa.select(Member.household_id, group)
             .join(MemberNeed, MemberNeed.member_id == Member.id)
-            .where(Member.household_id.in_(units))
+            .where(Member.household_id.in_(units), Member.merged_into_id.is_(None))
             .distinct()
         )
     if unit == "persons":
@@ -214,7 +216,7 @@ def _by_head(group: sa.ColumnElement, units: sa.Select) -> sa.Select:
     NULL for a household with none."""
     heads = (
         sa.select(Member.household_id, sa.func.min(Member.id).label("head_id"))
-        .where(Member.relationship == "head")
+        .where(Member.relationship == "head", Member.merged_into_id.is_(None))
         .group_by(Member.household_id)
         .subquery()
     )

@@ -74,7 +74,7 @@ def _members(ids: list[int], with_heads: bool) -> dict[int, Members]:
             sa.func.sum(sa.case((Member.sex == "F", 1), else_=0)),
             sa.func.sum(sa.case((Member.birth_date > adult_from, 1), else_=0)),
         )
-        .where(Member.household_id.in_(ids))
+        .where(Member.household_id.in_(ids), Member.merged_into_id.is_(None))
         .group_by(Member.household_id)
     )
     found = {hid: Members(n, int(f or 0), int(c or 0)) for hid, n, f, c in counts}
@@ -95,7 +95,7 @@ _HEADS = sa.select(
     Member.father_name_en,
     Member.grandfather_name_en,
     Member.family_name_en,
-).where(Member.relationship == "head")
+).where(Member.relationship == "head", Member.merged_into_id.is_(None))
 
 
 COLUMNS: dict[str, Column] = {

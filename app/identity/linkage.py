@@ -1,0 +1,303 @@
+"""Record linkage against the register: a member as a `PersonRecord`, their blocking keys and
+digest kept in the database, and the candidates for a person found and scored.
+
+Candidates come from the blocking keys (`app.identity.blocking`), stored one row per key in
+`identity_keys` and looked up through its index on both databases. On PostgreSQL the trigram
+index on the folded names adds the persons whose names are close by trigrams (typos the keys
+miss). Every candidate is then scored (`app.identity.scoring`); only proposed pairs are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.identity.blocking import blocking_keys
+from app.identity.identifiers import identifier_key
+from app.identity.models import IdentityKey
+from app.identity.names import fold
+from app.identity.person import BirthDate, NamePart, PersonRecord, Precision, years_before
+from app.identity.scoring import Score, score
+from app.registry.models import Household, Member, MemberIdentifier
+
+# Candidates read per person at most: a key shared by more persons than this is too common to
+# tell anyone apart, and reading them all would make one registration slow at a million.
+CANDIDATE_LIMIT = 200
+# Trigram similarity (0..1) of the folded full names for the PostgreSQL pass (pg_trgm).
+TRIGRAM_THRESHOLD = 0.6
+TRIGRAM_LIMIT = 50
+
+
+def person_record(member: Member) -> PersonRecord:
+    """`member` as the matcher reads it; its group is its household."""
+    return _record(
+        f"m{member.id}",
+        f"h{member.household_id}" if member.household_id else "",
+        member,
+        member.birth,
+        {(i.kind, i.key) for i in member.identifiers if i.key},
+    )
+
+
+def record_of_values(
+    key: str, group: str, values, birth: BirthDate | None, numbers: dict[str, str]
+) -> PersonRecord:
+    """A person not yet saved (a form's member row, a list's row): `values` has the name
+    attributes of `Member`; `numbers` is {kind: number as typed}."""
+    documents = {(kind, identifier_key(n)) for kind, n in numbers.items() if identifier_key(n)}
+    return _record(key, group, values, birth, documents)
+
+
+def _record(key: str, group: str, v, birth: BirthDate | None, documents) -> PersonRecord:
+    def part(slot: str) -> NamePart:
+        return NamePart(
+            getattr(v, f"{slot}_name_ar", None) or "", getattr(v, f"{slot}_name_en", None) or ""
+        )
+
+    return PersonRecord(
+        key=key,
+        given=part("given"),
+        father=part("father"),
+        grandfather=part("grandfather"),
+        family=part("family"),
+        mother=part("mother"),
+        known_as=getattr(v, "known_as", None) or "",
+        sex=getattr(v, "sex", None) or "",
+        birth=birth,
+        documents=frozenset(documents),
+        group=group,
+    )
+
+
+def record_of_input(member, key: str, group: str, today: date) -> PersonRecord:
+    """A member row as the registry service receives it (`registry.services.MemberInput`)."""
+    birth = birth_of_input(
+        member.birth_date, member.birth_year, member.birth_month, member.estimated_age, today
+    )
+    return record_of_values(key, group, member, birth, member.identifiers)
+
+
+def birth_of_input(
+    day: date | None, year: int | None, month: int | None, age: int | None, today: date
+) -> BirthDate | None:
+    """The birth date a form or a list gives, with its precision; None when it gives none."""
+    if day is not None:
+        return BirthDate(day, Precision.DAY)
+    if year is not None and 1 <= (month or 1) <= 12 and 1 <= year <= 9999:
+        return BirthDate(date(year, month or 1, 1), Precision.MONTH if month else Precision.YEAR)
+    if age is not None and 0 <= age <= 150:
+        return BirthDate(years_before(today, age), Precision.AGE, today)
+    return None
+
+
+def digest(record: PersonRecord) -> str:
+    """A short digest (40 hex) of everything the matcher reads of a person, folded: it changes
+    when, and only when, their identity as the matcher sees it changes."""
+    birth = record.birth
+    values = [
+        [fold(p.ar), fold(p.en)]
+        for p in (record.given, record.father, record.grandfather, record.family, record.mother)
+    ]
+    values += [
+        fold(record.known_as),
+        record.sex,
+        [birth.value.isoformat(), birth.precision.value] if birth else None,
+        sorted(record.documents),
+    ]
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def folded_name(record: PersonRecord) -> str:
+    """The full name folded, Arabic where typed, for the trigram index."""
+    parts = (record.given, record.father, record.grandfather, record.family)
+    arabic = " ".join(fold(p.ar) for p in parts if p.ar)
+    return arabic or " ".join(fold(p.en) for p in parts if p.en)
+
+
+# --- keeping keys -----------------------------------------------------------------------
+
+
+def refresh(members: Iterable[Member]) -> None:
+    """Recompute the folded name, digest and blocking keys of `members` (flushed, with ids)."""
+    members = [m for m in members if m.id is not None]
+    if not members:
+        return
+    ids = [m.id for m in members]
+    db.session.execute(sa.delete(IdentityKey).where(IdentityKey.member_id.in_(ids)))
+    rows = []
+    for member in members:
+        record = person_record(member)
+        member.name_folded = folded_name(record)
+        member.identity_digest = digest(record)
+        rows += [{"key": k, "member_id": member.id} for k in sorted(blocking_keys(record))]
+    if rows:
+        db.session.execute(sa.insert(IdentityKey), rows)
+
+
+def refresh_all(connection: sa.Connection, batch: int = 2000) -> int:
+    """Recompute keys of every member, in batches, through `connection` (a migration, the
+    `flask identity rekey` command). Returns how many members were read."""
+    from sqlalchemy.orm import Session
+
+    done, last_id = 0, 0
+    with Session(bind=connection) as session:
+        while True:
+            members = session.scalars(
+                sa.select(Member)
+                .where(Member.id > last_id)
+                .order_by(Member.id)
+                .limit(batch)
+                .options(selectinload(Member.identifiers))
+            ).all()
+            if not members:
+                break
+            last_id = members[-1].id
+            _write_keys(session, members)
+            done += len(members)
+            session.flush()
+            session.expunge_all()
+    return done
+
+
+def _write_keys(session, members: Sequence[Member]) -> None:
+    ids = [m.id for m in members]
+    session.execute(sa.delete(IdentityKey).where(IdentityKey.member_id.in_(ids)))
+    keys, updates = [], []
+    for member in members:
+        record = person_record(member)
+        updates.append(
+            {"b_id": member.id, "b_name": folded_name(record), "b_digest": digest(record)}
+        )
+        keys += [{"key": k, "member_id": member.id} for k in sorted(blocking_keys(record))]
+    table = Member.__table__
+    session.execute(
+        table.update()
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(name_folded=sa.bindparam("b_name"), identity_digest=sa.bindparam("b_digest")),
+        updates,
+    )
+    if keys:
+        session.execute(sa.insert(IdentityKey.__table__), keys)
+
+
+# --- candidates -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registered person proposed as possibly `record`, with the score that says why."""
+
+    member: Member
+    score: Score
+
+
+def candidate_ids(record: PersonRecord, exclude_household_id: int | None = None) -> list[int]:
+    """Ids of registered persons sharing a blocking key with `record` (and, on PostgreSQL,
+    close to its name by trigrams), outside `exclude_household_id`, not merged away: at most
+    `CANDIDATE_LIMIT` by keys, those sharing the most keys first."""
+    keys = sorted(blocking_keys(record))
+    found: dict[int, None] = {}
+    if keys:
+        shared = sa.func.count()
+        stmt = (
+            sa.select(IdentityKey.member_id)
+            .join(Member, Member.id == IdentityKey.member_id)
+            .join(Household, Household.id == Member.household_id)
+            .where(IdentityKey.key.in_(keys), *_live(exclude_household_id))
+            .group_by(IdentityKey.member_id)
+            .order_by(shared.desc(), IdentityKey.member_id)
+            .limit(CANDIDATE_LIMIT)
+        )
+        found.update(dict.fromkeys(db.session.scalars(stmt)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        found.update(dict.fromkeys(_trigram_ids(record, exclude_household_id)))
+    return list(found)
+
+
+def _live(exclude_household_id: int | None) -> list[sa.ColumnElement[bool]]:
+    """Persons still in the register (not merged away), outside the household being saved."""
+    conditions = [Member.merged_into_id.is_(None), Household.merged_into_id.is_(None)]
+    if exclude_household_id is not None:
+        conditions.append(Member.household_id != exclude_household_id)
+    return conditions
+
+
+def _trigram_ids(record: PersonRecord, exclude_household_id: int | None) -> list[int]:
+    name = folded_name(record)
+    if len(name) < 6:
+        return []
+    db.session.execute(
+        sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+        {"t": str(TRIGRAM_THRESHOLD)},
+    )
+    stmt = (
+        sa.select(Member.id)
+        .join(Household, Household.id == Member.household_id)
+        .where(Member.name_folded.op("%")(name), *_live(exclude_household_id))
+        .limit(TRIGRAM_LIMIT)
+    )
+    if record.sex:
+        stmt = stmt.where(Member.sex == record.sex)
+    return list(db.session.scalars(stmt))
+
+
+# What the matcher reads of a registered person, read without building ORM objects: a
+# registration compares its people with up to a few hundred.
+_PERSON_COLUMNS = [
+    Member.id,
+    Member.household_id,
+    *(
+        getattr(Member, f"{slot}_name_{script}")
+        for slot in ("given", "father", "grandfather", "family", "mother")
+        for script in ("ar", "en")
+    ),
+    Member.known_as,
+    Member.sex,
+    Member.birth_date,
+    Member.birth_precision,
+    Member.birth_estimated_on,
+]
+
+
+def _records(ids: list[int]) -> dict[int, PersonRecord]:
+    documents: dict[int, set] = {}
+    numbers = sa.select(MemberIdentifier.member_id, MemberIdentifier.kind, MemberIdentifier.key)
+    for member_id, kind, key in db.session.execute(
+        numbers.where(MemberIdentifier.member_id.in_(ids))
+    ):
+        if key:
+            documents.setdefault(member_id, set()).add((kind, key))
+    records = {}
+    for row in db.session.execute(sa.select(*_PERSON_COLUMNS).where(Member.id.in_(ids))):
+        birth = BirthDate(row.birth_date, Precision(row.birth_precision), row.birth_estimated_on)
+        records[row.id] = _record(
+            f"m{row.id}", f"h{row.household_id}", row, birth, documents.get(row.id, ())
+        )
+    return records
+
+
+def candidates(record: PersonRecord, exclude_household_id: int | None = None) -> list[Candidate]:
+    """Registered persons the matcher proposes as possibly `record`, best first."""
+    ids = candidate_ids(record, exclude_household_id)
+    if not ids:
+        return []
+    scores = {}
+    for member_id, other in _records(ids).items():
+        result = score(record, other)
+        if result is not None and result.proposed:
+            scores[member_id] = result
+    if not scores:
+        return []
+    members = db.session.scalars(
+        sa.select(Member).where(Member.id.in_(scores)).options(selectinload(Member.identifiers))
+    ).all()
+    found = [Candidate(member, scores[member.id]) for member in members]
+    return sorted(found, key=lambda c: (-c.score.weight, c.member.id))
