@@ -33,6 +33,11 @@ CANDIDATE_LIMIT = 200
 # Trigram similarity (0..1) of the folded full names for the PostgreSQL pass (pg_trgm).
 TRIGRAM_THRESHOLD = 0.6
 TRIGRAM_LIMIT = 50
+# The trigram pass is the net for records with few blocking keys (no birth date, no mother's
+# name: one slip then leaves no key in common). Its cost grows with how common the name's
+# trigrams are, 40-100 ms at a million persons (bench/identity_db.py), where the keys take a
+# few: a record with this many keys or more is found by them alone.
+TRIGRAM_BELOW_KEYS = 4
 
 
 def person_record(member: Member) -> PersonRecord:
@@ -217,8 +222,8 @@ def candidate_ids(record: PersonRecord, exclude_household_id: int | None = None)
             .limit(CANDIDATE_LIMIT)
         )
         found.update(dict.fromkeys(db.session.scalars(stmt)))
-    if db.session.get_bind().dialect.name == "postgresql":
-        found.update(dict.fromkeys(_trigram_ids(record, exclude_household_id)))
+    if len(keys) < TRIGRAM_BELOW_KEYS and db.session.get_bind().dialect.name == "postgresql":
+        found.update(dict.fromkeys(trigram_ids(record, exclude_household_id)))
     return list(found)
 
 
@@ -230,7 +235,9 @@ def _live(exclude_household_id: int | None) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-def _trigram_ids(record: PersonRecord, exclude_household_id: int | None) -> list[int]:
+def trigram_ids(record: PersonRecord, exclude_household_id: int | None = None) -> list[int]:
+    """PostgreSQL only: persons of the same sex whose folded full names are close to
+    `record`'s by trigrams (similarity ≥ `TRIGRAM_THRESHOLD`), through the trigram index."""
     name = folded_name(record)
     if len(name) < 6:
         return []
