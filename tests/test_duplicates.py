@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.access.roles import Role
 from app.audit.models import AuditEntry
@@ -713,3 +715,17 @@ def test_a_supervisor_merges_two_households_and_undoes_it_through_the_pages(worl
     assert kept.case_number in cases and retired.case_number in cases
     assert "يوسف" not in _page(supervisor, f"/households/{kept.id}")
     assert "يوسف" in _page(supervisor, f"/households/{retired.id}")
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(probability=st.floats(min_value=0.0, max_value=1.0))
+def test_a_likelihood_is_never_shown_as_a_certainty(app, probability):
+    """For any probability, the page never says 100 % or 0 %: a match is always a question."""
+    from app.core.formatting import likelihood
+
+    with app.test_request_context():
+        shown = likelihood(probability)
+    assert shown.endswith(" %")
+    assert "100" not in shown and shown not in ("0.0 %", "0 %")

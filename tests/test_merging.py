@@ -534,12 +534,16 @@ def test_merge_then_undo_changes_nothing(
     """For any tasks and referrals on either household, for either person, merging and undoing
     leaves every affected table as it was; while merged, none points at the retired records."""
     a = _person("Fatima", "فاطمة")
-    b = _person("Fatimah", "فاطمه", "sister", 1)
     other = _person("Zainab", "زينب", "daughter", 2)
     ha = _household(world, a)
-    hb = _household(world, _person("Huda", "هدى"), b, other)
-    kept, retired = (a, b) if keep_first else (b, a)
-    households = households or not keep_first  # a head is retired only with the household
+    if households:  # households are merged from the pair of their heads
+        b = _person("Fatimah", "فاطمه")
+        hb = _household(world, b, other)
+        kept, retired = (a, b) if keep_first else (b, a)
+    else:  # a person alone: the one retired is not a head
+        b = _person("Fatimah", "فاطمه", "sister", 1)
+        hb = _household(world, _person("Huda", "هدى"), b, other)
+        kept, retired = a, b
     home = {"kept": kept.household_id, "retired": retired.household_id}
     person = {"kept": kept, "retired": retired, "other": other, None: None}
     for where in tasks:
@@ -558,3 +562,60 @@ def test_merge_then_undo_changes_nothing(
     _undo(_reload(done), world.supervisor_a)
     assert _dump() == before
     assert {ha.id, hb.id} <= {h.id for h in db.session.scalars(sa.select(Household))}
+
+
+def test_a_merge_across_teams_is_refused_until_one_household_is_handed_over(world):
+    """A merge moves a file's assessments, notes and referrals: across teams (here, agencies)
+    that would hand a file over without a hand-over. Judging the pair is allowed; the merge
+    says what to do first, and nothing moves."""
+    a = _person("Fatima", "فاطمة")
+    _household(world, a)
+    b = _person("Fatimah", "فاطمه")
+    HouseholdFactory(team=world.team_b, camp=world.camp, members=[b])
+    linkage.refresh([b])
+    pair = _pair(a, b)
+    before = _dump()
+    with pytest.raises(ValidationFailed) as refused:
+        merging.merge(pair, world.supervisor_a, a.id, REASON, households=True)
+    db.session.rollback()
+    message = " ".join(refused.value.errors[None])
+    assert world.team_b.name in message and "hand one household over" in message
+    assert _dump() == before
+
+
+def test_households_merge_only_from_the_pair_of_their_heads(world):
+    """Merging households is for one family registered twice: from its heads' pair. A child's
+    pair across two households is merged as a person alone."""
+    head_a, son_a = _person("Fatima", "فاطمة"), _person("Omar", "عمر", "son", 1)
+    head_b, son_b = _person("Huda", "هدى"), _person("Omar", "عمر", "son", 1)
+    _household(world, head_a, son_a)
+    _household(world, head_b, son_b)
+    pair = _pair(son_a, son_b)
+    with pytest.raises(ValidationFailed) as refused:
+        merging.merge(pair, world.supervisor_a, son_a.id, REASON, households=True)
+    db.session.rollback()
+    assert "two heads" in refused.value.errors["households"][0]
+    done = _merge(_reload(pair), world.supervisor_a, _reload(son_a), households=False)
+    assert not done.households_merged
+
+
+def test_the_retired_case_number_finds_the_kept_case(world, login, two_families):
+    """An old case number on paper still leads somewhere: the search finds the kept case."""
+    f = two_families
+    _merge(f["pair"], world.supervisor_a, f["kept"], households=True)
+    browser = login("supervisor_a")
+    sent = browser.post("/households/search", {"q": f["r"].case_number.lower()})
+    listing = _page(browser, sent.location)
+    assert re.findall(r">(AWD-\d{4}-\d{6})</a>", listing) == [f["k"].case_number]
+
+
+def test_undoing_twice_says_why_nothing_happened(world, login, two_families):
+    """A second undo (a double click, a stale tab) is refused with its reason on the page."""
+    f = two_families
+    done = _merge(f["pair"], world.supervisor_a, f["kept"], households=True)
+    browser = login("supervisor_a")
+    reason = {"undo-reason": "The camp list had two sisters"}
+    assert browser.post(f"/identity/merges/{done.id}/undo", reason).status_code == 302
+    again = browser.post(f"/identity/merges/{done.id}/undo", reason)
+    assert again.status_code == 422
+    assert "This merge was undone already." in again.get_data(as_text=True)

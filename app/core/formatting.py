@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         day=day,
         born=born,
+        likelihood=likelihood,
         moment=moment,
         number=number,
         listing=listing,
@@ -82,6 +83,16 @@ def born(value: date | str | None, precision: str | None = "day", on: date | Non
         years = age_between(value, on or local_today())
         return str(_l("about %(age)d years (estimated)", age=years))
     return day(value)
+
+
+def likelihood(probability: float) -> str:
+    """A probability in [0, 1] as a percentage to one decimal, never rounded up to a certainty:
+    "> 99.9 %" and "< 0.1 %" at the ends."""
+    if probability >= 0.999:
+        return "> " + format_decimal(99.9, "#,##0.0") + " %"
+    if probability < 0.001:
+        return "< " + format_decimal(0.1, "#,##0.0") + " %"
+    return format_decimal(round(probability * 100, 1), "#,##0.0") + " %"
 
 
 def moment(value: datetime | None) -> str:

@@ -233,16 +233,17 @@ class WholeNumberField(IntegerField):
 
     widget = TextInput()
 
-    def __init__(self, label=None, validators=None, **kwargs):
+    def __init__(self, label=None, validators=None, not_a_number=None, **kwargs):
         render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
         super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.not_a_number = not_a_number or _l("Enter a whole number, such as 45.")
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0]:
             # At most nine digits: a longer one is no age or count, and would overflow checks.
             self.data = whole_number(valuelist[0])
             if self.data is None:
-                raise ValueError(_l("Enter a whole number, such as 45."))
+                raise ValueError(self.not_a_number)
 
     def pre_validate(self, form):
         if self.process_errors:  # one message: what was typed is not a number

@@ -10,14 +10,9 @@ from app.core.forms import AwdaForm, choices
 from app.identity.services import JUDGEMENT_LABELS
 
 
-def _reason(label) -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[
-            DataRequired(_l("Say why: what you compared, who you asked.")),
-            Length(max=2000),
-        ],
-    )
+def _reason(label, missing) -> TextAreaField:
+    """A required reason; `missing` says what to write."""
+    return TextAreaField(label, validators=[DataRequired(missing), Length(max=2000)])
 
 
 class JudgementForm(AwdaForm):
@@ -26,7 +21,7 @@ class JudgementForm(AwdaForm):
         choices=choices(JUDGEMENT_LABELS),
         validators=[DataRequired(_l("Choose one of the three answers."))],
     )
-    reason = _reason(_l("Why"))
+    reason = _reason(_l("Why"), _l("Say why: what you compared, who you asked."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,8 +33,8 @@ class MergeForm(AwdaForm):
         _l("Keep the record of"), validators=[DataRequired(_l("Choose the record to keep."))]
     )
     households = BooleanField(_l("Merge their households too (the same family registered twice)"))
-    reason = _reason(_l("Why"))
+    reason = _reason(_l("Why"), _l("Say why these records are merged."))
 
 
 class UndoForm(AwdaForm):
-    reason = _reason(_l("Why undo this merge"))
+    reason = _reason(_l("Why undo this merge"), _l("Say why this merge is undone."))

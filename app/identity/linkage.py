@@ -211,14 +211,20 @@ def candidate_ids(record: PersonRecord, exclude_household_id: int | None = None)
     keys = sorted(blocking_keys(record))
     found: dict[int, None] = {}
     if keys:
-        shared = sa.func.count()
-        stmt = (
-            sa.select(IdentityKey.member_id)
-            .join(Member, Member.id == IdentityKey.member_id)
-            .join(Household, Household.id == Member.household_id)
-            .where(IdentityKey.key.in_(keys), *_live(exclude_household_id))
+        # The keys' blocks first, through the index led by `key`; only then the persons' rows
+        # (left to itself, SQLite would walk every person not merged away and probe the keys).
+        blocks = (
+            sa.select(IdentityKey.member_id, sa.func.count().label("shared"))
+            .where(IdentityKey.key.in_(keys))
             .group_by(IdentityKey.member_id)
-            .order_by(shared.desc(), IdentityKey.member_id)
+            .subquery()
+        )
+        stmt = (
+            sa.select(blocks.c.member_id)
+            .join(Member, Member.id == blocks.c.member_id)
+            .join(Household, Household.id == Member.household_id)
+            .where(*_live(exclude_household_id))
+            .order_by(blocks.c.shared.desc(), blocks.c.member_id)
             .limit(CANDIDATE_LIMIT)
         )
         found.update(dict.fromkeys(db.session.scalars(stmt)))

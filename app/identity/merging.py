@@ -178,6 +178,22 @@ def merge(
             {None: [str(_l("One of these records was merged into another already."))]}
         )
     two_homes = kept_home.id != retired_home.id
+    _check_same_team(kept_home, retired_home)
+    heads = kept.relationship == HEAD and retired.relationship == HEAD
+    if households and two_homes and not heads:
+        raise ValidationFailed(
+            {
+                "households": [
+                    str(
+                        _l(
+                            "Households are merged from the pair of their two heads (one family "
+                            "registered twice). Merge the heads' pair with this box ticked, "
+                            "then this pair without it."
+                        )
+                    )
+                ]
+            }
+        )
     if retired.relationship == HEAD and two_homes and not households:
         raise ValidationFailed(
             {
@@ -249,6 +265,31 @@ def merge(
     )
     db.session.flush()
     return record
+
+
+def _check_same_team(kept_home: Household, retired_home: Household) -> None:
+    """Both households held by one team: a merge moves assessments, notes and referrals, and
+    across teams that would hand a file over without the hand-over's decision and its record.
+    ValidationFailed (None) otherwise, saying what to do."""
+    if kept_home.team_id == retired_home.team_id:
+        return
+    raise ValidationFailed(
+        {
+            None: [
+                str(
+                    _l(
+                        "%(first)s is held by %(first_team)s and %(second)s by %(second_team)s. "
+                        "A merge would move one team's file to the other: hand one household "
+                        "over to the other team first (Hand over, on its page), then merge.",
+                        first=kept_home.case_number,
+                        first_team=kept_home.team.name,
+                        second=retired_home.case_number,
+                        second_team=retired_home.team.name,
+                    )
+                )
+            ]
+        }
+    )
 
 
 def _check_once(execute, found: Iterable[Pointer], source: int, target: int) -> None:

@@ -102,5 +102,6 @@ class Merge(db.Model):
     kept_household: Mapped[Household] = relationship(foreign_keys=[kept_household_id])
     retired_household: Mapped[Household] = relationship(foreign_keys=[retired_household_id])
     merged_by: Mapped[User] = relationship(foreign_keys=[merged_by_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
 
     __table_args__ = (Index("ix_identity_merges_households", "kept_household_id"),)

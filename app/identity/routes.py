@@ -5,6 +5,8 @@ of their households."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -56,15 +58,21 @@ def queue():
 def _forms(pair: DuplicatePair):
     merge_form = MergeForm(prefix="merge")
     merge_form.kept_member_id.choices = options(
-        (str(m.id), m.household.case_number) for m in pair.members
+        (str(m.id), f"{m.household.case_number} · {m.name_ar}") for m in pair.members
     )
     return JudgementForm(prefix="judge"), merge_form, UndoForm(prefix="undo")
 
 
-def _render(pair: DuplicatePair, forms, status: int = 200):
+def _score_now(pair: DuplicatePair):
+    """The pair scored on what the two records hold now, explained feature by feature; also
+    when both are now in one household (after their households were merged)."""
+    first, second = (replace(linkage.person_record(m), group="") for m in pair.members)
+    return score(first, second)
+
+
+def _render(pair: DuplicatePair, forms, status: int = 200, problems=()):
     judgement_form, merge_form, undo_form = forms
-    first, second = pair.members
-    now = score(linkage.person_record(first), linkage.person_record(second))
+    now = _score_now(pair)
     merges = db.session.scalars(
         db.select(Merge).where(Merge.pair_id == pair.id).order_by(Merge.id.desc())
     ).all()
@@ -73,6 +81,7 @@ def _render(pair: DuplicatePair, forms, status: int = 200):
         pair=pair,
         now=now,
         merges=merges,
+        problems=list(problems),
         judgement_form=judgement_form,
         merge_form=merge_form,
         undo_form=undo_form,
@@ -112,7 +121,7 @@ def judge(pair_id: int):
         services.decide(found, form.judgement.data, form.reason.data, current_user)
     except ValidationFailed as failed:
         place_errors(form, failed.errors)
-        return _render(found, forms, 422)
+        return _render(found, forms, 422, failed.errors.get(None, []))
     db.session.commit()
     flash(_("Your judgement was recorded."), "success")
     return redirect(url_for("identity.pair", pair_id=found.id))
@@ -140,7 +149,7 @@ def merge(pair_id: int):
     except ValidationFailed as failed:
         db.session.rollback()
         place_errors(form, failed.errors)
-        return _render(pair_or_404(current_user, pair_id), forms, 422)
+        return _render(pair_or_404(current_user, pair_id), forms, 422, failed.errors.get(None, []))
     db.session.commit()
     flash(_("The records were merged. The merge can be undone from this page."), "success")
     return redirect(url_for("identity.pair", pair_id=found.id))
@@ -165,7 +174,8 @@ def undo(merge_id: int):
     except ValidationFailed as failed:
         db.session.rollback()
         place_errors(form, failed.errors)
-        return _render(pair_or_404(current_user, done.pair_id), forms, 422)
+        problems = failed.errors.get(None, [])
+        return _render(pair_or_404(current_user, done.pair_id), forms, 422, problems)
     db.session.commit()
     flash(_("The merge was undone."), "success")
     return redirect(url_for("identity.pair", pair_id=found.id))

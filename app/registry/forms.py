@@ -28,6 +28,7 @@ from app.core.forms import (
     optional_int,
 )
 from app.registry import vocab
+from app.registry.services import BIRTH_YEAR_MESSAGE
 
 MAX_MEMBERS = 40
 
@@ -70,7 +71,8 @@ class MemberForm(RowForm):
     )
     birth_year = WholeNumberField(
         _l("Or year of birth"),
-        validators=[Optional(), NumberRange(1900, 2100, _l("Enter a year such as 1985."))],
+        validators=[Optional(), NumberRange(1900, 2100, BIRTH_YEAR_MESSAGE)],
+        not_a_number=BIRTH_YEAR_MESSAGE,
     )
     birth_month = SelectField(
         _l("Month of birth, if known"), choices=choices(vocab.BIRTH_MONTHS, blank=""), default=""

@@ -54,13 +54,19 @@ def _order(stmt: sa.Select, sort: str) -> sa.Select:
 
 def _matching(stmt: sa.Select, query: str) -> sa.Select:
     """A case number, in any digits and with or without its leading zeros, finds that case
-    alone (by its unique index); anything else is a set of terms that must all match the
-    household's search text (`app.registry.search`)."""
+    alone (by its unique index), or the case it was merged into; anything else is a set of
+    terms that must all match the household's search text (`app.registry.search`)."""
     if not query:
         return stmt
     case_number = _case_number(query)
     if case_number is not None:
-        return stmt.where(Household.case_number == case_number)
+        # A case merged into another (app.identity.merging) leads to the one kept.
+        merged_into = sa.select(Household.merged_into_id).where(
+            Household.case_number == case_number
+        )
+        return stmt.where(
+            sa.or_(Household.case_number == case_number, Household.id.in_(merged_into))
+        )
     query_terms = terms(query)
     if not query_terms:
         return stmt.where(sa.false())

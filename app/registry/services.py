@@ -4,6 +4,7 @@ call these; they check the rules, flush, and leave the commit to the caller."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,6 +43,8 @@ from app.registry.search import search_text
 log = logging.getLogger(__name__)
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# One message for every wrong year of birth, from the form and from the service alike.
+BIRTH_YEAR_MESSAGE = _l("Enter a year of birth from 1900 to this year, such as 1985.")
 # The household's own fields, as the form and the service both name them.
 HOUSEHOLD_FIELDS = (
     "camp_id",
@@ -212,7 +215,9 @@ def _check_birth(errors: ErrorCollector, prefix: str, member: MemberInput, today
         )
         if value is not None
     ]
-    if not given:
+    if member.birth_month is not None and member.birth_year is None:
+        errors.add(prefix + "birth_year", _l("Enter the year of that month of birth."))
+    elif not given:
         errors.add(
             prefix + "birth_date",
             _l("Enter a date of birth, a year of birth or an estimated age."),
@@ -228,8 +233,6 @@ def _check_birth(errors: ErrorCollector, prefix: str, member: MemberInput, today
         _check_birth_year(errors, prefix, member, today)
     elif not 0 <= member.estimated_age <= 120:  # type: ignore[operator]
         errors.add(prefix + "estimated_age", _l("Enter an age from 0 to 120."))
-    if member.birth_month is not None and member.birth_year is None:
-        errors.add(prefix + "birth_year", _l("Enter the year of that month of birth."))
 
 
 def _check_birth_day(errors: ErrorCollector, name: str, day: date, today: date) -> None:
@@ -246,22 +249,24 @@ def _check_birth_year(
     if month not in range(1, 13):
         errors.add(prefix + "birth_month", _l("Choose the month from the list."))
     elif not EARLIEST_BIRTH_DATE.year <= year <= today.year:  # type: ignore[operator]
-        errors.add(
-            prefix + "birth_year",
-            _l("Enter a year from %(first)d to %(last)d.", first=1900, last=today.year),
-        )
+        errors.add(prefix + "birth_year", BIRTH_YEAR_MESSAGE)
     elif date(year, month, 1) > today:  # type: ignore[arg-type]
         errors.add(prefix + "birth_month", _l("The date of birth cannot be in the future."))
 
 
+# A document number as documents print it: letters and digits, spaced or joined by - or /.
+_DOCUMENT_NUMBER = re.compile(r"[^\W_]+(?:[ \-/][^\W_]+)*")
+
+
 def _check_identifiers(errors: ErrorCollector, prefix: str, member: MemberInput) -> None:
     for kind, number in member.identifiers.items():
+        name = prefix + f"number_{kind}"
         if kind not in vocab.IDENTIFIER_KINDS:
             errors.add(None, _l("Unknown document type."))
-        elif not identifier_key(number):
-            errors.add(
-                prefix + f"number_{kind}", _l("Enter the number with its letters and digits.")
-            )
+        elif not _DOCUMENT_NUMBER.fullmatch(number.strip()):
+            errors.add(name, _l("Use only letters and digits, with spaces, dashes or slashes."))
+        elif len(identifier_key(number)) < 3:
+            errors.add(name, _l("Enter the whole number: at least three letters or digits."))
 
 
 def _check_members(errors: ErrorCollector, members: list[MemberInput]) -> None:
@@ -457,16 +462,31 @@ def snapshot(household: Household) -> dict:
 
 
 def compose_search_text(
-    case_number: str, camp_ref: str, phone: str | None, names: Iterable[str | None]
+    case_number: str,
+    camp_ref: str,
+    phone: str | None,
+    names: Iterable[str | None],
+    former: Iterable[str] = (),
 ) -> str:
-    """What a household can be found by; the demo generator writes it the same way."""
-    return search_text([case_number, camp_ref, phone, local_form(phone)], names)
+    """What a household can be found by; the demo generator writes it the same way. `former`:
+    numbers of households merged into it."""
+    return search_text([case_number, camp_ref, phone, local_form(phone), *former], names)
 
 
 def refresh_search_text(household: Household) -> None:
+    """The household's search text, with the case numbers and camp IDs of the households merged
+    into it (app.identity.merging), so that an old number on paper finds the kept case."""
     names = (getattr(m, name) for m in household.members for name in NAME_FIELDS)
+    merged = []
+    if household.id is not None:
+        merged = db.session.execute(
+            sa.select(Household.case_number, Household.camp_ref).where(
+                Household.merged_into_id == household.id
+            )
+        ).all()
+    former = [part for row in merged for part in row]
     household.search_text = compose_search_text(
-        household.case_number, household.camp_ref, household.phone, names
+        household.case_number, household.camp_ref, household.phone, names, former
     )
 
 
