@@ -619,3 +619,40 @@ def test_undoing_twice_says_why_nothing_happened(world, login, two_families):
     again = browser.post(f"/identity/merges/{done.id}/undo", reason)
     assert again.status_code == 422
     assert "This merge was undone already." in again.get_data(as_text=True)
+
+
+def _cli(app, *args: str):
+    return app.test_cli_runner().invoke(args=["identity", *args])
+
+
+def test_an_operator_judges_merges_and_undoes_from_a_terminal_as_a_named_user(
+    app, world, two_families
+):
+    """The CLI acts as a named user through the same policy: a caseworker is refused, a
+    supervisor of the team lists, judges, merges and undoes, each step in the audit trail."""
+    f = two_families
+    pair = f["pair"]
+    pair.status = PairStatus.OPEN
+    db.session.commit()
+    refused = _cli(app, "judge", str(pair.id), "same", "--reason", "x", "--as", "caseworker.a")
+    assert refused.exit_code != 0 and "may not" in refused.output
+    listed = _cli(app, "pairs", "--as", "supervisor.a")
+    assert listed.exit_code == 0 and f["k"].case_number in listed.output
+    no_reason = _cli(app, "judge", str(pair.id), "same", "--reason", " ", "--as", "supervisor.a")
+    assert no_reason.exit_code != 0 and "Say why" in no_reason.output
+    judged = _cli(app, "judge", str(pair.id), "same", "--reason", REASON, "--as", "supervisor.a")
+    assert judged.exit_code == 0, judged.output
+    merged = _cli(
+        app, "merge", str(pair.id), "--keep", str(f["kept"].id), "--households",
+        "--reason", REASON, "--as", "supervisor.a",
+    )  # fmt: skip
+    assert merged.exit_code == 0, merged.output
+    db.session.expire_all()
+    assert _reload(f["r"]).merged_into_id == f["k"].id
+    done = db.session.scalar(sa.select(Merge))
+    undone = _cli(app, "undo", str(done.id), "--reason", "Sisters", "--as", "supervisor.a")
+    assert undone.exit_code == 0, undone.output
+    db.session.expire_all()
+    assert _reload(f["r"]).merged_into_id is None
+    outsider = _cli(app, "pairs", "--as", "supervisor.b")
+    assert f["k"].case_number not in outsider.output  # team B sees none of team A's pairs
