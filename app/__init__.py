@@ -128,6 +128,7 @@ def _register_commands(app: Flask) -> None:
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
     from app.identity.cli import identity_cli
+    from app.imports.cli import import_command
     from app.registry.cli import registry_cli
     from app.workflow.cli import workflow_cli
 
@@ -138,6 +139,7 @@ def _register_commands(app: Flask) -> None:
         audit_cli,
         registry_cli,
         identity_cli,
+        import_command,
     )
     for command in commands:
         app.cli.add_command(command)

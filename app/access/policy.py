@@ -69,6 +69,7 @@ class Action(StrEnum):
     EXPORT_IDENTIFIABLE = "export.identifiable"  # with names, phones and IDs
     DUPLICATES = "identity.duplicates"  # the queue of possible duplicates, and judging them
     MERGE = "identity.merge"  # merge two records judged the same person, and undo it
+    IMPORT_LISTS = "imports.lists"  # check (and later commit) a transfer list of people
 
 
 class FieldGroup(StrEnum):
@@ -128,6 +129,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     # officer for every pair, across teams and agencies (see `visible_pairs`).
     Action.DUPLICATES: frozenset({SUP, Role.RECORDS_OFFICER}),
     Action.MERGE: frozenset({SUP, Role.RECORDS_OFFICER}),
+    # A list names hundreds of people and registers them in the supervisor's team.
+    Action.IMPORT_LISTS: frozenset({SUP}),
 }
 
 # Actions on one household: the household must also be within the user's scope.

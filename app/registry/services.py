@@ -304,6 +304,12 @@ def _checked_phone(errors: ErrorCollector, raw: str | None) -> str | None:
         return None
 
 
+def check_household(data: HouseholdInput, actor: User) -> None:
+    """Every rule a new household must meet, nothing written (the list importer's preview).
+    Raises ValidationFailed keyed as the form's fields (`members-2-birth_date`)."""
+    _check(data, actor, None)
+
+
 def _check(data: HouseholdInput, actor: User, household: Household | None):
     errors = ErrorCollector()
     _check_camp(errors, data, household, actor)

@@ -1,0 +1,1 @@
+"""Intake of transfer lists: reading, mapping, checking and committing spreadsheets of people."""

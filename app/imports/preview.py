@@ -1,0 +1,290 @@
+"""Checking a list before anything is written: rows read into households, each through the
+registry's own validation and the identity matcher, every problem told by the row number the
+spreadsheet shows (the header is row 1), the column's header and the reason.
+
+The preview writes nothing. `preview(table, mapping, choices, actor)` returns `Preview`: its
+households (with the `HouseholdInput` each would be registered with), its counts, its problems
+and the possible duplicates the user may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.access.policy import Action, can
+from app.auth.models import User
+from app.core.dates import local_today
+from app.core.validation import ValidationFailed
+from app.extensions import db
+from app.identity import linkage
+from app.identity.names import fold
+from app.imports.dates import DateProblem, read_date
+from app.imports.reading import Table
+from app.imports.words import name_slots, relationship_code, sex_code
+from app.reference.models import Governorate
+from app.registry import vocab
+from app.registry.services import HouseholdInput, MemberInput, check_household
+
+# The list's fields that a household form field comes from, to point at a column.
+FORM_FIELD_COLUMNS = {
+    "given_name_ar": ("given_name", "full_name"),
+    "father_name_ar": ("father_name", "full_name"),
+    "grandfather_name_ar": ("grandfather_name", "full_name"),
+    "family_name_ar": ("family_name", "full_name"),
+    "birth_date": ("birth", "age"),
+    "birth_year": ("birth",),
+    "birth_month": ("birth",),
+    "estimated_age": ("age", "birth"),
+    "sex": ("sex",),
+    "relationship": ("relationship",),
+    "camp_ref": ("camp_ref", "household_ref"),
+    "origin_governorate_id": ("governorate",),
+    "phone": ("phone",),
+    **{f"number_{kind}": (kind,) for kind in vocab.IDENTIFIER_KINDS},
+}
+
+
+@dataclass(frozen=True)
+class ListChoices:
+    """What the person chooses for the whole list: its camp, convoy and origin (when the list
+    has no governorate column)."""
+
+    camp_id: int
+    batch_id: int | None = None
+    origin_governorate_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a row: its spreadsheet row number, the column's header ("" for
+    the row as a whole) and what to do about it."""
+
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Family:
+    """The rows of one household (by the list's household column), as the registry reads them."""
+
+    reference: str
+    rows: list[int] = field(default_factory=list)  # spreadsheet row numbers
+    members: list[MemberInput] = field(default_factory=list)
+    data: HouseholdInput | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    families: list[Family]
+    problems: list[Problem]
+    duplicates: dict[int, list[linkage.Candidate]]  # row number -> candidates the user may see
+    rows: int
+
+    @property
+    def households(self) -> int:
+        return sum(1 for f in self.families if not f.problems)
+
+    @property
+    def members(self) -> int:
+        return sum(len(f.members) for f in self.families if not f.problems)
+
+    @property
+    def rows_with_problems(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+def preview(table: Table, mapping: dict[int, str], choices: ListChoices, actor: User) -> Preview:
+    """Read, group, check and match every row of `table` (mapping: column index -> field)."""
+    columns = {name: index for index, name in mapping.items()}
+    problems: list[Problem] = []
+    if "household_ref" not in columns:
+        message = _l("Choose the column that says which household each person belongs to.")
+        return Preview([], [Problem(1, "", str(message))], {}, len(table.rows))
+    families = _families(table, columns, problems)
+    places = governorates_by_name() if "governorate" in columns else {}
+    for family in families.values():
+        _check_family(family, table, columns, choices, actor, places)
+        problems += family.problems
+    duplicates = _duplicates(families.values(), actor)
+    problems.sort(key=lambda p: (p.row, p.column))
+    return Preview(list(families.values()), problems, duplicates, len(table.rows))
+
+
+def _families(table: Table, columns: dict[str, int], problems: list[Problem]) -> dict:
+    families: dict[str, Family] = {}
+    for cells, number in zip(table.rows, table.row_numbers, strict=True):
+        reference = _cell(cells, columns, "household_ref")
+        if not reference:
+            problems.append(
+                Problem(number, _header(table, columns, "household_ref"), str(_NO_HOUSEHOLD))
+            )
+            continue
+        family = families.setdefault(reference, Family(reference))
+        member, row_problems = _member(cells, number, table, columns)
+        family.problems += row_problems
+        family.rows.append(number)
+        if member is not None:
+            family.members.append(member)
+    return families
+
+
+_NO_HOUSEHOLD = _l("Say which household this person belongs to.")
+_UNKNOWN_GOVERNORATE = _l("Write one of Iraq's 18 governorates, such as نينوى or Ninewa.")
+
+
+def _cell(cells: Sequence[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def _header(table: Table, columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return table.headers[index] if index is not None else ""
+
+
+def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput | None, list]:
+    """One row as a member; (None, problems) when a cell cannot be read at all."""
+    problems: list[Problem] = []
+
+    def problem(name: str, message) -> None:
+        problems.append(Problem(number, _header(table, columns, name), str(message)))
+
+    slots = name_slots(_cell(cells, columns, "full_name")) if "full_name" in columns else {}
+    for slot in ("given", "father", "grandfather", "family"):
+        typed = _cell(cells, columns, f"{slot}_name")
+        if typed:
+            slots[slot] = typed
+    relationship = relationship_code(_cell(cells, columns, "relationship"))
+    if relationship is None:
+        problem(
+            "relationship",
+            _l("Write the relationship to the head, such as رب الأسرة، زوجة، ابن، ابنة."),
+        )
+    sex = sex_code(_cell(cells, columns, "sex"))
+    if sex is None:
+        problem("sex", _l("Write the sex as ذكر or أنثى (M or F)."))
+    member = MemberInput(
+        given_name_ar=slots.get("given", ""),
+        father_name_ar=slots.get("father", ""),
+        grandfather_name_ar=slots.get("grandfather") or None,
+        family_name_ar=slots.get("family") or None,
+        mother_name_ar=_cell(cells, columns, "mother_name") or None,
+        sex=sex or "",
+        relationship=relationship or "",
+        identifiers={
+            kind: _cell(cells, columns, kind)
+            for kind in vocab.IDENTIFIER_KINDS
+            if _cell(cells, columns, kind)
+        },
+        notes=_cell(cells, columns, "notes") or None,
+    )
+    _read_birth(member, cells, columns, problem)
+    return member, problems
+
+
+def _read_birth(member: MemberInput, cells, columns, problem) -> None:
+    from app.core.text import whole_number
+    from app.identity.person import Precision
+
+    typed = _cell(cells, columns, "birth")
+    if typed:
+        try:
+            found = read_date(typed)
+        except DateProblem as unreadable:
+            problem("birth", unreadable.message)
+            return
+        if found.precision is Precision.DAY:
+            member.birth_date = found.value
+        else:
+            member.birth_year = found.value.year
+            if found.precision is Precision.MONTH:
+                member.birth_month = found.value.month
+        return
+    age = _cell(cells, columns, "age")
+    if age:
+        member.estimated_age = whole_number(age)
+        if member.estimated_age is None:
+            problem("age", _l("Write the age in whole years, such as 45."))
+
+
+def governorates_by_name() -> dict[str, int]:
+    """Folded Arabic and English names, ISO codes and p-codes of the governorates -> id, for
+    a list's governorate column ("نينوى", "Ninewa", "IQ-NI", "IQG15")."""
+    found: dict[str, int] = {}
+    for row in db.session.scalars(sa.select(Governorate)):
+        for name in (row.name_ar, row.name_en, row.iso_code, row.pcode):
+            found[fold(name)] = row.id
+    return found
+
+
+def _check_family(
+    family: Family, table: Table, columns, choices: ListChoices, actor, places: dict[str, int]
+) -> None:
+    if family.problems:
+        return
+    first = _first_cells(family, table)
+    governorate = choices.origin_governorate_id
+    typed = _cell(first, columns, "governorate")
+    if typed:
+        governorate = places.get(fold(typed))
+        if governorate is None:
+            row, column = family.rows[0], _header(table, columns, "governorate")
+            family.problems.append(Problem(row, column, str(_UNKNOWN_GOVERNORATE)))
+            return
+    family.data = HouseholdInput(
+        camp_id=choices.camp_id,
+        camp_ref=_cell(first, columns, "camp_ref") or family.reference,
+        origin_governorate_id=governorate,  # type: ignore[arg-type]
+        batch_id=choices.batch_id,
+        phone=_cell(first, columns, "phone") or None,
+        members=family.members,
+    )
+    try:
+        check_household(family.data, actor)
+    except ValidationFailed as refused:
+        for key, messages in refused.errors.items():
+            row, column = _where(key, family, table, columns)
+            family.problems += [Problem(row, column, message) for message in messages]
+
+
+def _first_cells(family: Family, table: Table) -> Sequence[str]:
+    return table.rows[table.row_numbers.index(family.rows[0])]
+
+
+def _where(key: str | None, family: Family, table: Table, columns) -> tuple[int, str]:
+    """The row and column of a form error key (`members-2-birth_date`, `camp_ref`, None)."""
+    row, name = family.rows[0], key or ""
+    if key and key.startswith("members-"):
+        _prefix, index, name = key.split("-", 2)
+        row = family.rows[int(index)] if int(index) < len(family.rows) else row
+    for candidate in FORM_FIELD_COLUMNS.get(name, ()):
+        if candidate in columns:
+            return row, _header(table, columns, candidate)
+    return row, ""
+
+
+def _duplicates(families, actor: User) -> dict[int, list[linkage.Candidate]]:
+    """Row number -> the registered persons the matcher proposes that the user may open."""
+    found: dict[int, list[linkage.Candidate]] = {}
+    today = local_today()
+    for family in families:
+        if family.problems:
+            continue
+        for number, member in zip(family.rows, family.members, strict=True):
+            record = linkage.record_of_input(
+                member, f"row{number}", f"list{family.reference}", today
+            )
+            shown = [
+                c
+                for c in linkage.candidates(record)
+                if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)
+            ]
+            if shown:
+                found[number] = shown
+    return found
