@@ -168,3 +168,37 @@ def test_the_cli_refuses_a_caseworker_and_exits_non_zero_when_nothing_can_be_imp
         "--as", world.supervisor_a.username, "--dry-run",
     )  # fmt: skip
     assert nothing.exit_code == 1 and "0 households" in nothing.output
+
+
+def test_matching_a_whole_list_at_once_finds_what_one_by_one_finds(world):
+    """The list's rows matched together give, row by row, the candidates each would get alone."""
+    from app.core.dates import local_today
+    from app.registry.services import MemberInput
+
+    people = [
+        ("مريم", "صالح", "عمر", "الطائي", "هناء علي", date(1992, 5, 1)),
+        ("سعاد", "حسن", "كاظم", "الدليمي", "مريم علي", date(1990, 7, 1)),
+        ("سعاد", "حسن", "كاظم", "الدليمي", "زينب محمد", date(1985, 2, 1)),  # a namesake
+    ]
+    for first, father, grandfather, family, mother, born in people:
+        member = MemberFactory(
+            given_name_ar=first, father_name_ar=father, grandfather_name_ar=grandfather,
+            family_name_ar=family, mother_name_ar=mother, birth_date=born, sex="F",
+        )  # fmt: skip
+        linkage.refresh(HouseholdFactory(team=world.team_a, members=[member]).members)
+    db.session.commit()
+    stranger = MemberInput(given_name_ar="هدى", father_name_ar="ياسين", sex="F", relationship="")
+    rows = [
+        MemberInput(given_name_ar=g, father_name_ar=f, family_name_ar=fam, mother_name_ar=m,
+                    sex="F", relationship="head", birth_year=b.year)
+        for g, f, _gf, fam, m, b in people
+    ] + [stranger]  # fmt: skip
+    records = [
+        linkage.record_of_input(m, f"row{i}", "list", local_today()) for i, m in enumerate(rows)
+    ]
+    together = linkage.candidates_for_many(records)
+    alone = [linkage.candidates(r) for r in records]
+    assert [[c.member.id for c in found] for found in together] == [
+        [c.member.id for c in found] for found in alone
+    ]
+    assert together[0] and together[1] and not together[3]

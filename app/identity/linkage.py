@@ -314,3 +314,82 @@ def candidates(record: PersonRecord, exclude_household_id: int | None = None) ->
     ).all()
     found = [Candidate(member, scores[member.id]) for member in members]
     return sorted(found, key=lambda c: (-c.score.weight, c.member.id))
+
+
+# Keys and persons read per statement when many records are matched at once (a list's rows).
+BATCH = 500
+
+
+def candidates_for_many(records: Sequence[PersonRecord]) -> list[list[Candidate]]:
+    """For each of `records` (a list's rows, not saved), the registered persons the matcher
+    proposes, best first: the same answer as `candidates` for each, read in a few statements
+    for all of them (keys in batches of `BATCH`) rather than a few per record. Without the
+    PostgreSQL trigram pass: a list is matched by its keys."""
+    keys_of = [sorted(blocking_keys(record)) for record in records]
+    blocks = _blocks({key for keys in keys_of for key in keys})
+    wanted = [_ranked(keys, blocks) for keys in keys_of]
+    others = _records_in_batches({member_id for ids in wanted for member_id in ids})
+    scored: list[dict[int, Score]] = []
+    for record, ids in zip(records, wanted, strict=True):
+        results = {i: score(record, others[i]) for i in ids if i in others}
+        scored.append({i: s for i, s in results.items() if s is not None and s.proposed})
+    members = _members_in_batches({i for found in scored for i in found})
+    return [
+        sorted(
+            (Candidate(members[i], s) for i, s in found.items() if i in members),
+            key=lambda c: (-c.score.weight, c.member.id),
+        )
+        for found in scored
+    ]
+
+
+def _blocks(keys: set[str]) -> dict[str, list[int]]:
+    """key -> ids of live persons holding it: the keys read through their index first, then
+    the persons found checked to be live (in one statement SQLite would walk every person)."""
+    held: dict[str, list[int]] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), BATCH):
+        stmt = sa.select(IdentityKey.key, IdentityKey.member_id).where(
+            IdentityKey.key.in_(ordered[start : start + BATCH])
+        )
+        for key, member_id in db.session.execute(stmt):
+            held.setdefault(key, []).append(member_id)
+    live = _live_ids({member_id for ids in held.values() for member_id in ids})
+    return {key: [i for i in ids if i in live] for key, ids in held.items()}
+
+
+def _live_ids(ids: set[int]) -> set[int]:
+    ordered, found = sorted(ids), set()
+    for start in range(0, len(ordered), BATCH):
+        stmt = (
+            sa.select(Member.id)
+            .join(Household, Household.id == Member.household_id)
+            .where(Member.id.in_(ordered[start : start + BATCH]), *_live(None))
+        )
+        found.update(db.session.scalars(stmt))
+    return found
+
+
+def _ranked(keys: list[str], blocks: dict[str, list[int]]) -> list[int]:
+    """Ids sharing the most keys first, at most `CANDIDATE_LIMIT` (as `candidate_ids`)."""
+    shared: dict[int, int] = {}
+    for key in keys:
+        for member_id in blocks.get(key, ()):
+            shared[member_id] = shared.get(member_id, 0) + 1
+    return sorted(shared, key=lambda i: (-shared[i], i))[:CANDIDATE_LIMIT]
+
+
+def _records_in_batches(ids: set[int]) -> dict[int, PersonRecord]:
+    ordered, found = sorted(ids), {}
+    for start in range(0, len(ordered), BATCH):
+        found.update(_records(ordered[start : start + BATCH]))
+    return found
+
+
+def _members_in_batches(ids: set[int]) -> dict[int, Member]:
+    ordered, found = sorted(ids), {}
+    for start in range(0, len(ordered), BATCH):
+        chunk = sa.select(Member).where(Member.id.in_(ordered[start : start + BATCH]))
+        for member in db.session.scalars(chunk.options(selectinload(Member.identifiers))):
+            found[member.id] = member
+    return found

@@ -270,21 +270,21 @@ def _where(key: str | None, family: Family, table: Table, columns) -> tuple[int,
 
 
 def _duplicates(families, actor: User) -> dict[int, list[linkage.Candidate]]:
-    """Row number -> the registered persons the matcher proposes that the user may open."""
-    found: dict[int, list[linkage.Candidate]] = {}
+    """Row number -> the registered persons the matcher proposes that the user may open, for
+    every row of the households that can be registered, matched all at once."""
     today = local_today()
+    rows, records = [], []
     for family in families:
         if family.problems:
             continue
         for number, member in zip(family.rows, family.members, strict=True):
-            record = linkage.record_of_input(
-                member, f"row{number}", f"list{family.reference}", today
+            rows.append(number)
+            records.append(
+                linkage.record_of_input(member, f"row{number}", f"list{family.reference}", today)
             )
-            shown = [
-                c
-                for c in linkage.candidates(record)
-                if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)
-            ]
-            if shown:
-                found[number] = shown
+    found: dict[int, list[linkage.Candidate]] = {}
+    for number, candidates in zip(rows, linkage.candidates_for_many(records), strict=True):
+        shown = [c for c in candidates if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)]
+        if shown:
+            found[number] = shown
     return found
