@@ -134,6 +134,9 @@ def _families(table: Table, columns: dict[str, int], problems: list[Problem]) ->
     return families
 
 
+# Rows matched together: their keys' blocks and the persons read are held at once, then let go
+# (only the few proposed persons are kept).
+MATCH_CHUNK = 1000
 _NO_HOUSEHOLD = _l("Say which household this person belongs to.")
 _UNKNOWN_GOVERNORATE = _l("Write one of Iraq's 18 governorates, such as نينوى or Ninewa.")
 
@@ -283,8 +286,10 @@ def _duplicates(families, actor: User) -> dict[int, list[linkage.Candidate]]:
                 linkage.record_of_input(member, f"row{number}", f"list{family.reference}", today)
             )
     found: dict[int, list[linkage.Candidate]] = {}
-    for number, candidates in zip(rows, linkage.candidates_for_many(records), strict=True):
-        shown = [c for c in candidates if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)]
-        if shown:
-            found[number] = shown
+    for start in range(0, len(records), MATCH_CHUNK):
+        chunk = linkage.candidates_for_many(records[start : start + MATCH_CHUNK])
+        for number, candidates in zip(rows[start : start + MATCH_CHUNK], chunk, strict=True):
+            shown = [c for c in candidates if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)]
+            if shown:
+                found[number] = shown
     return found
