@@ -29,16 +29,15 @@ from app.identity import linkage
 from app.identity.blocking import blocking_keys
 from app.identity.person import BirthDate, NamePart, PersonRecord, Precision
 from app.registry.models import Member
+from bench.identity_data import ARABIC_VARIANTS
 from bench.registry import RESULTS, build_app, database_url, fill, timed
-
-_FOLDS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ى": "ي"})
 
 
 def as_listed_again(record: PersonRecord) -> PersonRecord:
     """`record` as a transfer list would give it: a new person to the register."""
 
     def plain(part: NamePart) -> NamePart:
-        return NamePart(part.ar.translate(_FOLDS), "")
+        return NamePart(part.ar.translate(ARABIC_VARIANTS), "")
 
     birth = record.birth
     if birth is not None:

@@ -132,19 +132,7 @@ def folded_name(record: PersonRecord) -> str:
 
 def refresh(members: Iterable[Member]) -> None:
     """Recompute the folded name, digest and blocking keys of `members` (flushed, with ids)."""
-    members = [m for m in members if m.id is not None]
-    if not members:
-        return
-    ids = [m.id for m in members]
-    db.session.execute(sa.delete(IdentityKey).where(IdentityKey.member_id.in_(ids)))
-    rows = []
-    for member in members:
-        record = person_record(member)
-        member.name_folded = folded_name(record)
-        member.identity_digest = digest(record)
-        rows += [{"key": k, "member_id": member.id} for k in sorted(blocking_keys(record))]
-    if rows:
-        db.session.execute(sa.insert(IdentityKey), rows)
+    _rekey(db.session, [m for m in members if m.id is not None])
 
 
 def refresh_all(connection: sa.Connection, batch: int = 2000) -> int:
@@ -165,30 +153,25 @@ def refresh_all(connection: sa.Connection, batch: int = 2000) -> int:
             if not members:
                 break
             last_id = members[-1].id
-            _write_keys(session, members)
+            _rekey(session, members)
             done += len(members)
             session.flush()
             session.expunge_all()
     return done
 
 
-def _write_keys(session, members: Sequence[Member]) -> None:
+def _rekey(session, members: Sequence[Member]) -> None:
+    """The one place a member's folded name, digest and keys are written (in `session`)."""
+    if not members:
+        return
     ids = [m.id for m in members]
     session.execute(sa.delete(IdentityKey).where(IdentityKey.member_id.in_(ids)))
-    keys, updates = [], []
+    keys = []
     for member in members:
         record = person_record(member)
-        updates.append(
-            {"b_id": member.id, "b_name": folded_name(record), "b_digest": digest(record)}
-        )
+        member.name_folded = folded_name(record)
+        member.identity_digest = digest(record)
         keys += [{"key": k, "member_id": member.id} for k in sorted(blocking_keys(record))]
-    table = Member.__table__
-    session.execute(
-        table.update()
-        .where(table.c.id == sa.bindparam("b_id"))
-        .values(name_folded=sa.bindparam("b_name"), identity_digest=sa.bindparam("b_digest")),
-        updates,
-    )
     if keys:
         session.execute(sa.insert(IdentityKey.__table__), keys)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -55,21 +56,33 @@ class Finding:
     candidates: list[linkage.Candidate]
 
 
-def possible_duplicates(members: Iterable[Member], household_id: int, actor: User) -> list[Finding]:
+def candidates_of(member: Member) -> list[linkage.Candidate]:
+    """`linkage.candidates` of a saved member, outside their own household. A save asks this
+    twice of the same persons (to raise the pairs, then to show the user theirs): the answer
+    is kept for the rest of the request, keyed by the member's identity digest."""
+    key = (member.id, member.household_id, member.identity_digest)
+    kept = g.setdefault("_awda_candidates", {}) if has_app_context() else {}
+    if key not in kept:
+        kept[key] = linkage.candidates(linkage.person_record(member), member.household_id)
+    return kept[key]
+
+
+def possible_duplicates(members: Iterable[Member], actor: User) -> list[Finding]:
     """For each of `members` (just flushed, keys refreshed), the registered persons the
     matcher proposes that `actor` may open. Candidates outside their scope are left out: not
     named, not counted, not hinted at; `raise_pairs` puts them in the queue, for those who may
     judge them, when the household is saved."""
     findings = []
     for member in members:
-        shown = [
-            c
-            for c in linkage.candidates(linkage.person_record(member), household_id)
-            if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)
-        ]
+        shown = shown_to(actor, candidates_of(member))
         if shown:
             findings.append(Finding(member.name_ar, member.position, shown))
     return findings
+
+
+def shown_to(actor: User, candidates: Iterable[linkage.Candidate]) -> list[linkage.Candidate]:
+    """The candidates whose household `actor` may open: the only ones a page may name."""
+    return [c for c in candidates if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)]
 
 
 def raise_pairs(members: Iterable[Member], source: str, actor: User | None) -> int:
@@ -77,10 +90,8 @@ def raise_pairs(members: Iterable[Member], source: str, actor: User | None) -> i
     pair, whoever may see it. Returns how many pairs were raised or raised again."""
     raised = 0
     for member in members:
-        record = linkage.person_record(member)
-        for candidate in linkage.candidates(record, member.household_id):
-            other = candidate.member
-            if _keep(member, other, candidate.score, source, actor):
+        for candidate in candidates_of(member):
+            if _keep(member, candidate.member, candidate.score, source, actor):
                 raised += 1
     return raised
 

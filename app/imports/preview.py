@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.access.policy import Action, can
 from app.auth.models import User
 from app.core.dates import local_today
+from app.core.text import whole_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import linkage
 from app.identity.names import fold
+from app.identity.person import Precision
+from app.identity.services import shown_to
 from app.imports.dates import DateProblem, read_date
 from app.imports.reading import Table
 from app.imports.words import name_slots, relationship_code, sex_code
@@ -73,6 +75,7 @@ class Family:
     """The rows of one household (by the list's household column), as the registry reads them."""
 
     reference: str
+    first_cells: Sequence[str] = ()  # the household's first row: its camp ID, place, phone
     rows: list[int] = field(default_factory=list)  # spreadsheet row numbers
     members: list[MemberInput] = field(default_factory=list)
     data: HouseholdInput | None = None
@@ -125,12 +128,11 @@ def _families(table: Table, columns: dict[str, int], problems: list[Problem]) ->
                 Problem(number, _header(table, columns, "household_ref"), str(_NO_HOUSEHOLD))
             )
             continue
-        family = families.setdefault(reference, Family(reference))
+        family = families.setdefault(reference, Family(reference, first_cells=cells))
         member, row_problems = _member(cells, number, table, columns)
         family.problems += row_problems
         family.rows.append(number)
-        if member is not None:
-            family.members.append(member)
+        family.members.append(member)
     return families
 
 
@@ -151,8 +153,8 @@ def _header(table: Table, columns: dict[str, int], name: str) -> str:
     return table.headers[index] if index is not None else ""
 
 
-def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput | None, list]:
-    """One row as a member; (None, problems) when a cell cannot be read at all."""
+def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput, list[Problem]]:
+    """One row as a member, with the problems of its cells."""
     problems: list[Problem] = []
 
     def problem(name: str, message) -> None:
@@ -192,9 +194,6 @@ def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput | No
 
 
 def _read_birth(member: MemberInput, cells, columns, problem) -> None:
-    from app.core.text import whole_number
-    from app.identity.person import Precision
-
     typed = _cell(cells, columns, "birth")
     if typed:
         try:
@@ -231,7 +230,7 @@ def _check_family(
 ) -> None:
     if family.problems:
         return
-    first = _first_cells(family, table)
+    first = family.first_cells
     governorate = choices.origin_governorate_id
     typed = _cell(first, columns, "governorate")
     if typed:
@@ -254,10 +253,6 @@ def _check_family(
         for key, messages in refused.errors.items():
             row, column = _where(key, family, table, columns)
             family.problems += [Problem(row, column, message) for message in messages]
-
-
-def _first_cells(family: Family, table: Table) -> Sequence[str]:
-    return table.rows[table.row_numbers.index(family.rows[0])]
 
 
 def _where(key: str | None, family: Family, table: Table, columns) -> tuple[int, str]:
@@ -289,7 +284,7 @@ def _duplicates(families, actor: User) -> dict[int, list[linkage.Candidate]]:
     for start in range(0, len(records), MATCH_CHUNK):
         chunk = linkage.candidates_for_many(records[start : start + MATCH_CHUNK])
         for number, candidates in zip(rows[start : start + MATCH_CHUNK], chunk, strict=True):
-            shown = [c for c in candidates if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)]
+            shown = shown_to(actor, candidates)
             if shown:
                 found[number] = shown
     return found

@@ -173,7 +173,7 @@ def _unseen_duplicates(household: Household, digests: dict[int, str | None]) -> 
     page that showed them (`duplicates_seen`). Called inside the save's savepoint, so that the
     save's own checks come first and nothing is kept if the person is to look first."""
     changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
-    findings = duplicates.possible_duplicates(changed, household.id, current_user)
+    findings = duplicates.possible_duplicates(changed, current_user)
     seen = {whole_number(v) for v in request.form.get("duplicates_seen", "").split(",")}
     shown = {c.member.id for f in findings for c in f.candidates}
     return findings if shown - seen else []

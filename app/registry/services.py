@@ -26,7 +26,6 @@ from app.history.services import record
 from app.identity import linkage
 from app.identity import services as duplicates
 from app.identity.identifiers import format_case_number, identifier_key
-from app.identity.person import Precision, years_before
 from app.reference.models import Camp, District, Governorate, ReturnBatch
 from app.registry import vocab
 from app.registry.models import (
@@ -377,22 +376,18 @@ def _apply_member(member: Member, data: MemberInput, position: int) -> None:
 
 
 def _apply_birth(member: Member, data: MemberInput) -> None:
-    """Store the birth date with its precision (see `Member.birth_date`). An unchanged estimate
-    keeps the day it was made, so that the person's age goes on counting from it."""
-    if data.birth_date is not None:
-        member.birth_date, precision, estimated_on = data.birth_date, Precision.DAY, None
-    elif data.birth_year is not None:
-        month = data.birth_month or 1
-        member.birth_date = date(data.birth_year, month, 1)
-        precision = Precision.MONTH if data.birth_month else Precision.YEAR
-        estimated_on = None
-    else:
-        today = local_today()
-        if member.birth_is_estimate and member.age_on(today) == data.estimated_age:
-            return
-        member.birth_date = years_before(today, data.estimated_age)  # type: ignore[arg-type]
-        precision, estimated_on = Precision.AGE, today
-    member.birth_precision, member.birth_estimated_on = precision.value, estimated_on
+    """Store the birth date with its precision (see `Member.birth_date`), read as
+    `linkage.birth_of_input` reads it. An unchanged estimate keeps the day it was made, so that
+    the person's age goes on counting from it."""
+    today = local_today()
+    estimate_only = data.birth_date is None and data.birth_year is None
+    if estimate_only and member.birth_is_estimate and member.age_on(today) == data.estimated_age:
+        return
+    birth = linkage.birth_of_input(
+        data.birth_date, data.birth_year, data.birth_month, data.estimated_age, today
+    )
+    member.birth_date, member.birth_precision = birth.value, birth.precision.value  # type: ignore[union-attr]
+    member.birth_estimated_on = birth.estimated_on  # type: ignore[union-attr]
 
 
 def _sync_identifiers(member: Member, numbers: dict[str, str]) -> None:
