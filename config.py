@@ -15,6 +15,10 @@ server started without thinking about it gets the strict profile).
 | AWDA_STUCK_DAYS | a household this long in one stage shows as stuck on the dashboard | 30 |
 | AWDA_CASE_PREFIX | prefix of case numbers | AWD |
 | AWDA_MAX_REQUEST_KB | largest request body accepted, in KiB (larger: 413, not read) | 1024 |
+| AWDA_IMPORT_MAX_MB | largest transfer list accepted for upload, in MB | 20 |
+| AWDA_IMPORT_KEEP_DAYS | an uploaded list's file is deleted this many days after upload | 30 |
+| AWDA_IMPORT_FOLDER | where uploaded lists are kept (shared by all app servers) | instance/imports |
+| AWDA_JOBS | how background jobs run: procrastinate, thread or inline (app.jobs) | procrastinate on PostgreSQL, thread on SQLite |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
 | LOG_LEVEL | logging level | INFO |
@@ -93,6 +97,11 @@ class Config:
         # A household form with 40 members is about 40 KiB; a body far beyond any form is
         # refused before it is read (Werkzeug answers 413 from the Content-Length).
         self.MAX_CONTENT_LENGTH = _int("AWDA_MAX_REQUEST_KB", 1024) * 1024
+        # Transfer lists are larger than forms: their upload page alone accepts this much.
+        self.IMPORT_MAX_MB = _int("AWDA_IMPORT_MAX_MB", 20)
+        self.IMPORT_KEEP_DAYS = max(0, _int("AWDA_IMPORT_KEEP_DAYS", 30))
+        self.IMPORT_FOLDER = _env("AWDA_IMPORT_FOLDER")
+        self.AWDA_JOBS = _env("AWDA_JOBS")
         # argon2id cost; only the testing profile lowers it, so the suite stays fast.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 64 * 1024)
@@ -137,6 +146,8 @@ class TestingConfig(Config):
         self.ARGON2_MEMORY_COST = 1024
         # Tests log in many times a minute; the two-factor tests turn it on for themselves.
         self.TWO_FACTOR_ROLES = ()
+        # A list's commit runs within the request that asks for it; the job tests choose.
+        self.AWDA_JOBS = _env("AWDA_JOBS", "inline")
 
 
 PROFILES: dict[str, type[Config]] = {

@@ -24,6 +24,7 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
+    _register_jobs()
     from app.auth import sessions
     from app.core import assets, errors, request_cycle
 
@@ -74,6 +75,7 @@ def import_models() -> None:
     import app.auth.models
     import app.history.models
     import app.identity.models
+    import app.imports.models
     import app.reference.models
     import app.referrals.models
     import app.registry.models
@@ -81,6 +83,11 @@ def import_models() -> None:
     import app.tasks.models
     import app.transfers.models
     import app.workflow.models  # noqa: F401
+
+
+def _register_jobs() -> None:
+    """Every module that defines background jobs (app.jobs), so that workers know them."""
+    import app.imports.commit  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -129,6 +136,7 @@ def _register_commands(app: Flask) -> None:
     from app.demo.cli import demo_data_command
     from app.identity.cli import identity_cli
     from app.imports.cli import import_command
+    from app.jobs.cli import jobs_cli
     from app.registry.cli import registry_cli
     from app.workflow.cli import workflow_cli
 
@@ -140,6 +148,7 @@ def _register_commands(app: Flask) -> None:
         registry_cli,
         identity_cli,
         import_command,
+        jobs_cli,
     )
     for command in commands:
         app.cli.add_command(command)

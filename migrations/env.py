@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.jobs import schema as job_schema
 from app.registry import search_index
 
 config = context.config
@@ -25,6 +26,8 @@ target_metadata = migrate_ext.db.metadata
 def _for_this_database(obj, name, type_, reflected, compare_to) -> bool:
     """Leave out what the models create on another database only (ddl_if), such as the
     PostgreSQL trigram index, so autogenerate does not offer to add it everywhere."""
+    if job_schema.owned_by_queue(obj, name, type_):
+        return False  # procrastinate's queue (app.jobs.schema)
     if type_ == "table" and search_index.is_search_index(name):
         return False  # SQLite's FTS5 case-search index is made by hand (app.registry.search_index)
     ddl_if = getattr(obj, "_ddl_if", None)

@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 import config
 from app import create_app
 from app.extensions import db
+from app.jobs import schema as job_schema
 from app.registry import search_index
 from tests import databases
 
@@ -32,6 +33,8 @@ def migrated_app(tmp_path):
 def _only_for_other_dialects(obj, name, type_, reflected, compare_to) -> bool:
     """Skip what the models create on another database only (the PostgreSQL trigram index),
     and SQLite's FTS5 search index, which is made by hand (app.registry.search_index)."""
+    if job_schema.owned_by_queue(obj, name, type_):
+        return False  # procrastinate's queue (app.jobs.schema)
     if type_ == "table" and search_index.is_search_index(name):
         return False
     ddl_if = getattr(obj, "_ddl_if", None)

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import click
 
+from app import jobs
 from app.audit import services as audit
 from app.core.text import clean
 from app.core.validation import ValidationFailed
@@ -24,13 +25,16 @@ def run_in_transaction(operation: Callable[[], T]) -> T:
         db.session.commit()
     except ValidationFailed as refused:
         db.session.rollback()
+        jobs.discard_launches()
         audit.write_buffer(committed=False)
         db.session.commit()
         lines = [msg for messages in refused.errors.values() for msg in messages]
         raise click.ClickException("\n".join(lines)) from None
     except BaseException:
         db.session.rollback()
+        jobs.discard_launches()
         raise
+    jobs.launch_committed()
     return result
 
 

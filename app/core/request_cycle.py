@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
 
+from app import jobs
 from app.access import Action, FieldGroup, can, visible_groups
 from app.audit import services as audit
 from app.core.dates import local_today
@@ -38,8 +39,10 @@ def _finish_transaction(response: Response) -> Response:
     if response.status_code < 400:
         audit.write_buffer(committed=True)
         db.session.commit()
+        jobs.launch_committed()
     else:
         db.session.rollback()
+        jobs.discard_launches()
         if audit.write_buffer(committed=False):
             db.session.commit()
     return response
@@ -48,6 +51,7 @@ def _finish_transaction(response: Response) -> Response:
 def _rollback_on_exception(exc: BaseException | None) -> None:
     if exc is not None:
         db.session.rollback()
+        jobs.discard_launches()
 
 
 def _security_headers(response: Response) -> Response:

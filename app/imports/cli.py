@@ -1,4 +1,5 @@
-"""`flask import FILE ...`: check a transfer list from a terminal, as the pages will."""
+"""`flask import FILE ...`: a transfer list from a terminal, as the pages do it: read, mapped by
+the source's template (or the headers' names), checked, and committed in this process."""
 
 from __future__ import annotations
 
@@ -6,31 +7,42 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 
+from app import jobs
 from app.access.policy import Action, can
 from app.auth.services import find_user
-from app.core.cli_support import cleaned_arguments
+from app.core.cli_support import cleaned_arguments, run_in_transaction
 from app.extensions import db
-from app.imports.headers import match_headers
-from app.imports.preview import ListChoices, preview
-from app.imports.reading import UnreadableList, read_table
+from app.imports import services
+from app.imports.models import ListImport
+from app.imports.preview import ListChoices, Preview
+from app.imports.reading import UnreadableList
 from app.reference.models import Camp, Governorate, ReturnBatch
+
+TERMINAL_SOURCE = "Lists imported from the terminal"
 
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--camp", "camp_code", required=True, help="The camp the list comes from (code).")
 @click.option("--batch", "batch_number", help="The return batch (convoy) of the whole list.")
-@click.option("--governorate", help="Origin of all, when the list has no governorate column.")
+@click.option("--governorate", help="Origin of all (ISO code), when the list has none.")
 @click.option("--as", "username", required=True, help="The supervisor importing the list.")
+@click.option(
+    "--template",
+    help="The list's source (e.g. 'al-Hol camp administration'): its saved column mapping "
+    "is used, and a list of the same source imported again updates what it created.",
+)
 @click.option("--dry-run", is_flag=True, help="Check the list and print what it would do.")
 @cleaned_arguments
-def import_command(path, camp_code, batch_number, governorate, username, dry_run) -> None:
-    """Read a transfer list (XLSX, XLS, ODS or CSV), match its columns by their Arabic or
-    English headers, and check every row as the household form would, with the possible
-    duplicates among the people registered. Prints the counts and every problem with its row
-    (as the spreadsheet numbers it) and column. Exits non-zero when no household could be
-    imported. Committing comes with the background import; for now, use --dry-run."""
+def import_command(path, camp_code, batch_number, governorate, username, template, dry_run):
+    """Import a transfer list (XLSX, XLS, ODS or CSV): columns mapped by the source's template,
+    else by their Arabic or English headers; every row checked as the household form would,
+    with the possible duplicates among the people registered; then, unless --dry-run, every
+    household that passed written, in chunks, here and now. Prints the counts and every
+    problem with its row (as the spreadsheet numbers it) and column. Exits non-zero when no
+    household could be imported."""
     user = find_user(username)
     if user is None or not user.active or not can(user, Action.IMPORT_LISTS):
         raise click.ClickException(f"{username} may not import lists.")
@@ -43,17 +55,32 @@ def import_command(path, camp_code, batch_number, governorate, username, dry_run
         if governorate
         else None,
     )
-    try:
-        table = read_table(path.read_bytes(), path.name)
-    except UnreadableList as refused:
-        raise click.ClickException(str(refused.message)) from None
-    mapping = match_headers(table.headers)
-    found = preview(table, mapping, choices, user)
-    _print(table, mapping, found)
+
+    def check() -> tuple[ListImport, Preview]:
+        try:
+            imported, table = services.receive(
+                path.read_bytes(), path.name, template or TERMINAL_SOURCE, choices, user
+            )
+        except UnreadableList as refused:
+            raise click.ClickException(str(refused.message)) from None
+        found = services.check(imported, table, user)
+        _print(table, services.mapping_of(imported), found)
+        if found.writable and not dry_run:
+            services.queue_commit(imported, user, launch=False)
+        return imported, found
+
+    imported, found = run_in_transaction(check)
+    if found.writable == 0:
+        if found.unchanged == 0:
+            raise click.exceptions.Exit(1)
+        return
     if not dry_run:
-        raise click.ClickException("Nothing was written: committing a list is not built yet.")
-    if found.households == 0:
-        raise click.exceptions.Exit(1)
+        jobs.run(current_app._get_current_object(), services.COMMIT_JOB, {"import_id": imported.id})
+        imported = db.session.get(ListImport, imported.id)
+        click.echo(
+            f"{imported.status}: {imported.created} households created, {imported.updated} "
+            f"updated, {imported.unchanged} unchanged, {imported.skipped} not imported"
+        )
 
 
 def _id_of(model, column, value: str, what: str) -> int:
@@ -63,13 +90,14 @@ def _id_of(model, column, value: str, what: str) -> int:
     return found
 
 
-def _print(table, mapping: dict[int, str], found) -> None:
+def _print(table, mapping: dict[int, str], found: Preview) -> None:
     encoding = f", {table.encoding}" if table.encoding else ""
     click.echo(f"{table.kind}{encoding}: {len(table.rows)} rows")
     for index, header in enumerate(table.headers):
         click.echo(f"  column {header!r} -> {mapping.get(index, '(not used)')}")
     click.echo(
-        f"{found.households} households, {found.members} persons to register; "
+        f"{found.households} new households, {found.members} persons to register; "
+        f"{found.updates} households to update, {found.unchanged} unchanged; "
         f"{len(found.duplicates)} rows with possible duplicates; "
         f"{found.rows_with_problems} rows with problems"
     )

@@ -9,7 +9,9 @@ and the possible duplicates the user may see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -21,14 +23,17 @@ from app.core.text import whole_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import linkage
+from app.identity.identifiers import identifier_key
 from app.identity.names import fold
 from app.identity.person import Precision
 from app.identity.services import shown_to
 from app.imports.dates import DateProblem, read_date
 from app.imports.reading import Table
+from app.imports.updating import updated_input
 from app.imports.words import name_slots, relationship_code, sex_code
 from app.reference.models import Governorate
 from app.registry import vocab
+from app.registry.models import Household
 from app.registry.services import HouseholdInput, MemberInput, check_household
 
 # The list's fields that a household form field comes from, to point at a column.
@@ -70,11 +75,27 @@ class Problem:
     message: str
 
 
+@dataclass(frozen=True)
+class Known:
+    """A household this source's lists created before (by its reference's key), with the
+    digest of its rows as last imported."""
+
+    household: Household
+    digest: str
+
+
 @dataclass
 class Family:
-    """The rows of one household (by the list's household column), as the registry reads them."""
+    """The rows of one household (by the list's household column), as the registry reads them.
+    `key` is the reference as a key (`١٢` and `12` are one family); `known` is set when a list
+    of the same source created the household before, and `unchanged` when its rows are the same
+    as then (nothing to write)."""
 
     reference: str
+    key: str = ""
+    digest: str = ""
+    known: Known | None = None
+    unchanged: bool = False
     first_cells: Sequence[str] = ()  # the household's first row: its camp ID, place, phone
     rows: list[int] = field(default_factory=list)  # spreadsheet row numbers
     members: list[MemberInput] = field(default_factory=list)
@@ -91,48 +112,89 @@ class Preview:
 
     @property
     def households(self) -> int:
-        return sum(1 for f in self.families if not f.problems)
+        """New households the list would register."""
+        return sum(1 for f in self._new())
 
     @property
     def members(self) -> int:
-        return sum(len(f.members) for f in self.families if not f.problems)
+        """Persons in the new households."""
+        return sum(len(f.members) for f in self._new())
+
+    @property
+    def updates(self) -> int:
+        """Households imported before from this source that the list changes."""
+        return sum(1 for f in self.families if f.known and not f.unchanged and not f.problems)
+
+    @property
+    def unchanged(self) -> int:
+        """Households imported before from this source, the same in this list."""
+        return sum(1 for f in self.families if f.unchanged)
+
+    @property
+    def writable(self) -> int:
+        """Households a commit would write (new or changed)."""
+        return self.households + self.updates
+
+    def _new(self):
+        return (f for f in self.families if not f.problems and f.known is None)
 
     @property
     def rows_with_problems(self) -> int:
         return len({p.row for p in self.problems})
 
 
-def preview(table: Table, mapping: dict[int, str], choices: ListChoices, actor: User) -> Preview:
-    """Read, group, check and match every row of `table` (mapping: column index -> field)."""
+def preview(
+    table: Table,
+    mapping: dict[int, str],
+    choices: ListChoices,
+    actor: User,
+    known: Mapping[str, Known] | None = None,
+    match: bool = True,
+) -> Preview:
+    """Read, group, check and (if `match`) match every row of `table` (mapping: column index ->
+    field). `known`: reference key -> the household a list of the same source made of it."""
     columns = {name: index for index, name in mapping.items()}
     problems: list[Problem] = []
     if "household_ref" not in columns:
         message = _l("Choose the column that says which household each person belongs to.")
         return Preview([], [Problem(1, "", str(message))], {}, len(table.rows))
-    families = _families(table, columns, problems)
+    families = group(table, columns, choices, problems)
     places = governorates_by_name() if "governorate" in columns else {}
     for family in families.values():
-        _check_family(family, table, columns, choices, actor, places)
+        family.known = (known or {}).get(family.key)
+        check_family(family, table, columns, choices, actor, places)
         problems += family.problems
-    duplicates = _duplicates(families.values(), actor)
+    duplicates = _duplicates(families.values(), actor) if match else {}
     problems.sort(key=lambda p: (p.row, p.column))
     return Preview(list(families.values()), problems, duplicates, len(table.rows))
 
 
-def _families(table: Table, columns: dict[str, int], problems: list[Problem]) -> dict:
+def group(
+    table: Table, columns: dict[str, int], choices: ListChoices, problems: list[Problem]
+) -> dict[str, Family]:
+    """The list's rows as households, by the key of their household column, in the order they
+    first appear; rows without a household are told in `problems`."""
     families: dict[str, Family] = {}
+    digests: dict[str, hashlib._Hash] = {}
     for cells, number in zip(table.rows, table.row_numbers, strict=True):
         reference = _cell(cells, columns, "household_ref")
-        if not reference:
+        key = identifier_key(reference)
+        if not key:
             problems.append(
                 Problem(number, _header(table, columns, "household_ref"), str(_NO_HOUSEHOLD))
             )
             continue
-        family = families.setdefault(reference, Family(reference, first_cells=cells))
+        if key not in families:
+            families[key] = Family(reference, key=key, first_cells=cells)
+            digests[key] = hashlib.sha256(json.dumps(list(choices.__dict__.values())).encode())
+        family = families[key]
         member, row_problems = _member(cells, number, table, columns)
         family.problems += row_problems
         family.rows.append(number)
         family.members.append(member)
+        digests[key].update(json.dumps([_cell(cells, columns, n) for n in columns]).encode())
+    for key, family in families.items():
+        family.digest = digests[key].hexdigest()
     return families
 
 
@@ -225,10 +287,13 @@ def governorates_by_name() -> dict[str, int]:
     return found
 
 
-def _check_family(
+def check_family(
     family: Family, table: Table, columns, choices: ListChoices, actor, places: dict[str, int]
 ) -> None:
     if family.problems:
+        return
+    if family.known is not None and family.known.digest == family.digest:
+        family.unchanged = True
         return
     first = family.first_cells
     governorate = choices.origin_governorate_id
@@ -247,8 +312,11 @@ def _check_family(
         phone=_cell(first, columns, "phone") or None,
         members=family.members,
     )
+    household = family.known.household if family.known else None
+    if household is not None:
+        family.data = updated_input(household, family.data)
     try:
-        check_household(family.data, actor)
+        check_household(family.data, actor, household)
     except ValidationFailed as refused:
         for key, messages in refused.errors.items():
             row, column = _where(key, family, table, columns)
@@ -273,7 +341,7 @@ def _duplicates(families, actor: User) -> dict[int, list[linkage.Candidate]]:
     today = local_today()
     rows, records = [], []
     for family in families:
-        if family.problems:
+        if family.problems or family.known:
             continue
         for number, member in zip(family.rows, family.members, strict=True):
             rows.append(number)

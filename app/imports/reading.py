@@ -89,12 +89,18 @@ class Table:
 
 
 def read_table(
-    data: bytes, filename: str, limits: Limits = Limits(), sheet: str | None = None
+    data: bytes,
+    filename: str,
+    limits: Limits = Limits(),
+    sheet: str | None = None,
+    encoding: str | None = None,
 ) -> Table:
     """The table in `data`: the sheet named `sheet`, else the first sheet with data.
 
     `filename` is the name as uploaded; it is kept on the table for the person's eyes and is
-    never trusted for the kind (a CSV named .xls is still read as CSV). Raises `UnreadableList`.
+    never trusted for the kind (a CSV named .xls is still read as CSV). A CSV is decoded as
+    `encoding` when the person chose one (one of `ENCODINGS`), else as detected. Raises
+    `UnreadableList`.
     """
     if len(data) > limits.max_bytes:
         raise UnreadableList(
@@ -109,7 +115,7 @@ def read_table(
     elif data.startswith(_OLE2_MAGIC):
         kind = _check_ole2(data)
     else:
-        return _read_csv(data, filename, limits)
+        return _read_csv(data, filename, limits, encoding)
     return _read_workbook(data, kind, filename, limits, sheet)
 
 
@@ -494,8 +500,8 @@ _WEB_PAGE_START = re.compile(r"\s*<(?:!doctype|html|\?xml|table|meta)", re.IGNOR
 _CONTROLS_ALLOWED = 0.001  # a stray Ctrl-Z from DOS, not the control codes of binary data
 
 
-def _read_csv(data: bytes, filename: str, limits: Limits) -> Table:
-    text, encoding = _decode(data)
+def _read_csv(data: bytes, filename: str, limits: Limits, chosen: str | None) -> Table:
+    text, encoding = _decode_as(data, chosen) if chosen else _decode(data)
     if _WEB_PAGE_START.match(text[:1024]):
         raise UnreadableList(_WEB_PAGE)
     _check_is_text(text)
@@ -512,6 +518,24 @@ def _read_csv(data: bytes, filename: str, limits: Limits) -> Table:
         raise UnreadableList(_NOT_A_LIST) from None
     headers, rows, numbers = _table(numbered, limits)
     return Table("csv", "", encoding, headers, rows, numbers, filename)
+
+
+# The encodings a person may choose for a CSV, as Python names them.
+ENCODINGS = (
+    "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "windows-1256", "iso-8859-6",
+    "windows-1252",
+)  # fmt: skip
+
+
+def _decode_as(data: bytes, encoding: str) -> tuple[str, str]:
+    if encoding not in ENCODINGS:
+        raise UnreadableList(_NOT_A_LIST)
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        raise UnreadableList(
+            _l("This file is not written in %(encoding)s. Choose another.", encoding=encoding)
+        ) from None
 
 
 def _decode(data: bytes) -> tuple[str, str]:

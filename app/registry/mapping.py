@@ -78,3 +78,32 @@ def form_values(household: Household) -> dict:
         "version": str(household.version),
         "members": [member_values(m) for m in household.members],
     }
+
+
+def stored_member_input(member: Member) -> MemberInput:
+    """A member as stored, as the service's input: an edit that changes only some fields
+    (a re-imported list) starts from it."""
+    birth = _birth_values(member)
+    return MemberInput(
+        id=member.id,
+        **{name: getattr(member, name) for name in NAME_FIELDS + OTHER_NAME_FIELDS},
+        sex=member.sex,
+        relationship=member.relationship,
+        birth_date=birth["birth_date"],
+        birth_year=birth["birth_year"],
+        birth_month=whole_number(birth["birth_month"]),
+        estimated_age=birth["estimated_age"],
+        identifiers=dict(member.identifier_numbers),
+        nationality_evidence=member.nationality_evidence,
+        documents=list(member.document_codes),
+        needs=list(member.need_codes),
+        notes=member.notes,
+    )
+
+
+def stored_household_input(household: Household) -> HouseholdInput:
+    """A household as stored, as the service's input (see `stored_member_input`)."""
+    return HouseholdInput(
+        **{name: getattr(household, name) for name in HOUSEHOLD_FIELDS},
+        members=[stored_member_input(m) for m in household.members],
+    )

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.access import Action, FieldGroup, can, household_or_404, require, visible_groups
 from app.audit import services as audit
-from app.core import locks
+from app.core.attempt import Attempt
 from app.core.forms import place_errors
 from app.core.pdf import pdf_response
 from app.core.text import whole_number
@@ -66,7 +66,7 @@ def register():
     if _row_button_pressed(form):
         return _render_form(form, None)
     if form.validate_on_submit():
-        attempt = _Attempt()
+        attempt = Attempt()
         try:
             household = register_household(household_input(form), current_user)
             findings = _unseen_duplicates(household, {})
@@ -132,7 +132,7 @@ def edit(household_id: int):
         return _render_form(form, household)
     if form.validate_on_submit():
         digests = {m.id: m.identity_digest for m in household.members}
-        attempt = _Attempt()
+        attempt = Attempt()
         try:
             update_household(household, household_input(form), _version(form), current_user)
             findings = _unseen_duplicates(household, digests)
@@ -150,21 +150,6 @@ def edit(household_id: int):
             flash(_("Household %(case)s saved.", case=household.case_number), "success")
             return redirect(url_for("registry.view", household_id=household.id))
     return _render_form(form, household, status=422 if form.is_submitted() else 200)
-
-
-class _Attempt:
-    """A save that may be taken back: a savepoint, and the audit entries noted since."""
-
-    def __init__(self):
-        self.savepoint = locks.savepoint()
-        self.mark = audit.checkpoint()
-
-    def rollback(self) -> None:
-        self.savepoint.rollback()
-        audit.discard_since(self.mark)
-
-    def commit(self) -> None:
-        self.savepoint.commit()
 
 
 def _unseen_duplicates(household: Household, digests: dict[int, str | None]) -> list:

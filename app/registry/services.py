@@ -303,10 +303,11 @@ def _checked_phone(errors: ErrorCollector, raw: str | None) -> str | None:
         return None
 
 
-def check_household(data: HouseholdInput, actor: User) -> None:
-    """Every rule a new household must meet, nothing written (the list importer's preview).
-    Raises ValidationFailed keyed as the form's fields (`members-2-birth_date`)."""
-    _check(data, actor, None)
+def check_household(data: HouseholdInput, actor: User, household: Household | None = None) -> None:
+    """Every rule a new household (or an edit of `household`) must meet, nothing written (the
+    list importer's preview). Raises ValidationFailed keyed as the form's fields
+    (`members-2-birth_date`)."""
+    _check(data, actor, household)
 
 
 def _check(data: HouseholdInput, actor: User, household: Household | None):

@@ -1,0 +1,282 @@
+"""A transfer list from upload to commit: the file kept, its columns mapped (from the source's
+template, else from the headers), the preview checked and stored, the commit queued as a
+background job, cancelled or resumed; and files removed once the configured days have passed.
+
+Pages and `flask import` call these; each flushes, the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app import jobs
+from app.audit import services as audit
+from app.auth.models import User
+from app.core.db import utcnow
+from app.core.validation import ValidationFailed
+from app.extensions import db
+from app.identity.names import fold
+from app.imports.headers import FIELD_NAMES, match_headers
+from app.imports.models import ImportSource, ImportStatus, ListImport, SourceKey
+from app.imports.preview import Known, ListChoices, Preview, preview
+from app.imports.reading import Table, read_table
+from app.registry.models import Household
+
+COMMIT_JOB = "imports.commit"
+# A running commit writes a chunk every few seconds; one silent this long has stopped.
+STALLED_AFTER = timedelta(minutes=3)
+
+
+# --- sources and their templates ---------------------------------------------------------
+
+
+def sources_of(actor: User) -> list[ImportSource]:
+    """The sources the actor's team has imported from, by name."""
+    stmt = sa.select(ImportSource).where(ImportSource.team_id == actor.team_id)
+    return list(db.session.scalars(stmt.order_by(ImportSource.name)))
+
+
+def source_named(name: str, actor: User) -> ImportSource:
+    """The actor's team's source called `name` (made if new). Raises ValidationFailed."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed({"source": [str(_l("Say where the list comes from."))]})
+    stmt = sa.select(ImportSource).where(
+        ImportSource.team_id == actor.team_id, ImportSource.name == name
+    )
+    found = db.session.scalar(stmt)
+    if found is None:
+        found = ImportSource(team_id=actor.team_id, name=name[:120], template={})
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def mapping_for(headers: list[str], source: ImportSource) -> dict[int, str]:
+    """{column index: field}: the source's template for the headings it knows, the headings'
+    own names for the rest."""
+    guessed = match_headers(headers)
+    mapping: dict[int, str] = {}
+    for index, header in enumerate(headers):
+        field = source.template.get(fold(header), guessed.get(index))
+        if field in FIELD_NAMES and field not in mapping.values():
+            mapping[index] = field
+    return mapping
+
+
+def save_template(source: ImportSource, headers: list[str], mapping: dict[int, str]) -> None:
+    """Remember, for the next list of `source`, which field each heading holds."""
+    template = dict(source.template)
+    for index, header in enumerate(headers):
+        if fold(header):
+            template[fold(header)] = mapping.get(index, "")
+    source.template = template
+    source.updated_at = utcnow()
+
+
+# --- the file ----------------------------------------------------------------------------
+
+
+def files_folder() -> Path:
+    """Where uploaded lists are kept (`AWDA_IMPORT_FOLDER`, else instance/imports)."""
+    folder = current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path, "imports")
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def receive(data: bytes, filename: str, source_name: str, choices: ListChoices, actor: User):
+    """Read an uploaded list (raises UnreadableList, nothing stored), keep the file under its
+    SHA-256 and record the import with its first mapping. Returns (ListImport, Table)."""
+    table = read_table(data, filename)
+    if actor.team_id is None:
+        raise ValidationFailed({None: [str(_l("You need a team to import lists."))]})
+    source = source_named(source_name, actor)
+    digest = hashlib.sha256(data).hexdigest()
+    stored = files_folder() / digest
+    if not stored.exists():
+        stored.write_bytes(data)
+    imported = ListImport(
+        team_id=actor.team_id,
+        source_id=source.id,
+        created_by_id=actor.id,
+        filename=Path(filename).name[:200] or "list",
+        file_sha256=digest,
+        stored_as=digest,
+        encoding=table.encoding or None,
+        mapping={str(k): v for k, v in mapping_for(table.headers, source).items()},
+        camp_id=choices.camp_id,
+        batch_id=choices.batch_id,
+        origin_governorate_id=choices.origin_governorate_id,
+        summary={},
+    )
+    db.session.add(imported)
+    db.session.flush()
+    audit.record("imports.received", target=f"import:{imported.id}", change=True, user=actor)
+    return imported, table
+
+
+def table_of(imported: ListImport, encoding: str | None = None) -> Table:
+    """The import's list, read again from the kept file (raises FileNotFoundError once the
+    file was removed, UnreadableList if `encoding` does not fit it)."""
+    if not imported.stored_as:
+        raise FileNotFoundError(imported.file_sha256)
+    data = (files_folder() / imported.stored_as).read_bytes()
+    return read_table(data, imported.filename, encoding=encoding or imported.encoding)
+
+
+def mapping_of(imported: ListImport) -> dict[int, str]:
+    return {int(k): v for k, v in imported.mapping.items()}
+
+
+def choices_of(imported: ListImport) -> ListChoices:
+    return ListChoices(imported.camp_id, imported.batch_id, imported.origin_governorate_id)
+
+
+# --- checking ----------------------------------------------------------------------------
+
+
+def known_households(source_id: int, keys: list[str] | None = None) -> dict[str, Known]:
+    """Reference key -> the household (followed through merges) a list of the source made."""
+    stmt = sa.select(SourceKey).where(SourceKey.source_id == source_id)
+    if keys is not None:
+        stmt = stmt.where(SourceKey.reference.in_(keys))
+    found = {}
+    for key in db.session.scalars(stmt):
+        household = key.household
+        while household.merged_into_id is not None:
+            household = db.session.get(Household, household.merged_into_id)
+        found[key.reference] = Known(household, key.digest)
+    return found
+
+
+def check(imported: ListImport, table: Table, actor: User) -> Preview:
+    """Preview the list as mapped and store what the preview page shows."""
+    result = preview(
+        table,
+        mapping_of(imported),
+        choices_of(imported),
+        actor,
+        known_households(imported.source_id),
+    )
+    imported.summary = summary_of(result)
+    imported.status = ImportStatus.CHECKED
+    imported.encoding = table.encoding or None
+    return result
+
+
+def summary_of(result: Preview) -> dict:
+    """The preview as stored: counts, problems and the candidates' member ids by row."""
+    return {
+        "rows": result.rows,
+        "households": result.households,
+        "members": result.members,
+        "updates": result.updates,
+        "unchanged": result.unchanged,
+        "families": len(result.families),
+        "rows_with_problems": result.rows_with_problems,
+        "problems": [[p.row, p.column, p.message] for p in result.problems],
+        "duplicates": {
+            str(row): [c.member.id for c in candidates]
+            for row, candidates in result.duplicates.items()
+        },
+    }
+
+
+# --- committing --------------------------------------------------------------------------
+
+
+def queue_commit(imported: ListImport, actor: User, launch: bool = True) -> None:
+    """Ask for the checked list to be written in the background (`launch=False`: the caller
+    runs the job itself, as `flask import` does). Raises ValidationFailed."""
+    if imported.status != ImportStatus.CHECKED:
+        raise ValidationFailed({None: [str(_l("This list is already being imported."))]})
+    writable = imported.summary.get("households", 0) + imported.summary.get("updates", 0)
+    if writable == 0:
+        raise ValidationFailed({None: [str(_l("Nothing in this list can be imported."))]})
+    imported.status = ImportStatus.QUEUED
+    imported.committed_by_id = actor.id
+    imported.households_total = imported.summary.get("families", 0)
+    imported.heartbeat_at = utcnow()
+    audit.record("imports.commit", target=f"import:{imported.id}", change=True, user=actor)
+    if launch:
+        _launch(imported)
+
+
+def cancel(imported: ListImport, actor: User) -> None:
+    """Stop the commit after the chunk being written (at once if none is running)."""
+    if imported.status not in ImportStatus.UNDER_WAY:
+        raise ValidationFailed({None: [str(_l("This import is not running."))]})
+    stopped = imported.status == ImportStatus.QUEUED and jobs.mode(current_app) != "procrastinate"
+    if stopped or stalled(imported):
+        imported.status = ImportStatus.CANCELLED
+        imported.finished_at = utcnow()
+    else:
+        imported.status = ImportStatus.CANCELLING
+    audit.record("imports.cancel", target=f"import:{imported.id}", change=True, user=actor)
+
+
+def stalled(imported: ListImport) -> bool:
+    """Whether a commit under way has written nothing for `STALLED_AFTER` (its process died)."""
+    if imported.status not in ImportStatus.UNDER_WAY or imported.heartbeat_at is None:
+        return False
+    beat = imported.heartbeat_at
+    beat = beat if beat.tzinfo else beat.replace(tzinfo=utcnow().tzinfo)
+    return utcnow() - beat > STALLED_AFTER
+
+
+def resumable(imported: ListImport) -> bool:
+    return imported.status == ImportStatus.FAILED or (
+        imported.status == ImportStatus.RUNNING and stalled(imported)
+    )
+
+
+def resume(imported: ListImport, actor: User) -> None:
+    """Start a failed or stopped commit again; it goes on from its last chunk."""
+    if not resumable(imported):
+        raise ValidationFailed({None: [str(_l("This import is not stopped."))]})
+    imported.status = ImportStatus.QUEUED
+    imported.failure = None
+    imported.heartbeat_at = utcnow()
+    audit.record("imports.resume", target=f"import:{imported.id}", change=True, user=actor)
+    _launch(imported)
+
+
+def _launch(imported: ListImport) -> None:
+    jobs.launch_on_commit(COMMIT_JOB, lock=f"import-{imported.id}", import_id=imported.id)
+
+
+# --- keeping files -----------------------------------------------------------------------
+
+
+@jobs.periodic("imports.remove_old_files", cron="17 3 * * *")
+def remove_old_files() -> int:
+    """Delete the kept files of lists older than `AWDA_IMPORT_KEEP_DAYS` whose import is not
+    under way; returns how many. Their pages then say when the file went."""
+    cutoff = utcnow() - timedelta(days=current_app.config["IMPORT_KEEP_DAYS"])
+    stmt = sa.select(ListImport).where(
+        ListImport.stored_as.is_not(None),
+        ListImport.created_at < cutoff,
+        ListImport.status.not_in(ImportStatus.UNDER_WAY),
+    )
+    old = list(db.session.scalars(stmt))
+    for imported in old:
+        _remove_file(imported)
+    return len(old)
+
+
+def _remove_file(imported: ListImport) -> None:
+    digest = imported.stored_as
+    imported.stored_as = None
+    imported.file_removed_at = utcnow()
+    db.session.flush()
+    still_used = db.session.scalar(sa.select(ListImport.id).where(ListImport.stored_as == digest))
+    if digest and still_used is None:
+        (files_folder() / digest).unlink(missing_ok=True)
+    audit.record("imports.file_removed", target=f"import:{imported.id}", change=True)
