@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
     from app.identity.routes import bp as identity_bp
+    from app.imports.routes import bp as imports_bp
     from app.referrals.routes import bp as referrals_bp
     from app.registry.routes import bp as registry_bp
     from app.reports.routes import bp as reports_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         referrals_bp,
         dashboard_bp,
         identity_bp,
+        imports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -22,6 +22,9 @@ from app.core.dates import local_today
 from app.core.db import utcnow as local_now
 from app.extensions import db
 from app.identity.models import DuplicatePair, Merge
+from app.imports import services as import_services
+from app.imports.models import ListImport
+from app.imports.preview import ListChoices
 from app.referrals.models import AgencyService, Referral
 from app.tasks.models import Task
 from app.transfers.models import Disclosure, Transfer
@@ -79,6 +82,12 @@ def signed_in(status: int) -> dict[str, int]:
 
 def only(roles: set[str], ok: int) -> dict[str, int]:
     return {**signed_in(403), **dict.fromkeys(roles, ok)}
+
+
+def team_a_list(ok: int) -> dict[str, int]:
+    """A transfer list uploaded in team A: its supervisors only; to another team's
+    supervisor it does not exist."""
+    return {**only({"supervisor_a"}, ok), "supervisor_b": 404}
 
 
 def case_workers(ok: int) -> dict[str, int]:
@@ -280,6 +289,19 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("identity.judge", "POST"): PairRule(422),
     ("identity.merge", "POST"): PairRule(422),
     ("identity.undo", "POST"): PairRule(422),
+    ("imports.index", "GET"): only(SUPERVISORS, 200),
+    ("imports.upload", "GET"): only(SUPERVISORS, 200),
+    ("imports.upload", "POST"): only(SUPERVISORS, 422),  # posted empty: no file, no source
+    ("imports.view", "GET"): team_a_list(200),
+    ("imports.columns", "GET"): team_a_list(200),
+    ("imports.columns", "POST"): team_a_list(302),
+    ("imports.progress", "GET"): team_a_list(200),
+    ("imports.problems_download", "GET"): team_a_list(200),
+    ("imports.result_download", "GET"): team_a_list(200),
+    # Refused with a message on the list's page: nothing to import, nothing running.
+    ("imports.commit", "POST"): team_a_list(302),
+    ("imports.cancel", "POST"): team_a_list(302),
+    ("imports.resume", "POST"): team_a_list(302),
 }
 
 
@@ -313,6 +335,7 @@ class Matrix:
     referral: Referral
     pairs: dict[str, DuplicatePair]
     merges: dict[str, Merge]
+    list_import: ListImport
 
 
 @pytest.fixture
@@ -387,10 +410,34 @@ def matrix(world) -> Matrix:
             agency=world.caseworker_a.agency,
         ),
     }
+    list_import = _checked_list(world)
     db.session.commit()
     return Matrix(
-        households, approvals, tasks, users, transfer, disclosure, referral, pairs, merges
+        households,
+        approvals,
+        tasks,
+        users,
+        transfer,
+        disclosure,
+        referral,
+        pairs,
+        merges,
+        list_import,
     )
+
+
+def _checked_list(world) -> ListImport:
+    """A transfer list team A's supervisor uploaded and checked, not imported."""
+    data = (
+        "رقم العائلة,الاسم الرباعي,الجنس,صلة القرابة,المواليد\r\n"
+        "F-1,هدى ياسين محمد العبيدي,أنثى,ربة الأسرة,1975\r\n"
+    )
+    choices = ListChoices(camp_id=world.camp.id, origin_governorate_id=world.ninewa.id)
+    imported, table = import_services.receive(
+        data.encode(), "list.csv", "al-Hol camp administration", choices, world.supervisor_a
+    )
+    import_services.check(imported, table, world.supervisor_a)
+    return imported
 
 
 def _pairs(households: dict, decider) -> tuple[dict, dict]:
@@ -457,7 +504,20 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         "admin.reference_new": {"kind": "camps"},
         "admin.reference_edit": {"kind": "camps", "item_id": world.camp.id},
         **_pair_values(matrix, pair),
+        **{endpoint: {"import_id": matrix.list_import.id} for endpoint in IMPORT_RULES},
     }
+
+
+IMPORT_RULES = (
+    "imports.view",
+    "imports.columns",
+    "imports.progress",
+    "imports.commit",
+    "imports.cancel",
+    "imports.resume",
+    "imports.problems_download",
+    "imports.result_download",
+)
 
 
 def _pair_values(matrix: Matrix, key: str) -> dict[str, dict]:

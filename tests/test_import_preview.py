@@ -148,7 +148,7 @@ def test_the_cli_prints_the_counts_and_every_problem(app, world, list_file):
         "--as", world.supervisor_a.username, "--dry-run",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "1 households, 1 persons to register" in result.output
+    assert "1 new households, 1 persons to register" in result.output
     assert "row 4, column 'المواليد'" in result.output
     assert "column 'رقم العائلة' -> household_ref" in result.output
 

@@ -310,6 +310,27 @@ def pair_or_404(user: User, pair_id: int):
     return pair
 
 
+def visible_imports(user: User) -> sa.Select:
+    """The transfer lists this user sees: those uploaded in their own team, to a supervisor
+    of it. A list names hundreds of people: no other team, agency or role sees it, its
+    problems, its possible duplicates or its files."""
+    from app.imports.models import ListImport
+
+    if not _allowed_role(user, Action.IMPORT_LISTS) or user.team_id is None:
+        return sa.select(ListImport).where(sa.false())
+    return sa.select(ListImport).where(ListImport.team_id == user.team_id)
+
+
+def import_or_404(user: User, import_id: int):
+    """The import, if this user may see it; 403 for a role that never may, 404 otherwise."""
+    from app.imports.models import ListImport
+
+    require(user, Action.IMPORT_LISTS)
+    return _found_or_404(
+        visible_imports(user).where(ListImport.id == import_id), Action.IMPORT_LISTS
+    )
+
+
 def visible_households(user: User) -> sa.Select:
     """Every list, search, page and count of households starts from this query."""
     from app.registry.models import Household

@@ -27,6 +27,7 @@ MENU = (
     ("workflow.review_queue", _l("Review queue"), Action.REVIEW_QUEUE),
     ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
     ("identity.queue", _l("Possible duplicates"), Action.DUPLICATES),
+    ("imports.index", _l("Transfer lists"), Action.IMPORT_LISTS),
     ("transfers.inbox", _l("Hand-overs"), Action.TRANSFER_INBOX),
     ("referrals.shared_by_me", _l("Shared by me"), Action.REFER),
     ("referrals.inbox", _l("Shared with my agency"), Action.REFERRAL_INBOX),

@@ -33,10 +33,11 @@ class ImportSource(db.Model):
 
 
 class ImportStatus:
-    """A list's life: checked (its preview stored), then queued for the background commit,
-    running, and done, failed or cancelled. `CANCELLING` asks the running job to stop after
-    the chunk it is writing."""
+    """A list's life: new (uploaded), checked (its preview stored), then queued for the
+    background commit, running, and done, failed or cancelled. `CANCELLING` asks the running
+    job to stop after the chunk it is writing."""
 
+    NEW = "new"  # uploaded; its columns are to be confirmed
     CHECKED = "checked"
     QUEUED = "queued"
     RUNNING = "running"
@@ -45,6 +46,7 @@ class ImportStatus:
     DONE = "done"
     FAILED = "failed"
 
+    EDITABLE = (NEW, CHECKED)
     UNDER_WAY = (QUEUED, RUNNING, CANCELLING)
     FINISHED = (CANCELLED, DONE, FAILED)
 
@@ -73,7 +75,7 @@ class ListImport(db.Model):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("return_batches.id"))
     origin_governorate_id: Mapped[int | None] = mapped_column(ForeignKey("governorates.id"))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12), default=ImportStatus.CHECKED, index=True)
+    status: Mapped[str] = mapped_column(String(12), default=ImportStatus.NEW, index=True)
     committed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     households_total: Mapped[int] = mapped_column(Integer, default=0)
     households_done: Mapped[int] = mapped_column(Integer, default=0)  # resume from here

@@ -172,7 +172,14 @@ def check(imported: ListImport, table: Table, actor: User) -> Preview:
 
 
 def summary_of(result: Preview) -> dict:
-    """The preview as stored: counts, problems and the candidates' member ids by row."""
+    """The preview as stored: counts, problems, and by row with possible duplicates the
+    row's name and the candidates' member ids."""
+    names = {
+        row: _full_name(member)
+        for family in result.families
+        for row, member in zip(family.rows, family.members, strict=True)
+        if row in result.duplicates
+    }
     return {
         "rows": result.rows,
         "households": result.households,
@@ -183,10 +190,15 @@ def summary_of(result: Preview) -> dict:
         "rows_with_problems": result.rows_with_problems,
         "problems": [[p.row, p.column, p.message] for p in result.problems],
         "duplicates": {
-            str(row): [c.member.id for c in candidates]
+            str(row): [names.get(row, ""), [c.member.id for c in candidates]]
             for row, candidates in result.duplicates.items()
         },
     }
+
+
+def _full_name(member) -> str:
+    parts = (member.given_name_ar, member.father_name_ar, member.grandfather_name_ar)
+    return " ".join(p for p in (*parts, member.family_name_ar) if p)
 
 
 # --- committing --------------------------------------------------------------------------

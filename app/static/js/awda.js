@@ -70,7 +70,41 @@
     filter();
   }
 
+  // An import under way: the bar and its words follow the server every few seconds; the page
+  // reloads when the import ends, to show its result. Reloading at any time shows the same.
+  function followImport(panel) {
+    var bar = panel.querySelector("progress");
+    var text = panel.querySelector("#import-progress-text");
+    var numbers = new Intl.NumberFormat(document.documentElement.lang || "en");
+    function fill(template, values) {
+      return template.replace(/%\((\w+)\)s/g, function (_all, key) {
+        return numbers.format(values[key]);
+      });
+    }
+    function poll() {
+      fetch(panel.getAttribute("data-import-progress"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (state) {
+          if (!state) return;
+          if (state.finished || state.status !== panel.getAttribute("data-status")) {
+            window.location.reload();
+            return;
+          }
+          bar.value = state.percent;
+          var words = fill(text.getAttribute("data-template-done"), state);
+          if (state.seconds_left !== null) {
+            var minutes = { minutes: Math.max(1, Math.ceil(state.seconds_left / 60)) };
+            words += " · " + fill(text.getAttribute("data-template-left"), minutes);
+          }
+          text.textContent = words;
+        })
+        .finally(function () { window.setTimeout(poll, 3000); });
+    }
+    window.setTimeout(poll, 3000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-import-progress]").forEach(followImport);
     document.querySelectorAll("[data-household-form]").forEach(function (form) {
       setUpMemberRows(form);
       linkDistricts(form, "origin");

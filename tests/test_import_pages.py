@@ -1,0 +1,125 @@
+"""A supervisor imports a list through the pages: upload, the columns confirmed (and saved as
+the source's template), the preview, the commit, the result with case numbers and the error
+report, and what the pages refuse."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import sqlalchemy as sa
+from python_calamine import CalamineWorkbook
+
+from app.extensions import db
+from app.imports.models import ImportSource, ImportStatus, ListImport
+from app.registry.models import Household
+from tests.test_import_commit import HEADERS, csv_bytes, family_rows
+
+
+def upload(browser, world, data: bytes, name="list.csv", source="al-Hol camp administration"):
+    return browser.post(
+        "/imports/new",
+        {
+            "list_file": (io.BytesIO(data), name),
+            "source": source,
+            "camp_id": str(world.camp.id),
+            "batch_id": str(world.batch.id),
+            "origin_governorate_id": str(world.ninewa.id),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def confirm_columns(browser, response, **changes):
+    url = response.headers["Location"]
+    page = browser.get(url).get_data(as_text=True)
+    chosen = dict(
+        re.findall(
+            r'<select[^>]*name="(column_\d+)".*?<option selected value="([^"]*)"', page, re.S
+        )
+    )
+    return browser.post(url, {**chosen, "save_template": "y", **changes})
+
+
+def sheet(response) -> list[list]:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.get_data()))
+    return book.get_sheet_by_index(0).to_python()
+
+
+def test_a_supervisor_imports_a_list_end_to_end(login, world):
+    browser = login("supervisor_a")
+    rows = family_rows(3)
+    rows[2][4] = "؟"  # F-2's wife: a sex Awda cannot read
+    uploaded = upload(browser, world, csv_bytes(rows))
+    assert uploaded.status_code == 302
+    checked = confirm_columns(browser, uploaded)
+    assert checked.status_code == 302
+    page = browser.get(checked.headers["Location"]).get_data(as_text=True)
+    assert "Import 2 households" in page
+    assert "Write the sex as" in page
+    imported = db.session.scalar(sa.select(ListImport))
+    committed = browser.post(f"/imports/{imported.id}/commit")
+    assert committed.status_code == 302
+    page = browser.get(f"/imports/{imported.id}").get_data(as_text=True)
+    assert "Households registered" in page
+    db.session.expire_all()
+    assert db.session.get(ListImport, imported.id).status == ImportStatus.DONE
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)) == 2
+
+    result = sheet(browser.get(f"/imports/{imported.id}/result.xlsx"))
+    assert result[0][: len(HEADERS)] == HEADERS
+    cases = {r[0]: r[-2] for r in result[1:]}
+    registered = set(db.session.scalars(sa.select(Household.case_number)))
+    assert {cases["F-1"], cases["F-3"]} == registered and cases["F-2"] == ""
+    report = sheet(browser.get(f"/imports/{imported.id}/problems.xlsx"))
+    flagged = [r for r in report[1:] if r[-1]]
+    assert [(r[0], r[-2]) for r in flagged] == [("F-2", 4)]
+    assert "Write the sex as" in flagged[0][-1]
+
+
+def test_the_next_list_of_a_source_maps_itself_by_its_saved_template(login, world):
+    browser = login("supervisor_a")
+    headers = ["Family", "Name of person", "Mother", "Born", "Gender", "Relation"]
+    first = upload(browser, world, csv_bytes(family_rows(1), headers))
+    url = first.headers["Location"]
+    mapping = {
+        "column_0": "household_ref", "column_1": "full_name", "column_2": "mother_name",
+        "column_3": "birth", "column_4": "sex", "column_5": "relationship",
+    }  # fmt: skip
+    assert browser.post(url, {**mapping, "save_template": "y"}).status_code == 302
+    source = db.session.scalar(sa.select(ImportSource))
+    assert source.template["name of person"] == "full_name"
+    second = upload(browser, world, csv_bytes(family_rows(1, start=5), headers))
+    imported = db.session.get(ListImport, int(second.headers["Location"].split("/")[-2]))
+    assert imported.mapping == {str(i): f for i, f in enumerate(mapping.values())}
+
+
+def test_a_file_that_is_not_a_list_is_refused_beside_the_field_and_nothing_is_kept(login, world):
+    browser = login("supervisor_a")
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
+    response = upload(browser, world, pdf, name="list.xlsx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="list_file-errors">\s*<li>Awda cannot read this file as a list', page)
+    assert 'value="al-Hol camp administration"' in page  # what was typed is kept
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ListImport)) == 0
+
+
+def test_a_list_larger_than_a_form_is_accepted_on_the_upload_page_only(login, world, app):
+    browser = login("supervisor_a")
+    big = csv_bytes(family_rows(6000))  # about 1.5 MB: above the 1 MB of any other page
+    assert len(big) > app.config["MAX_CONTENT_LENGTH"]
+    assert upload(browser, world, big).status_code == 302
+    too_big = browser.post("/households/new", {"notes": "x" * len(big)})
+    assert too_big.status_code == 413
+
+
+def test_another_teams_supervisor_finds_no_list(login, world, make_browser):
+    browser = login("supervisor_a")
+    upload(browser, world, csv_bytes(family_rows(1)))
+    imported = db.session.scalar(sa.select(ListImport))
+    other = make_browser()
+    other.login(world.supervisor_b)
+    for url in (f"/imports/{imported.id}", f"/imports/{imported.id}/problems.xlsx"):
+        assert other.get(url).status_code == 404
+    assert "list.csv" not in other.get("/imports/").get_data(as_text=True)
