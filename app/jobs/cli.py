@@ -20,11 +20,12 @@ def worker_command(concurrency: int, once: bool) -> None:
     """Run queued jobs until stopped (SIGTERM or Ctrl-C lets the running job finish its
     chunk). Needs PostgreSQL: on SQLite jobs run in the app's own process."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if not jobs.queue_installed(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         raise click.ClickException(
-            "This database has no job queue: workers need PostgreSQL (run flask db upgrade "
-            "first). On SQLite, jobs run inside the app and need no worker."
+            "Workers need PostgreSQL. On SQLite, jobs run inside the app and need no worker."
         )
+    if not jobs.queue_installed(app):
+        raise click.ClickException("This database has no job queue yet: run flask db upgrade.")
     from app.jobs.queue import run_worker
 
     run_worker(app, wait=not once, concurrency=concurrency)

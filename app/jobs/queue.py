@@ -64,7 +64,16 @@ def _add_stalled_job_retry(queue: procrastinate.App) -> None:
         )
         for job in stalled:
             log.warning("retrying job %s, whose worker stopped", job.id)
-            await queue.job_manager.retry_job(job)
+            try:
+                await queue.job_manager.retry_job(job)
+            except procrastinate.exceptions.UniqueViolation:
+                # A job for the same work already waits (a person pressed Resume meanwhile);
+                # it goes on from the last chunk. This one is closed: left running, its lock
+                # would hold the waiting one back for ever.
+                log.warning("job %s is replaced by the one waiting with its lock", job.id)
+                await queue.job_manager.finish_job(
+                    job, status=procrastinate.jobs.Status.FAILED, delete_job=False
+                )
 
 
 def defer(app: Flask, name: str, arguments: dict[str, Any], lock: str | None = None) -> None:
@@ -73,13 +82,16 @@ def defer(app: Flask, name: str, arguments: dict[str, Any], lock: str | None = N
     once, and no second one waits while one does."""
     from app.extensions import db
 
-    connection = db.session.connection().connection.driver_connection
     task = procrastinate_app(app).tasks[name]
-    options: dict[str, Any] = {"connection": connection}
+    options: dict[str, Any] = {}
     if lock:
         options.update(lock=lock, queueing_lock=lock)
     try:
-        task.configure(**options).defer(**arguments)
+        # In a savepoint: a refused INSERT (the same job already waiting) would otherwise
+        # abort the whole transaction, and with it the request that asked.
+        with db.session.begin_nested():
+            options["connection"] = db.session.connection().connection.driver_connection
+            task.configure(**options).defer(**arguments)
     except procrastinate.exceptions.AlreadyEnqueued:
         log.info("job %s %s is already waiting", name, arguments)
 
