@@ -74,10 +74,10 @@ def test_a_list_is_committed_and_each_row_gets_its_case_number(world):
     assert household.team_id == world.team_a.id and household.camp_id == world.camp.id
     assert len(household.members) == 2
     written = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == "imports.household")
+        sa.select(AuditEntry).where(AuditEntry.action == "case.registered")
     ).all()
     assert sorted(e.household_id for e in written) == sorted(k.household_id for k in keys)
-    assert all(e.target == f"import:{imported.id}" for e in written)
+    assert all(e.detail["import_id"] == imported.id for e in written)
 
 
 def test_the_same_list_imported_again_creates_nothing(world):
@@ -122,11 +122,11 @@ def test_a_killed_commit_leaves_whole_households_and_resumes_without_duplicates(
     real_register = commit.register_household
     calls = {"n": 0}
 
-    def dies_in_the_second_chunk(data, actor):
+    def dies_in_the_second_chunk(data, actor, **context):
         calls["n"] += 1
         if calls["n"] == 5:
             raise SystemExit("worker killed")  # not an Exception: nothing catches it
-        return real_register(data, actor)
+        return real_register(data, actor, **context)
 
     monkeypatch.setattr(commit, "register_household", dies_in_the_second_chunk)
     with pytest.raises(SystemExit):
@@ -170,3 +170,19 @@ def test_rows_with_problems_are_left_out_and_said_why(world):
     done = commit_now(world, receive_and_check(world, csv_bytes(rows))[0])
     assert (done.created, households()) == (2, 2)
     assert done.summary["problems"][0][0] == 4  # the header is row 1
+
+
+def test_persons_written_together_are_matched_with_the_register_and_with_each_other(world):
+    from app.identity.models import DuplicatePair
+
+    rows = family_rows(3)
+    registered = commit_now(world, receive_and_check(world, csv_bytes(rows[:2]))[0])
+    assert registered.created == 1
+    twice = [["F-9", *rows[0][1:]], ["F-8", *rows[0][1:4], "أنثى", "ربة الأسرة"]]
+    commit_now(world, receive_and_check(world, csv_bytes(twice), source="Ministry list")[0])
+    pairs = db.session.scalars(sa.select(DuplicatePair)).all()
+    households_paired = {
+        frozenset((p.first.household_id, p.second.household_id)) for p in pairs
+    }
+    assert len(households_paired) == 3  # F-1 with F-9 and F-8, and F-9 with F-8
+    assert {p.source for p in pairs} == {"import"}

@@ -304,17 +304,20 @@ BATCH = 500
 
 
 def candidates_for_many(records: Sequence[PersonRecord]) -> list[list[Candidate]]:
-    """For each of `records` (a list's rows, not saved), the registered persons the matcher
-    proposes, best first: the same answer as `candidates` for each, read in a few statements
-    for all of them (keys in batches of `BATCH`) rather than a few per record. Without the
-    PostgreSQL trigram pass: a list is matched by its keys."""
+    """For each of `records` (a list's rows, or persons just saved), the registered persons the
+    matcher proposes, best first: the same answer as `candidates` for each, read in a few
+    statements for all of them (keys in batches of `BATCH`) rather than a few per record,
+    leaving out the persons of the record's own group (household). Without the PostgreSQL
+    trigram pass: a list is matched by its keys."""
     keys_of = [sorted(blocking_keys(record)) for record in records]
     blocks = _blocks({key for keys in keys_of for key in keys})
     wanted = [_ranked(keys, blocks) for keys in keys_of]
     others = _records_in_batches({member_id for ids in wanted for member_id in ids})
     scored: list[dict[int, Score]] = []
     for record, ids in zip(records, wanted, strict=True):
-        results = {i: score(record, others[i]) for i in ids if i in others}
+        # A saved person is not their own candidate, nor is anyone of their household.
+        kin = {i for i in ids if i in others and record.group and others[i].group == record.group}
+        results = {i: score(record, others[i]) for i in ids if i in others and i not in kin}
         scored.append({i: s for i, s in results.items() if s is not None and s.proposed})
     members = _members_in_batches({i for found in scored for i in found})
     return [

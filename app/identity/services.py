@@ -9,7 +9,7 @@ again, with the old judgement in the history of the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -65,6 +65,21 @@ def candidates_of(member: Member) -> list[linkage.Candidate]:
     if key not in kept:
         kept[key] = linkage.candidates(linkage.person_record(member), member.household_id)
     return kept[key]
+
+
+def find_candidates_together(members: Sequence[Member]) -> None:
+    """Find the candidates of many saved members (keys refreshed) in a few statements
+    (`linkage.candidates_for_many`), so that `candidates_of` answers each from memory: a
+    list's chunk of households is matched at once rather than person by person."""
+    found = linkage.candidates_for_many([linkage.person_record(m) for m in members])
+    kept = g.setdefault("_awda_candidates", {})
+    for member, candidates in zip(members, found, strict=True):
+        kept[(member.id, member.household_id, member.identity_digest)] = candidates
+
+
+def forget_candidates() -> None:
+    """Let go of the candidates kept so far (a long job, between its chunks)."""
+    g.pop("_awda_candidates", None)
 
 
 def possible_duplicates(members: Iterable[Member], actor: User) -> list[Finding]:

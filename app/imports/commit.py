@@ -31,7 +31,12 @@ from app.extensions import db
 from app.imports import services
 from app.imports.models import ImportStatus, ListImport, SourceKey
 from app.imports.preview import Family, Problem, check_family, governorates_by_name, group
-from app.registry.services import StaleEdit, register_household, update_household
+from app.registry.services import (
+    StaleEdit,
+    register_household,
+    relinking_together,
+    update_household,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +87,10 @@ class _Writer:
         if not chunk:
             return self._finish(ImportStatus.DONE)
         known = services.known_households(imported.source_id, [f.key for f in chunk])
-        for family in chunk:
-            family.known = known.get(family.key)
-            self._write(family)
+        with relinking_together(self.actor, "import"):
+            for family in chunk:
+                family.known = known.get(family.key)
+                self._write(family)
         imported.households_done += len(chunk)
         imported.rows_done += sum(len(f.rows) for f in chunk)
         imported.heartbeat_at = utcnow()
@@ -108,7 +114,7 @@ class _Writer:
     def _save(self, family: Family) -> None:
         attempt = Attempt()
         try:
-            household, outcome = self._register_or_update(family)
+            _household, outcome = self._register_or_update(family)
             db.session.flush()
         except (ValidationFailed, StaleEdit, IntegrityError) as refused:
             attempt.rollback()
@@ -116,20 +122,11 @@ class _Writer:
             return
         attempt.commit()
         setattr(self.imported, outcome, getattr(self.imported, outcome) + 1)
-        audit.record(
-            "imports.household",
-            household_id=household.id,
-            target=f"import:{self.imported.id}",
-            change=True,
-            user=self.actor,
-            outcome=outcome,
-            rows=len(family.rows),
-        )
 
     def _register_or_update(self, family: Family):
         assert family.data is not None
         if family.known is None:
-            household = register_household(family.data, self.actor)
+            household = register_household(family.data, self.actor, import_id=self.imported.id)
             db.session.add(
                 SourceKey(
                     source_id=self.imported.source_id,
@@ -141,7 +138,9 @@ class _Writer:
             )
             return household, "created"
         household = family.known.household
-        update_household(household, family.data, household.version, self.actor)
+        update_household(
+            household, family.data, household.version, self.actor, import_id=self.imported.id
+        )
         db.session.execute(
             sa.update(SourceKey)
             .where(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.exc import StaleDataError
@@ -494,13 +495,52 @@ def refresh_search_text(household: Household) -> None:
 
 def _relink(household: Household, digests: dict[int, str | None], actor: User) -> None:
     """Keep the members' keys for record linkage and raise the possible duplicates of those
-    whose identity is new or changed (`digests`: member id -> digest before the save)."""
+    whose identity is new or changed (`digests`: member id -> digest before the save); within
+    `relinking_together`, once for all the households saved in it."""
+    waiting = g.get(_RELINK_LATER)
+    if waiting is not None:
+        waiting.append((household, digests))
+        return
     linkage.refresh(household.members)
     changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
     duplicates.raise_pairs(changed, "registration", actor)
 
 
-def register_household(data: HouseholdInput, actor: User) -> Household:
+_RELINK_LATER = "registry_relink_later"
+
+
+@contextmanager
+def relinking_together(actor: User, source: str) -> Iterator[None]:
+    """Households registered or updated inside are matched together when it ends: their
+    members' keys refreshed in one pass, their candidates found in a few statements for all
+    (`identity.services.find_candidates_together`), the pairs raised as `source` ("import").
+    Persons saved together are also matched with each other: the same person twice in a list
+    is found. Used by the list importer for each chunk; nothing is matched if the block
+    raises (the caller rolls back)."""
+    g.setdefault(_RELINK_LATER, [])
+    try:
+        yield
+        # A household whose savepoint was rolled back is no longer in the session: skipped.
+        saved = [(h, d) for h, d in g.pop(_RELINK_LATER) if sa.inspect(h).persistent]
+        members = [m for household, _digests in saved for m in household.members]
+        linkage.refresh(members)
+        changed = [
+            m
+            for household, digests in saved
+            for m in household.members
+            if digests.get(m.id) != m.identity_digest
+        ]
+        duplicates.find_candidates_together(changed)
+        duplicates.raise_pairs(changed, source, actor)
+        duplicates.forget_candidates()
+    finally:
+        g.pop(_RELINK_LATER, None)
+
+
+def register_household(data: HouseholdInput, actor: User, **context: object) -> Household:
+    """Check and register a new household in the actor's team; `context` is recorded with
+    it in the case history and the audit trail (`import_id` of the list it came from).
+    Raises ValidationFailed."""
     phone, caseworker = _check(data, actor, None)
     if caseworker is None and actor.has_role(Role.CASEWORKER):
         caseworker = actor
@@ -514,7 +554,7 @@ def register_household(data: HouseholdInput, actor: User) -> Household:
     db.session.add(household)
     db.session.flush()
     _relink(household, {}, actor)
-    record(household, "registered", actor, to_stage=household.stage)
+    record(household, "registered", actor, to_stage=household.stage, **context)
     log.info("%s registered household %s", actor.username, household.case_number)
     return household
 
@@ -533,8 +573,14 @@ def _keep_protection_needs(household: Household, data: HouseholdInput) -> None:
 
 
 def update_household(
-    household: Household, data: HouseholdInput, expected_version: int, actor: User
+    household: Household,
+    data: HouseholdInput,
+    expected_version: int,
+    actor: User,
+    **context: object,
 ) -> Household:
+    """Check and apply an edit of `household` read at `expected_version`; `context` is
+    recorded with it (see `register_household`). Raises StaleEdit, ValidationFailed."""
     household_id = household.id
     if household.version != expected_version:
         raise StaleEdit(household_id)
@@ -564,6 +610,7 @@ def update_household(
         actor,
         fields=sorted(changed),
         changes={k: v for k, v in changed.items() if k not in RESTRICTED_FIELDS},
+        **context,
     )
     log.info("%s updated household %s", actor.username, household.case_number)
     return household
