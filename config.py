@@ -17,7 +17,6 @@ server started without thinking about it gets the strict profile).
 | AWDA_MAX_REQUEST_KB | largest request body accepted, in KiB (larger: 413, not read) | 1024 |
 | AWDA_IMPORT_MAX_MB | largest transfer list accepted for upload, in MB | 20 |
 | AWDA_IMPORT_KEEP_DAYS | an uploaded list's file is deleted this many days after upload | 30 |
-| AWDA_IMPORT_FOLDER | where uploaded lists are kept (shared by all app servers) | instance/imports |
 | AWDA_JOBS | how background jobs run: procrastinate, thread or inline (app.jobs) | procrastinate on PostgreSQL, thread on SQLite |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
@@ -100,7 +99,6 @@ class Config:
         # Transfer lists are larger than forms: their upload page alone accepts this much.
         self.IMPORT_MAX_MB = _int("AWDA_IMPORT_MAX_MB", 20)
         self.IMPORT_KEEP_DAYS = max(0, _int("AWDA_IMPORT_KEEP_DAYS", 30))
-        self.IMPORT_FOLDER = _env("AWDA_IMPORT_FOLDER")
         self.AWDA_JOBS = _env("AWDA_JOBS")
         # argon2id cost; only the testing profile lowers it, so the suite stays fast.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

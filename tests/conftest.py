@@ -49,11 +49,10 @@ def database_url(tmp_path, template_database) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url):
     settings = config.TestingConfig()
     settings.SQLALCHEMY_DATABASE_URI = database_url
     settings.SQLALCHEMY_ENGINE_OPTIONS = {}
-    settings.IMPORT_FOLDER = str(tmp_path / "imports")
     app = create_app(settings)
     with app.app_context():
         yield app

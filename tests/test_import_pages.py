@@ -123,3 +123,10 @@ def test_another_teams_supervisor_finds_no_list(login, world, make_browser):
     for url in (f"/imports/{imported.id}", f"/imports/{imported.id}/problems.xlsx"):
         assert other.get(url).status_code == 404
     assert "list.csv" not in other.get("/imports/").get_data(as_text=True)
+
+
+def test_an_uploaded_name_is_shown_without_its_path_or_direction_overrides(login, world):
+    browser = login("supervisor_a")
+    upload(browser, world, csv_bytes(family_rows(1)), name="../../camp/\u202eslx.csv")
+    imported = db.session.scalar(sa.select(ListImport))
+    assert imported.filename == "slx.csv"

@@ -26,7 +26,7 @@ from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
 from app.imports import services
-from app.imports.models import ImportStatus, ListImport, SourceKey
+from app.imports.models import ImportFile, ImportStatus, ListImport, SourceKey
 from app.jobs import queue
 from app.jobs import schema as job_schema
 from app.registry.models import Household, Member
@@ -119,7 +119,6 @@ def worker_environment(app, tmp_path: Path) -> dict[str, str]:
         AWDA_ENV="development",
         SECRET_KEY="worker-test-not-secret",
         DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-        AWDA_IMPORT_FOLDER=str(app.config["IMPORT_FOLDER"]),
         AWDA_JOBS="procrastinate",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
@@ -411,16 +410,19 @@ def test_run_periodic_removes_the_files_of_old_lists_and_keeps_recent_ones(app, 
     old.created_at = utcnow() - timedelta(days=31)
     recent.created_at = utcnow() - timedelta(days=29)
     db.session.commit()
-    folder = services.files_folder()
-    old_file, recent_file = folder / old.stored_as, folder / recent.stored_as
-    assert old_file.exists() and recent_file.exists()
+    old_file, recent_file = old.stored_as, recent.stored_as
+
+    def kept(digest: str) -> bool:
+        return db.session.get(ImportFile, digest) is not None
+
+    assert kept(old_file) and kept(recent_file)
 
     result = app.test_cli_runner().invoke(args=["jobs", "run-periodic", "imports.remove_old_files"])
 
     assert result.exit_code == 0, result.output
     assert "imports.remove_old_files: done" in result.output
-    assert not old_file.exists() and recent_file.exists()
     db.session.expire_all()
+    assert not kept(old_file) and kept(recent_file)
     assert old.stored_as is None and old.file_removed_at is not None
     assert recent.stored_as is not None and recent.file_removed_at is None
 

@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -32,6 +41,16 @@ class ImportSource(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ImportFile(db.Model):
+    """An uploaded list's bytes, by their SHA-256, kept in the database so that every app
+    server and every worker reads the same file without a shared disk. Deleted when no import
+    keeps it (`AWDA_IMPORT_KEEP_DAYS`)."""
+
+    __tablename__ = "import_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class ImportStatus:
     """A list's life: new (uploaded), checked (its preview stored), then queued for the
     background commit, running, and done, failed or cancelled. `CANCELLING` asks the running
@@ -52,11 +71,11 @@ class ImportStatus:
 
 
 class ListImport(db.Model):
-    """One uploaded list. The file is kept under the instance folder by its SHA-256
-    (`stored_as`) until `AWDA_IMPORT_KEEP_DAYS` have passed (`file_removed_at` then says when
-    it went). `summary` holds the preview's counts, its problems (row, column, message) and the
-    candidate member ids of rows with possible duplicates, so the preview page is read, not
-    recomputed; the commit checks every household again as it writes it."""
+    """One uploaded list. Its file is kept (`ImportFile`, named by `stored_as`, its SHA-256)
+    until `AWDA_IMPORT_KEEP_DAYS` have passed (`file_removed_at` then says when it went).
+    `summary` holds the preview's counts, its problems (row, column, message) and, by row, the
+    candidate member ids of possible duplicates, so the preview page is read, not recomputed;
+    the commit checks every household again as it writes it."""
 
     __tablename__ = "list_imports"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +85,7 @@ class ListImport(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     filename: Mapped[str] = mapped_column(String(200))
     file_sha256: Mapped[str] = mapped_column(String(64))
-    stored_as: Mapped[str | None] = mapped_column(String(200))
+    stored_as: Mapped[str | None] = mapped_column(String(64), index=True)
     file_removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     encoding: Mapped[str | None] = mapped_column(String(20))
     # Column index (as text: JSON keys) -> Awda field name.

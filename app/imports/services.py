@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -19,11 +18,12 @@ from app import jobs
 from app.audit import services as audit
 from app.auth.models import User
 from app.core.db import utcnow
+from app.core.text import clean
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity.names import fold
 from app.imports.headers import FIELD_NAMES, match_headers
-from app.imports.models import ImportSource, ImportStatus, ListImport, SourceKey
+from app.imports.models import ImportFile, ImportSource, ImportStatus, ListImport, SourceKey
 from app.imports.preview import Known, ListChoices, Preview, preview
 from app.imports.reading import Table, read_table
 from app.registry.models import Household
@@ -83,30 +83,22 @@ def save_template(source: ImportSource, headers: list[str], mapping: dict[int, s
 # --- the file ----------------------------------------------------------------------------
 
 
-def files_folder() -> Path:
-    """Where uploaded lists are kept (`AWDA_IMPORT_FOLDER`, else instance/imports)."""
-    folder = current_app.config.get("IMPORT_FOLDER") or Path(current_app.instance_path, "imports")
-    path = Path(folder)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def receive(data: bytes, filename: str, source_name: str, choices: ListChoices, actor: User):
-    """Read an uploaded list (raises UnreadableList, nothing stored), keep the file under its
-    SHA-256 and record the import with its first mapping. Returns (ListImport, Table)."""
+    """Read an uploaded list (raises UnreadableList, nothing stored), keep the file (once per
+    SHA-256) and record the import with its first mapping. Returns (ListImport, Table)."""
     table = read_table(data, filename)
+    remove_old_files()  # where no worker runs the daily job (SQLite), each upload does it
     if actor.team_id is None:
         raise ValidationFailed({None: [str(_l("You need a team to import lists."))]})
     source = source_named(source_name, actor)
     digest = hashlib.sha256(data).hexdigest()
-    stored = files_folder() / digest
-    if not stored.exists():
-        stored.write_bytes(data)
+    if db.session.get(ImportFile, digest) is None:
+        db.session.add(ImportFile(sha256=digest, content=data))
     imported = ListImport(
         team_id=actor.team_id,
         source_id=source.id,
         created_by_id=actor.id,
-        filename=Path(filename).name[:200] or "list",
+        filename=_shown_name(filename),
         file_sha256=digest,
         stored_as=digest,
         encoding=table.encoding or None,
@@ -122,13 +114,19 @@ def receive(data: bytes, filename: str, source_name: str, choices: ListChoices, 
     return imported, table
 
 
+def _shown_name(filename: str) -> str:
+    """The uploaded name for people's eyes: its last path part (a browser may send a Windows
+    path), cleaned of direction overrides and controls; it never names a file on disk."""
+    return clean(filename.replace("\\", "/").rsplit("/", 1)[-1])[:200] or "list"
+
+
 def table_of(imported: ListImport, encoding: str | None = None) -> Table:
     """The import's list, read again from the kept file (raises FileNotFoundError once the
     file was removed, UnreadableList if `encoding` does not fit it)."""
-    if not imported.stored_as:
+    kept = db.session.get(ImportFile, imported.stored_as) if imported.stored_as else None
+    if kept is None:
         raise FileNotFoundError(imported.file_sha256)
-    data = (files_folder() / imported.stored_as).read_bytes()
-    return read_table(data, imported.filename, encoding=encoding or imported.encoding)
+    return read_table(kept.content, imported.filename, encoding=encoding or imported.encoding)
 
 
 def mapping_of(imported: ListImport) -> dict[int, str]:
@@ -290,5 +288,5 @@ def _remove_file(imported: ListImport) -> None:
     db.session.flush()
     still_used = db.session.scalar(sa.select(ListImport.id).where(ListImport.stored_as == digest))
     if digest and still_used is None:
-        (files_folder() / digest).unlink(missing_ok=True)
+        db.session.execute(sa.delete(ImportFile).where(ImportFile.sha256 == digest))
     audit.record("imports.file_removed", target=f"import:{imported.id}", change=True)
