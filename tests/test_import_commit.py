@@ -181,8 +181,6 @@ def test_persons_written_together_are_matched_with_the_register_and_with_each_ot
     twice = [["F-9", *rows[0][1:]], ["F-8", *rows[0][1:4], "أنثى", "ربة الأسرة"]]
     commit_now(world, receive_and_check(world, csv_bytes(twice), source="Ministry list")[0])
     pairs = db.session.scalars(sa.select(DuplicatePair)).all()
-    households_paired = {
-        frozenset((p.first.household_id, p.second.household_id)) for p in pairs
-    }
+    households_paired = {frozenset((p.first.household_id, p.second.household_id)) for p in pairs}
     assert len(households_paired) == 3  # F-1 with F-9 and F-8, and F-9 with F-8
     assert {p.source for p in pairs} == {"import"}
