@@ -184,3 +184,28 @@ def test_persons_written_together_are_matched_with_the_register_and_with_each_ot
     households_paired = {frozenset((p.first.household_id, p.second.household_id)) for p in pairs}
     assert len(households_paired) == 3  # F-1 with F-9 and F-8, and F-9 with F-8
     assert {p.source for p in pairs} == {"import"}
+
+
+def test_a_list_cancelled_before_its_job_starts_writes_nothing(world):
+    imported, _found = receive_and_check(world, csv_bytes(family_rows(2)))
+    services.queue_commit(imported, world.supervisor_a, launch=False)
+    db.session.commit()
+    services.cancel(imported, world.supervisor_a)
+    db.session.commit()
+    commit.commit_list(imported.id)  # the worker picks the job up afterwards
+    stopped = db.session.get(ListImport, imported.id)
+    assert (stopped.status, stopped.created, households()) == (ImportStatus.CANCELLED, 0, 0)
+
+
+def test_why_a_household_was_left_out_is_written_in_the_importers_language(world):
+    world.supervisor_a.locale = "ar"
+    rows = family_rows(2)
+    first = commit_now(world, receive_and_check(world, csv_bytes(rows[:2]))[0])
+    assert first.created == 1
+    # The same camp ID from another source: refused when written, in Arabic.
+    again, _found = receive_and_check(world, csv_bytes(rows[:2]), source="Ministry list")
+    again.summary = {**again.summary, "households": 1}  # as if it had passed its check
+    db.session.commit()
+    done = commit_now(world, again)
+    assert done.skipped == 1
+    assert any("\u0600" <= ch <= "\u06ff" for ch in done.summary["skipped"][0][2])

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -50,9 +51,12 @@ def commit_list(import_id: int) -> None:
     if imported is None or imported.status not in ImportStatus.UNDER_WAY:
         return
     try:
-        writer = _Writer(imported)
-        while writer.next_chunk():
-            pass
+        # What the job writes for people (why a household was left out) is in the language
+        # of the person who pressed Import.
+        with force_locale(imported.committed_by.locale or "en"):
+            writer = _Writer(imported)
+            while writer.next_chunk():
+                pass
     except Exception as failure:
         db.session.rollback()
         _mark_failed(import_id, failure)

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app import jobs
 from app.audit import services as audit
 from app.auth.models import User
+from app.core import locks
 from app.core.db import utcnow
 from app.core.text import clean
 from app.core.validation import ValidationFailed
@@ -220,12 +221,14 @@ def queue_commit(imported: ListImport, actor: User, launch: bool = True) -> None
 
 
 def cancel(imported: ListImport, actor: User) -> None:
-    """Stop the commit after the chunk being written (at once if none is running)."""
+    """Stop the commit: at once if it has not started (or its worker died), else after the
+    chunk being written. Raises ValidationFailed when it is not under way."""
+    locks.lock_rows(sa.select(ListImport.id).where(ListImport.id == imported.id))
+    db.session.refresh(imported)
     if imported.status not in ImportStatus.UNDER_WAY:
         raise ValidationFailed({None: [str(_l("This import is not running."))]})
-    stopped = imported.status == ImportStatus.QUEUED and jobs.mode(current_app) != "procrastinate"
-    if stopped or stalled(imported):
-        imported.status = ImportStatus.CANCELLED
+    if imported.status == ImportStatus.QUEUED or stalled(imported):
+        imported.status = ImportStatus.CANCELLED  # a job that starts later finds it so
         imported.finished_at = utcnow()
     else:
         imported.status = ImportStatus.CANCELLING
