@@ -371,6 +371,7 @@ def posting_to(url: str, found: list[Submission]) -> list[Submission]:
 # --- the world each rule is fuzzed in ----------------------------------------------------------
 
 ANONYMOUS = "anonymous"
+IMPORT_FORMS = ("upload", "columns", "commit", "cancel", "resume")
 TWO_FACTOR = "two_factor"  # a user with TOTP, halfway through logging in
 ROLES = {
     "auth.login": ANONYMOUS,
@@ -391,6 +392,7 @@ ROLES = {
     "identity.judge": "supervisor_a",
     "identity.merge": "supervisor_a",
     "identity.undo": "supervisor_a",
+    **{f"imports.{name}": "supervisor_a" for name in IMPORT_FORMS},
 }
 # A session that a post ends (or starts): a new browser for every example.
 NEW_SESSION = frozenset({ANONYMOUS, TWO_FACTOR})
@@ -425,6 +427,10 @@ FORM_PAGES: dict[str, Callable[[Scene, dict], str]] = {
     "identity.judge": lambda s, v: url_for("identity.pair", **v),
     "identity.merge": lambda s, v: url_for("identity.pair", **v),
     "identity.undo": lambda s, v: url_for("identity.pair", pair_id=s.merged_pair_id),
+    **{
+        f"imports.{name}": lambda s, v: url_for("imports.view", **v)
+        for name in ("commit", "cancel", "resume")
+    },
 }
 
 
@@ -606,6 +612,29 @@ class Scene:
         db.session.commit()
         self.merged_pair_id = pair.id
         return done.id
+
+    def _make_import_id(self, target: Target, values: dict) -> int:
+        """A list of team A, checked: ready to commit, importing (to cancel) or stopped on an
+        error (to resume), as the rule needs."""
+        from app.core.db import utcnow
+        from app.imports import services as imports
+        from app.imports.models import ImportStatus
+        from app.imports.preview import ListChoices
+
+        world = self.world
+        data = (
+            "رقم العائلة,الاسم الرباعي,الجنس,صلة القرابة,المواليد\n"
+            f"F-{next(self.serial)},هدى ياسين محمد العبيدي,أنثى,ربة الأسرة,1975"
+        )
+        choices = ListChoices(world.camp.id, None, world.ninewa.id)
+        supervisor = db.session.get(type(world.supervisor_a), world.supervisor_a.id)
+        imported, table = imports.receive(data.encode(), "list.csv", "Camp", choices, supervisor)
+        imports.check(imported, table, supervisor)
+        wanted = {"cancel": ImportStatus.RUNNING, "resume": ImportStatus.FAILED}
+        imported.status = wanted.get(target.endpoint.split(".")[1], imported.status)
+        imported.heartbeat_at = utcnow()
+        db.session.commit()
+        return imported.id
 
     def _make_user_id(self, target: Target, values: dict) -> int:
         return self.world.caseworker_b.id

@@ -156,7 +156,11 @@ class _Writer:
         return household, "updated"
 
     def _skip(self, family: Family, problems: list[Problem]) -> None:
+        """Leave the household out; say why, unless the preview already did."""
         self.imported.skipped += 1
+        told = {row for row, *_rest in self.imported.summary.get("problems", [])}
+        if told.intersection(family.rows):
+            return
         skipped = self.imported.summary.get("skipped", [])
         skipped += [[p.row, p.column, p.message] for p in problems]
         self.imported.summary = {**self.imported.summary, "skipped": skipped}

@@ -255,6 +255,7 @@ def resume(imported: ListImport, actor: User) -> None:
     if not resumable(imported):
         raise ValidationFailed({None: [str(_l("This import is not stopped."))]})
     imported.status = ImportStatus.QUEUED
+    imported.committed_by_id = imported.committed_by_id or actor.id
     imported.failure = None
     imported.heartbeat_at = utcnow()
     audit.record("imports.resume", target=f"import:{imported.id}", change=True, user=actor)

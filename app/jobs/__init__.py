@@ -18,6 +18,7 @@ it gets an app context of its own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -91,7 +92,9 @@ def launch_committed() -> None:
         if mode(app) == "thread":
             threading.Thread(target=run, args=(app, name, arguments), daemon=True).start()
         else:
-            run(app, name, arguments)
+            # A failure is logged (and recorded by the job); the request that asked stands.
+            with contextlib.suppress(Exception):
+                run(app, name, arguments)
 
 
 def run(app: Flask, name: str, arguments: dict[str, Any]) -> None:
