@@ -130,3 +130,24 @@ def test_an_uploaded_name_is_shown_without_its_path_or_direction_overrides(login
     upload(browser, world, csv_bytes(family_rows(1)), name="../../camp/\u202eslx.csv")
     imported = db.session.scalar(sa.select(ListImport))
     assert imported.filename == "slx.csv"
+
+
+def test_a_check_that_fails_sends_the_list_back_to_its_columns_with_a_message(
+    login, world, monkeypatch
+):
+    from app.imports import services
+
+    browser = login("supervisor_a")
+    uploaded = upload(browser, world, csv_bytes(family_rows(2)))
+
+    def breaks(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "check", breaks)
+    answer = confirm_columns(browser, uploaded)
+    assert answer.status_code == 302  # the request that asked stands
+    imported = db.session.scalar(sa.select(ListImport))
+    db.session.refresh(imported)
+    assert (imported.status, imported.failure) == (ImportStatus.NEW, "RuntimeError")
+    page = browser.get(f"/imports/{imported.id}", follow_redirects=True).get_data(as_text=True)
+    assert "The last check of this list stopped on an error" in page

@@ -52,11 +52,12 @@ class ImportFile(db.Model):
 
 
 class ImportStatus:
-    """A list's life: new (uploaded), checked (its preview stored), then queued for the
-    background commit, running, and done, failed or cancelled. `CANCELLING` asks the running
+    """A list's life: new (uploaded), checking then checked (its preview stored), then queued
+    for the background commit, running, and done, failed or cancelled. `CANCELLING` asks the running
     job to stop after the chunk it is writing."""
 
     NEW = "new"  # uploaded; its columns are to be confirmed
+    CHECKING = "checking"  # its rows being checked and matched, in the background
     CHECKED = "checked"
     QUEUED = "queued"
     RUNNING = "running"
@@ -95,6 +96,7 @@ class ListImport(db.Model):
     origin_governorate_id: Mapped[int | None] = mapped_column(ForeignKey("governorates.id"))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(12), default=ImportStatus.NEW, index=True)
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     committed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     households_total: Mapped[int] = mapped_column(Integer, default=0)
     households_done: Mapped[int] = mapped_column(Integer, default=0)  # resume from here
@@ -113,6 +115,7 @@ class ListImport(db.Model):
     camp: Mapped[Camp] = relationship()
     batch: Mapped[ReturnBatch | None] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
     committed_by: Mapped[User | None] = relationship(foreign_keys=[committed_by_id])
 
 

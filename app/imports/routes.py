@@ -36,6 +36,7 @@ from app.imports.reading import UnreadableList
 bp = Blueprint("imports", __name__, template_folder="templates", url_prefix="/imports")
 STATUS_LABELS = {
     ImportStatus.NEW: _l("Columns to confirm"),
+    ImportStatus.CHECKING: _l("Being checked"),
     ImportStatus.CHECKED: _l("Checked, not imported"),
     ImportStatus.QUEUED: _l("Waiting to start"),
     ImportStatus.RUNNING: _l("Importing"),
@@ -137,10 +138,7 @@ def columns(import_id: int):
         form.encoding.data = table.encoding
     elif form.validate_on_submit():
         mapping = posted_mapping(form, table.headers)
-        imported.mapping = {str(k): v for k, v in mapping.items()}
-        if form.save_template.data:
-            services.save_template(imported.source, table.headers, mapping)
-        services.check(imported, table, current_user)
+        services.queue_check(imported, mapping, form.save_template.data, current_user)
         return redirect(url_for("imports.view", import_id=imported.id))
     audit.record("imports.view", target=f"import:{imported.id}")
     status = 422 if form.errors else 200

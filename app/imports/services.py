@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app import jobs
@@ -30,6 +31,7 @@ from app.imports.reading import Table, read_table
 from app.registry.models import Household
 
 COMMIT_JOB = "imports.commit"
+CHECK_JOB = "imports.check"
 # A running commit writes a chunk every few seconds; one silent this long has stopped.
 STALLED_AFTER = timedelta(minutes=3)
 
@@ -170,6 +172,40 @@ def check(imported: ListImport, table: Table, actor: User) -> Preview:
     return result
 
 
+def queue_check(
+    imported: ListImport, mapping: dict[int, str], save_as_template: bool, actor: User
+) -> None:
+    """Check the list with this mapping in the background (against a large register a list
+    takes longer to match than a request may last); its page shows the preview when done."""
+    imported.mapping = {str(k): v for k, v in mapping.items()}
+    if save_as_template:
+        save_template(imported.source, table_of(imported).headers, mapping)
+    imported.status = ImportStatus.CHECKING
+    imported.checked_by_id = actor.id
+    imported.failure = None
+    imported.heartbeat_at = utcnow()
+    jobs.launch_on_commit(CHECK_JOB, lock=f"import-{imported.id}", import_id=imported.id)
+
+
+@jobs.task(CHECK_JOB)
+def check_job(import_id: int) -> None:
+    """The job behind `queue_check`: the preview stored, or, on an error, the list back to
+    its columns with the error named (the person may try again)."""
+    imported = db.session.get(ListImport, import_id)
+    if imported is None or imported.status != ImportStatus.CHECKING:
+        return
+    actor = imported.checked_by or imported.created_by
+    try:
+        with force_locale(actor.locale or "en"):
+            check(imported, table_of(imported), actor)
+    except Exception as failure:
+        db.session.rollback()
+        imported.status = ImportStatus.NEW
+        imported.failure = type(failure).__name__
+        db.session.commit()
+        raise
+
+
 def summary_of(result: Preview) -> dict:
     """The preview as stored: counts, problems, and by row with possible duplicates the
     row's name and the candidates' member ids."""
@@ -237,7 +273,8 @@ def cancel(imported: ListImport, actor: User) -> None:
 
 def stalled(imported: ListImport) -> bool:
     """Whether a commit under way has written nothing for `STALLED_AFTER` (its process died)."""
-    if imported.status not in ImportStatus.UNDER_WAY or imported.heartbeat_at is None:
+    watched = (*ImportStatus.UNDER_WAY, ImportStatus.CHECKING)
+    if imported.status not in watched or imported.heartbeat_at is None:
         return False
     beat = imported.heartbeat_at
     beat = beat if beat.tzinfo else beat.replace(tzinfo=utcnow().tzinfo)
@@ -245,8 +282,9 @@ def stalled(imported: ListImport) -> bool:
 
 
 def resumable(imported: ListImport) -> bool:
+    """A commit stopped on an error, or a commit or check whose process died."""
     return imported.status == ImportStatus.FAILED or (
-        imported.status == ImportStatus.RUNNING and stalled(imported)
+        imported.status in (ImportStatus.RUNNING, ImportStatus.CHECKING) and stalled(imported)
     )
 
 
@@ -254,6 +292,10 @@ def resume(imported: ListImport, actor: User) -> None:
     """Start a failed or stopped commit again; it goes on from its last chunk."""
     if not resumable(imported):
         raise ValidationFailed({None: [str(_l("This import is not stopped."))]})
+    if imported.status == ImportStatus.CHECKING:
+        imported.heartbeat_at = utcnow()
+        jobs.launch_on_commit(CHECK_JOB, lock=f"import-{imported.id}", import_id=imported.id)
+        return
     imported.status = ImportStatus.QUEUED
     imported.committed_by_id = imported.committed_by_id or actor.id
     imported.failure = None

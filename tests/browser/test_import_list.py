@@ -155,6 +155,8 @@ def test_a_supervisor_imports_a_list_in_arabic_on_a_phone(
     with page.expect_navigation():
         page.click("main button[type=submit]:text-is('افحص القائمة')")
     assert page.url.endswith(f"/imports/{imported.id}"), page.url
+    # The rows are checked in the background; the page shows the preview when it is done.
+    page.wait_for_selector("section[data-import-progress]", state="detached", timeout=30_000)
 
     # The preview: what will be registered, and the row left out with its problem.
     facts = _facts(page)

@@ -90,6 +90,7 @@
             window.location.reload();
             return;
           }
+          if (!text) return;  // a check: only its end is awaited
           bar.value = state.percent;
           var words = fill(text.getAttribute("data-template-done"), state);
           if (state.seconds_left !== null) {
