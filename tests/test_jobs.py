@@ -224,7 +224,7 @@ def test_a_killed_worker_leaves_whole_households_and_the_retried_job_finishes_wi
         try:
             wait_until(
                 lambda: progress(imported.id)[1] > 0 or worker.poll() is not None,
-                timeout=30,
+                timeout=120,  # a worker's start and first chunk, on a loaded 2-core machine
                 every=0.02,
                 what="the worker's first chunk",
             )
@@ -255,7 +255,7 @@ def test_a_killed_worker_leaves_whole_households_and_the_retried_job_finishes_wi
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=240,
     )
     assert again.returncode == 0, again.stdout + again.stderr
 
