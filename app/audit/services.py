@@ -96,8 +96,7 @@ def write_buffer(committed: bool) -> int:
     kept = [entry for entry in pending if committed or not entry.change]
     if kept:
         take_turns(CHAIN_LOCK)
-    for entry in kept:
-        _append(entry)
+        _append_all(kept)
     return len(kept)
 
 
@@ -142,6 +141,24 @@ def _plain(detail: Mapping[str, Any]) -> dict[str, Any]:
 # --- writing and the hash chain --------------------------------------------------------------
 
 
+def _append_all(entries: list[Pending]) -> None:
+    """Chain the entries after the last one in a single insert (a job's chunk writes hundreds);
+    one by one, with retries, if another writer extended the chain first."""
+    if len(entries) > 1:
+        try:
+            with db.session.begin_nested():
+                previous = _last_hash()
+                for entry in entries:
+                    row = _row(entry, previous)
+                    db.session.add(row)
+                    previous = row.entry_hash
+            return
+        except IntegrityError:
+            log.info("Audit chain extended by another request; writing entries one by one")
+    for entry in entries:
+        _append(entry)
+
+
 def _append(entry: Pending) -> AuditEntry:
     for _attempt in range(_ATTEMPTS - 1):
         row = _insert(entry, _last_hash())
@@ -155,6 +172,19 @@ def _append(entry: Pending) -> AuditEntry:
 
 def _insert(entry: Pending, previous_hash: str, final: bool = False) -> AuditEntry | None:
     """Add one row after `previous_hash`; None if another entry already follows that hash."""
+    row = _row(entry, previous_hash)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        if final:
+            raise
+        return None
+    return row
+
+
+def _row(entry: Pending, previous_hash: str) -> AuditEntry:
+    """The entry as a row chained after `previous_hash`, its own hash computed."""
     row = AuditEntry(
         at=entry.at,
         user_id=entry.user_id,
@@ -167,13 +197,6 @@ def _insert(entry: Pending, previous_hash: str, final: bool = False) -> AuditEnt
         previous_hash=previous_hash,
     )
     row.entry_hash = entry_hash(row)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        if final:
-            raise
-        return None
     return row
 
 

@@ -132,7 +132,13 @@ def folded_name(record: PersonRecord) -> str:
 
 def refresh(members: Iterable[Member]) -> None:
     """Recompute the folded name, digest and blocking keys of `members` (flushed, with ids)."""
-    _rekey(db.session, [m for m in members if m.id is not None])
+    saved = [m for m in members if m.id is not None]
+    unread = [m.id for m in saved if "identifiers" in sa.inspect(m).unloaded]
+    if unread:  # their document numbers in one statement, not one per person
+        db.session.scalars(
+            sa.select(Member).where(Member.id.in_(unread)).options(selectinload(Member.identifiers))
+        ).all()
+    _rekey(db.session, saved)
 
 
 def refresh_all(connection: sa.Connection, batch: int = 2000) -> int:

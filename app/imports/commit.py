@@ -16,6 +16,7 @@ each household's source key, and moves the import's counters on, all in one comm
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -31,7 +32,14 @@ from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.imports import services
 from app.imports.models import ImportStatus, ListImport, SourceKey
-from app.imports.preview import Family, Problem, check_family, governorates_by_name, group
+from app.imports.preview import (
+    Family,
+    Problem,
+    check_family,
+    governorates_by_name,
+    group,
+    problems_of,
+)
 from app.registry.services import (
     StaleEdit,
     register_household,
@@ -90,11 +98,14 @@ class _Writer:
         chunk = self.families[imported.households_done : imported.households_done + CHUNK]
         if not chunk:
             return self._finish(ImportStatus.DONE)
+        self.counts: Counter[str] = Counter()  # moved on once, with the chunk's progress
         known = services.known_households(imported.source_id, [f.key for f in chunk])
         with relinking_together(self.actor, "import"):
             for family in chunk:
                 family.known = known.get(family.key)
                 self._write(family)
+        for outcome, count in self.counts.items():
+            setattr(imported, outcome, getattr(imported, outcome) + count)
         imported.households_done += len(chunk)
         imported.rows_done += sum(len(f.rows) for f in chunk)
         imported.heartbeat_at = utcnow()
@@ -107,11 +118,11 @@ class _Writer:
         return self.imported
 
     def _write(self, family: Family) -> None:
-        check_family(family, self.table, self.columns, self.choices, self.actor, self.places)
+        check_family(family, self.table, self.columns, self.choices, self.actor, self.places, False)
         if family.problems:
             self._skip(family, family.problems)
         elif family.unchanged:
-            self.imported.unchanged += 1
+            self.counts["unchanged"] += 1
         else:
             self._save(family)
 
@@ -120,12 +131,16 @@ class _Writer:
         try:
             _household, outcome = self._register_or_update(family)
             db.session.flush()
-        except (ValidationFailed, StaleEdit, IntegrityError) as refused:
+        except ValidationFailed as refused:
+            attempt.rollback()
+            self._skip(family, problems_of(refused, family, self.table, self.columns))
+            return
+        except (StaleEdit, IntegrityError) as refused:
             attempt.rollback()
             self._skip(family, [Problem(family.rows[0], "", _reason(refused))])
             return
         attempt.commit()
-        setattr(self.imported, outcome, getattr(self.imported, outcome) + 1)
+        self.counts[outcome] += 1
 
     def _register_or_update(self, family: Family):
         assert family.data is not None
@@ -157,7 +172,7 @@ class _Writer:
 
     def _skip(self, family: Family, problems: list[Problem]) -> None:
         """Leave the household out; say why, unless the preview already did."""
-        self.imported.skipped += 1
+        self.counts["skipped"] += 1
         told = {row for row, *_rest in self.imported.summary.get("problems", [])}
         if told.intersection(family.rows):
             return
@@ -195,8 +210,6 @@ _IMPORTED_MEANWHILE = _l(
 
 
 def _reason(refused: Exception) -> str:
-    if isinstance(refused, ValidationFailed):
-        return " ".join(m for messages in refused.errors.values() for m in messages)
     return str(_CHANGED_MEANWHILE if isinstance(refused, StaleEdit) else _IMPORTED_MEANWHILE)
 
 

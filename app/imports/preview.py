@@ -288,8 +288,17 @@ def governorates_by_name() -> dict[str, int]:
 
 
 def check_family(
-    family: Family, table: Table, columns, choices: ListChoices, actor, places: dict[str, int]
+    family: Family,
+    table: Table,
+    columns,
+    choices: ListChoices,
+    actor,
+    places: dict[str, int],
+    validate: bool = True,
 ) -> None:
+    """Make the household's input (`family.data`) from its rows and, if `validate`, check it
+    as the household form would, each problem told at its row and column. The commit passes
+    False: the registry's service checks it as it writes it (`problems_of` reads its refusal)."""
     if family.problems:
         return
     if family.known is not None and family.known.digest == family.digest:
@@ -315,12 +324,21 @@ def check_family(
     household = family.known.household if family.known else None
     if household is not None:
         family.data = updated_input(household, family.data)
+    if not validate:
+        return
     try:
         check_household(family.data, actor, household)
     except ValidationFailed as refused:
-        for key, messages in refused.errors.items():
-            row, column = _where(key, family, table, columns)
-            family.problems += [Problem(row, column, message) for message in messages]
+        family.problems += problems_of(refused, family, table, columns)
+
+
+def problems_of(refused: ValidationFailed, family: Family, table: Table, columns) -> list[Problem]:
+    """The registry's refusal of a family's household, told by row and column."""
+    found = []
+    for key, messages in refused.errors.items():
+        row, column = _where(key, family, table, columns)
+        found += [Problem(row, column, message) for message in messages]
+    return found
 
 
 def _where(key: str | None, family: Family, table: Table, columns) -> tuple[int, str]:
