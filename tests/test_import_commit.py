@@ -210,3 +210,24 @@ def test_why_a_household_was_left_out_is_written_in_the_importers_language(world
     assert (done.created, done.skipped) == (0, 1)
     (row, _column, message), *_rest = done.summary["skipped"]
     assert row == 2 and any("\u0600" <= ch <= "\u06ff" for ch in message)
+
+
+def test_the_cli_imports_a_list_once_and_says_so(app, world, tmp_path):
+    path = tmp_path / "قائمة.csv"
+    path.write_bytes(csv_bytes(family_rows(3)))
+    arguments = [
+        "import", str(path), "--camp", world.camp.code, "--governorate", world.ninewa.iso_code,
+        "--as", world.supervisor_a.username, "--template", "al-Hol camp administration",
+    ]  # fmt: skip
+    first = app.test_cli_runner().invoke(args=arguments)
+    assert first.exit_code == 0, first.output
+    assert "done: 3 households created" in first.output
+    again = app.test_cli_runner().invoke(args=arguments)
+    assert again.exit_code == 0, again.output
+    assert "0 new households" in again.output and "3 unchanged" in again.output
+    assert households() == 3
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes([[r[0], r[1], r[2], r[3], "؟", r[5]] for r in family_rows(2, 50)]))
+    refused = app.test_cli_runner().invoke(args=[*arguments[:1], str(bad), *arguments[2:]])
+    assert refused.exit_code == 1, refused.output
+    assert households() == 3

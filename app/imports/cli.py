@@ -75,8 +75,10 @@ def import_command(path, camp_code, batch_number, governorate, username, templat
             raise click.exceptions.Exit(1)
         return
     if not dry_run:
-        jobs.run(current_app._get_current_object(), services.COMMIT_JOB, {"import_id": imported.id})
-        imported = db.session.get(ListImport, imported.id)
+        import_id = imported.id
+        db.session.rollback()  # no read of ours stays open across the job's own transactions
+        jobs.run(current_app._get_current_object(), services.COMMIT_JOB, {"import_id": import_id})
+        imported = db.session.get(ListImport, import_id)
         click.echo(
             f"{imported.status}: {imported.created} households created, {imported.updated} "
             f"updated, {imported.unchanged} unchanged, {imported.skipped} not imported"
