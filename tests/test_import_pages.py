@@ -151,3 +151,38 @@ def test_a_check_that_fails_sends_the_list_back_to_its_columns_with_a_message(
     assert (imported.status, imported.failure) == (ImportStatus.NEW, "RuntimeError")
     page = browser.get(f"/imports/{imported.id}", follow_redirects=True).get_data(as_text=True)
     assert "The last check of this list stopped on an error" in page
+
+
+def test_cancel_is_heard_while_a_list_is_written_in_the_apps_own_process(
+    login, world, app, monkeypatch
+):
+    """On SQLite the commit's chunks take turns with the pages for the one write lock: a
+    Cancel pressed while it runs gets through and stops it between chunks."""
+    import time
+
+    from app.imports import commit
+
+    monkeypatch.setattr(commit, "SQLITE_CHUNK_SECONDS", 0.05)
+    monkeypatch.setattr(commit, "CHUNK", 5)
+    browser = login("supervisor_a")
+    checked = confirm_columns(browser, upload(browser, world, csv_bytes(family_rows(400))))
+    imported_id = int(checked.headers["Location"].rsplit("/", 1)[1])
+    app.config["AWDA_JOBS"] = "thread"
+    browser.post(f"/imports/{imported_id}/commit")
+
+    def state():
+        db.session.expire_all()
+        return db.session.get(ListImport, imported_id)
+
+    deadline = time.monotonic() + 60
+    while state().households_done == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pressed = time.monotonic()
+    browser.post(f"/imports/{imported_id}/cancel")
+    assert time.monotonic() - pressed < 10, "Cancel waited for the whole list"
+    while state().status not in ImportStatus.FINISHED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stopped = state()
+    assert stopped.status == ImportStatus.CANCELLED
+    assert 0 < stopped.created < 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)) == stopped.created

@@ -16,6 +16,7 @@ each household's source key, and moves the import's counters on, all in one comm
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 
 import sqlalchemy as sa
@@ -50,6 +51,11 @@ from app.registry.services import (
 log = logging.getLogger(__name__)
 
 CHUNK = 100  # households per transaction: a second or two of writing
+# SQLite has one write lock for the whole database, and a writer waiting for it polls every
+# 100 ms: a chunk holds it about a second at most, then lets go long enough for the pages
+# waiting to write (a view's audit entry, a login, Cancel) to get their turn.
+SQLITE_CHUNK_SECONDS = 1.0
+SQLITE_PAUSE_SECONDS = 0.15
 
 
 @jobs.task(services.COMMIT_JOB)
@@ -82,6 +88,7 @@ class _Writer:
         self.choices = services.choices_of(imported)
         self.families = list(group(self.table, self.columns, self.choices, []).values())
         self.places = governorates_by_name() if "governorate" in self.columns else {}
+        self.sqlite = db.session.get_bind().dialect.name == "sqlite"
         db.session.commit()  # end the read transaction: each chunk starts with its lock
 
     def next_chunk(self) -> bool:
@@ -100,16 +107,22 @@ class _Writer:
             return self._finish(ImportStatus.DONE)
         self.counts: Counter[str] = Counter()  # moved on once, with the chunk's progress
         known = services.known_households(imported.source_id, [f.key for f in chunk])
+        started, written = time.monotonic(), []
         with relinking_together(self.actor, "import"):
             for family in chunk:
                 family.known = known.get(family.key)
                 self._write(family)
+                written.append(family)
+                if self.sqlite and time.monotonic() - started > SQLITE_CHUNK_SECONDS:
+                    break
         for outcome, count in self.counts.items():
             setattr(imported, outcome, getattr(imported, outcome) + count)
-        imported.households_done += len(chunk)
-        imported.rows_done += sum(len(f.rows) for f in chunk)
+        imported.households_done += len(written)
+        imported.rows_done += sum(len(f.rows) for f in written)
         imported.heartbeat_at = utcnow()
         self._commit()
+        if self.sqlite:
+            time.sleep(SQLITE_PAUSE_SECONDS)
         return True
 
     def _locked(self) -> ListImport:
