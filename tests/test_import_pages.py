@@ -56,7 +56,7 @@ def test_a_supervisor_imports_a_list_end_to_end(login, world):
     assert checked.status_code == 302
     page = browser.get(checked.headers["Location"]).get_data(as_text=True)
     assert "Import 2 households" in page
-    assert "Write the sex as" in page
+    assert "Awda does not know the sex ؟" in page
     imported = db.session.scalar(sa.select(ListImport))
     committed = browser.post(f"/imports/{imported.id}/commit")
     assert committed.status_code == 302
@@ -74,7 +74,7 @@ def test_a_supervisor_imports_a_list_end_to_end(login, world):
     report = sheet(browser.get(f"/imports/{imported.id}/problems.xlsx"))
     flagged = [r for r in report[1:] if r[-1]]
     assert [(r[0], r[-2]) for r in flagged] == [("F-2", 4)]
-    assert "Write the sex as" in flagged[0][-1]
+    assert "does not know the sex" in flagged[0][-1]
 
 
 def test_the_next_list_of_a_source_maps_itself_by_its_saved_template(login, world):
@@ -186,3 +186,34 @@ def test_cancel_is_heard_while_a_list_is_written_in_the_apps_own_process(
     assert stopped.status == ImportStatus.CANCELLED
     assert 0 < stopped.created < 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Household)) == stopped.created
+
+
+def test_the_columns_page_refuses_a_mapping_without_a_household_or_with_a_field_twice(login, world):
+    browser = login("supervisor_a")
+    uploaded = upload(browser, world, csv_bytes(family_rows(2)))
+    no_household = confirm_columns(browser, uploaded, column_0="")
+    assert no_household.status_code == 422
+    assert "Choose the column that says which household" in no_household.get_data(as_text=True)
+    twice = confirm_columns(browser, uploaded, column_2="full_name")
+    assert twice.status_code == 422
+    page = twice.get_data(as_text=True)
+    assert re.search(r'id="column_2-errors">\s*<li>Another column already holds this', page)
+    imported = db.session.scalar(sa.select(ListImport))
+    assert imported.status == ImportStatus.NEW  # nothing checked
+
+
+def test_a_file_over_the_limit_is_refused_beside_the_file_field(login, world, app):
+    app.config["IMPORT_MAX_MB"] = 1
+    browser = login("supervisor_a")
+    slightly = csv_bytes(family_rows(6000))  # about 1.5 MB: read, and told beside the field
+    answer = upload(browser, world, slightly)
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert re.search(r'id="list_file-errors">\s*<li>This file is larger than 1 MB', page)
+    assert 'value="al-Hol camp administration"' in page
+    far = upload(browser, world, slightly * 3)  # beyond twice the limit: refused unread
+    assert far.status_code == 413
+    assert re.search(
+        r'id="list_file-errors">\s*<li>This file is larger than 1 MB', far.get_data(as_text=True)
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ListImport)) == 0

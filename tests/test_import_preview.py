@@ -151,6 +151,13 @@ def test_the_cli_prints_the_counts_and_every_problem(app, world, list_file):
     assert "1 new households, 1 persons to register" in result.output
     assert "row 4, column 'المواليد'" in result.output
     assert "column 'رقم العائلة' -> household_ref" in result.output
+    from app.imports.models import ImportFile, ListImport
+
+    kept = [
+        db.session.scalar(sa.select(sa.func.count()).select_from(t))
+        for t in (ListImport, ImportFile)
+    ]
+    assert kept == [0, 0]  # a dry run keeps nothing
 
 
 def test_the_cli_refuses_a_caseworker_and_exits_non_zero_when_nothing_can_be_imported(
@@ -202,3 +209,41 @@ def test_matching_a_whole_list_at_once_finds_what_one_by_one_finds(world):
         [c.member.id for c in found] for found in alone
     ]
     assert together[0] and together[1] and not together[3]
+
+
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [("زوجة ثانية", "spouse"), ("الزوجة الثالثة", "spouse"), ("عم", "other_relative"),
+     ("خالة", "other_relative"), ("ابن أخ", "other_relative"), ("ربة أسرة", "head"),
+     ("Head of HH", "head"), ("جدة", "other_relative")],
+)  # fmt: skip
+def test_the_words_lists_use_for_relatives_are_read(word, code):
+    assert relationship_code(word) == code
+
+
+def test_a_place_is_read_as_a_governorate_or_one_of_its_districts(world):
+    rows = [
+        ["1", "F-1", "فاطمة أحمد حسين الجبوري", "زينب علي", "1988", "بنت", "ربة الأسرة", "mosul"],
+        ["2", "F-2", "سعاد حسن كاظم الدليمي", "مريم علي", "1990", "أنثى", "ربة الأسرة", "انبار"],
+        ["3", "F-3", "هدى ياسين محمد العبيدي", "نور حسن", "1975", "أنثى", "ربة الأسرة", "Nineveh"],
+        ["4", "F-4", "مريم صالح عمر الطائي", "هناء علي", "1992", "أنثى", "ربة الأسرة", "Al-Anbar"],
+        ["5", "F-5", "رقية صالح عمر الطائي", "هناء علي", "1993", "أنثى", "ربة الأسرة", "بعيد"],
+    ]
+    found = _preview(world, _csv([*HEADERS, "المحافظة"], rows))
+    places = {f.reference: (f.data.origin_governorate_id, f.data.origin_district_id)
+              for f in found.families if f.data}  # fmt: skip
+    assert places == {
+        "F-1": (world.ninewa.id, world.mosul.id),
+        "F-2": (world.anbar.id, None),
+        "F-3": (world.ninewa.id, None),
+        "F-4": (world.anbar.id, None),
+    }
+    assert [(p.row, p.column) for p in found.problems] == [(6, "المحافظة")]
+    assert "does not know the place بعيد" in found.problems[0].message
+
+
+def test_a_problem_is_told_once_per_row_and_column(world):
+    rows = [["1", "F-1", "", "زينب علي", "1988", "أنثى", "ربة الأسرة"]]
+    found = _preview(world, _csv(HEADERS, rows))
+    told = [(p.row, p.column, p.message) for p in found.problems]
+    assert len(told) == len(set(told)) >= 1

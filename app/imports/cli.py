@@ -69,7 +69,13 @@ def import_command(path, camp_code, batch_number, governorate, username, templat
             services.queue_commit(imported, user, launch=False)
         return imported, found
 
-    imported, found = run_in_transaction(check)
+    if dry_run:  # checked as the pages check it, then nothing kept: no import, no file
+        try:
+            _imported, found = check()
+        finally:
+            db.session.rollback()
+    else:
+        imported, found = run_in_transaction(check)
     if found.writable == 0:
         if found.unchanged == 0:
             raise click.exceptions.Exit(1)
@@ -88,7 +94,8 @@ def import_command(path, camp_code, batch_number, governorate, username, templat
 def _id_of(model, column, value: str, what: str) -> int:
     found = db.session.scalar(sa.select(model.id).where(column == value))
     if found is None:
-        raise click.ClickException(f"No {what} {value!r}.")
+        known = ", ".join(db.session.scalars(sa.select(column).order_by(column).limit(30)))
+        raise click.ClickException(f"No {what} {value!r}. Known: {known}.")
     return found
 
 

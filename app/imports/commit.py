@@ -33,11 +33,11 @@ from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.imports import services
 from app.imports.models import ImportStatus, ListImport, SourceKey
+from app.imports.places import places_by_name
 from app.imports.preview import (
     Family,
     Problem,
     check_family,
-    governorates_by_name,
     group,
     problems_of,
 )
@@ -87,7 +87,7 @@ class _Writer:
         self.columns = {name: index for index, name in services.mapping_of(imported).items()}
         self.choices = services.choices_of(imported)
         self.families = list(group(self.table, self.columns, self.choices, []).values())
-        self.places = governorates_by_name() if "governorate" in self.columns else {}
+        self.places = places_by_name() if "governorate" in self.columns else {}
         self.sqlite = db.session.get_bind().dialect.name == "sqlite"
         db.session.commit()  # end the read transaction: each chunk starts with its lock
 

@@ -40,6 +40,18 @@ FIELD_LABELS = {
 assert set(FIELD_LABELS) == set(FIELD_NAMES), "every field a header can name has a label"
 
 
+ENCODING_LABELS = {
+    "utf-8": _l("UTF-8"),
+    "utf-8-sig": _l("UTF-8 with a byte-order mark"),
+    "utf-16": _l("UTF-16 (Excel's Unicode text)"),
+    "utf-16-le": _l("UTF-16, little-endian"),
+    "utf-16-be": _l("UTF-16, big-endian"),
+    "windows-1256": _l("Windows-1256 (Arabic Windows)"),
+    "iso-8859-6": _l("ISO-8859-6 (Arabic)"),
+    "windows-1252": _l("Windows-1252 (Western Windows)"),
+}
+
+
 class UploadForm(AwdaForm):
     list_file = FileField(_l("The list (XLSX, XLS, ODS or CSV)"))
     source = StringField(
@@ -91,7 +103,7 @@ def mapping_form(headers: list[str], mapping: dict[int, str], encoding: str | No
         setattr(ColumnsForm, f"column_{index}", SelectField(label, choices=fields, default=""))
     data = {f"column_{i}": field for i, field in mapping.items()}
     form = ColumnsForm(data={**data, "encoding": encoding or "", "save_template": True}, **kwargs)
-    form.encoding.choices = options([(e, e) for e in ENCODINGS], "")
+    form.encoding.choices = options([(e, str(ENCODING_LABELS.get(e, e))) for e in ENCODINGS], "")
     form.headers = headers
     return form
 
@@ -100,6 +112,26 @@ def posted_mapping(form, headers: list[str]) -> dict[int, str]:
     """{column index: field} as the person set the selects."""
     chosen = {i: getattr(form, f"column_{i}").data for i in range(len(headers))}
     return {i: field for i, field in chosen.items() if field in FIELD_NAMES}
+
+
+def mapping_is_whole(form, headers: list[str]) -> bool:
+    """Each field chosen for one column at most, and a column for the household: otherwise
+    the message goes beside the selects concerned (or above them) and False."""
+    chosen: dict[str, list[int]] = {}
+    for index in range(len(headers)):
+        field = getattr(form, f"column_{index}").data
+        if field:
+            chosen.setdefault(field, []).append(index)
+    for columns in chosen.values():
+        for index in columns[1:]:
+            getattr(form, f"column_{index}").errors = [
+                str(_l("Another column already holds this. Choose one column for each field."))
+            ]
+    if "household_ref" not in chosen:
+        form.form_errors.append(
+            str(_l("Choose the column that says which household each person belongs to."))
+        )
+    return "household_ref" in chosen and all(len(c) == 1 for c in chosen.values())
 
 
 class ConfirmForm(AwdaForm):

@@ -14,24 +14,22 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.auth.models import User
 from app.core.dates import local_today
 from app.core.text import whole_number
 from app.core.validation import ValidationFailed
-from app.extensions import db
 from app.identity import linkage
 from app.identity.identifiers import identifier_key
-from app.identity.names import fold
 from app.identity.person import Precision
 from app.identity.services import shown_to
 from app.imports.dates import DateProblem, read_date
+from app.imports.places import Place, places_by_name
+from app.imports.places import key as place_key
 from app.imports.reading import Table
 from app.imports.updating import updated_input
 from app.imports.words import name_slots, relationship_code, sex_code
-from app.reference.models import Governorate
 from app.registry import vocab
 from app.registry.models import Household
 from app.registry.services import HouseholdInput, MemberInput, check_household
@@ -159,13 +157,14 @@ def preview(
         message = _l("Choose the column that says which household each person belongs to.")
         return Preview([], [Problem(1, "", str(message))], {}, len(table.rows))
     families = group(table, columns, choices, problems)
-    places = governorates_by_name() if "governorate" in columns else {}
+    places = places_by_name() if "governorate" in columns else {}
     for family in families.values():
         family.known = (known or {}).get(family.key)
         check_family(family, table, columns, choices, actor, places)
         problems += family.problems
     duplicates = _duplicates(families.values(), actor) if match else {}
-    problems.sort(key=lambda p: (p.row, p.column))
+    # Two fields of one cell (given and father's name from one full name) may say the same.
+    problems = sorted(dict.fromkeys(problems), key=lambda p: (p.row, p.column))
     return Preview(list(families.values()), problems, duplicates, len(table.rows))
 
 
@@ -202,7 +201,6 @@ def group(
 # (only the few proposed persons are kept).
 MATCH_CHUNK = 1000
 _NO_HOUSEHOLD = _l("Say which household this person belongs to.")
-_UNKNOWN_GOVERNORATE = _l("Write one of Iraq's 18 governorates, such as نينوى or Ninewa.")
 
 
 def _cell(cells: Sequence[str], columns: dict[str, int], name: str) -> str:
@@ -227,14 +225,30 @@ def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput, lis
         typed = _cell(cells, columns, f"{slot}_name")
         if typed:
             slots[slot] = typed
-    relationship = relationship_code(_cell(cells, columns, "relationship"))
-    if relationship is None:
+    typed_relationship = _cell(cells, columns, "relationship")
+    relationship = relationship_code(typed_relationship)
+    if relationship is None and typed_relationship:
+        problem(
+            "relationship",
+            _l(
+                "Awda does not know the relationship %(word)s. Write one such as رب الأسرة، "
+                "زوجة، ابن، ابنة، أخ، حفيد، قريب.",
+                word=typed_relationship,
+            ),
+        )
+    elif relationship is None:
         problem(
             "relationship",
             _l("Write the relationship to the head, such as رب الأسرة، زوجة، ابن، ابنة."),
         )
-    sex = sex_code(_cell(cells, columns, "sex"))
-    if sex is None:
+    typed_sex = _cell(cells, columns, "sex")
+    sex = sex_code(typed_sex)
+    if sex is None and typed_sex:
+        problem(
+            "sex",
+            _l("Awda does not know the sex %(word)s. Write ذكر or أنثى (M or F).", word=typed_sex),
+        )
+    elif sex is None:
         problem("sex", _l("Write the sex as ذكر or أنثى (M or F)."))
     member = MemberInput(
         given_name_ar=slots.get("given", ""),
@@ -277,23 +291,13 @@ def _read_birth(member: MemberInput, cells, columns, problem) -> None:
             problem("age", _l("Write the age in whole years, such as 45."))
 
 
-def governorates_by_name() -> dict[str, int]:
-    """Folded Arabic and English names, ISO codes and p-codes of the governorates -> id, for
-    a list's governorate column ("نينوى", "Ninewa", "IQ-NI", "IQG15")."""
-    found: dict[str, int] = {}
-    for row in db.session.scalars(sa.select(Governorate)):
-        for name in (row.name_ar, row.name_en, row.iso_code, row.pcode):
-            found[fold(name)] = row.id
-    return found
-
-
 def check_family(
     family: Family,
     table: Table,
     columns,
     choices: ListChoices,
     actor,
-    places: dict[str, int],
+    places: dict[str, Place],
     validate: bool = True,
 ) -> None:
     """Make the household's input (`family.data`) from its rows and, if `validate`, check it
@@ -305,18 +309,25 @@ def check_family(
         family.unchanged = True
         return
     first = family.first_cells
-    governorate = choices.origin_governorate_id
+    origin = Place(choices.origin_governorate_id)  # type: ignore[arg-type]
     typed = _cell(first, columns, "governorate")
     if typed:
-        governorate = places.get(fold(typed))
-        if governorate is None:
+        found = places.get(place_key(typed))
+        if found is None:
             row, column = family.rows[0], _header(table, columns, "governorate")
-            family.problems.append(Problem(row, column, str(_UNKNOWN_GOVERNORATE)))
+            message = _l(
+                "Awda does not know the place %(place)s. Write one of Iraq's 18 governorates "
+                "or one of its districts, such as نينوى, Ninewa or الموصل.",
+                place=typed,
+            )
+            family.problems.append(Problem(row, column, str(message)))
             return
+        origin = found
     family.data = HouseholdInput(
         camp_id=choices.camp_id,
         camp_ref=_cell(first, columns, "camp_ref") or family.reference,
-        origin_governorate_id=governorate,  # type: ignore[arg-type]
+        origin_governorate_id=origin.governorate_id,
+        origin_district_id=origin.district_id,
         batch_id=choices.batch_id,
         phone=_cell(first, columns, "phone") or None,
         members=family.members,
@@ -337,8 +348,17 @@ def problems_of(refused: ValidationFailed, family: Family, table: Table, columns
     found = []
     for key, messages in refused.errors.items():
         row, column = _where(key, family, table, columns)
-        found += [Problem(row, column, message) for message in messages]
+        if key == "camp_ref" and "camp_ref" not in columns:
+            messages = [f"{message} {_CAMP_ID_FROM_HOUSEHOLD}" for message in messages]
+        found += [Problem(row, column, message) for message in dict.fromkeys(messages)]
     return found
+
+
+_CAMP_ID_FROM_HOUSEHOLD = _l(
+    "This list has no column for the household's ID in the camp, so its household number was "
+    "taken as that ID. If the list numbers its families itself, choose the column that holds "
+    "the camp's household ID on the columns page."
+)
 
 
 def _where(key: str | None, family: Family, table: Table, columns) -> tuple[int, str]:

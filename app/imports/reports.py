@@ -26,7 +26,8 @@ def progress(imported: ListImport) -> dict:
     list, rows written, and the time left at the pace so far (None until a chunk is done)."""
     done, total = imported.households_done, max(imported.households_total, 1)
     seconds_left = None
-    if imported.started_at and done and imported.status in ImportStatus.UNDER_WAY:
+    running = imported.status in ImportStatus.UNDER_WAY and not services.stalled(imported)
+    if imported.started_at and done and running:
         started = imported.started_at
         started = started if started.tzinfo else started.replace(tzinfo=utcnow().tzinfo)
         elapsed = (utcnow() - started).total_seconds()

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -23,12 +24,19 @@ from flask_login import current_user, login_required
 from app.access import Action, require
 from app.access.policy import import_or_404, visible_imports
 from app.audit import services as audit
+from app.core.errors import render_error
 from app.core.forms import place_errors
 from app.core.i18n import is_right_to_left
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.imports import reports, services
-from app.imports.forms import ConfirmForm, UploadForm, mapping_form, posted_mapping
+from app.imports.forms import (
+    ConfirmForm,
+    UploadForm,
+    mapping_form,
+    mapping_is_whole,
+    posted_mapping,
+)
 from app.imports.models import ImportStatus, ListImport
 from app.imports.preview import ListChoices
 from app.imports.reading import UnreadableList
@@ -62,7 +70,9 @@ def _allow_list_uploads(state) -> None:
 
     def raise_limit() -> None:
         if request.endpoint == "imports.upload":
-            request.max_content_length = app.config["IMPORT_MAX_MB"] * 1024 * 1024
+            # Twice the list's limit: a file a little too large is read far enough to be told
+            # so beside its field, with what was typed kept; beyond that, `too_large`.
+            request.max_content_length = 2 * app.config["IMPORT_MAX_MB"] * 1024 * 1024
 
     app.before_request_funcs.setdefault(None, []).insert(0, raise_limit)
 
@@ -91,6 +101,27 @@ def upload():
     sources = [s.name for s in services.sources_of(current_user)]
     status = 422 if form.is_submitted() else 200
     return render_template("imports/upload.html", form=form, sources=sources), status
+
+
+@bp.errorhandler(413)
+def too_large(_error):
+    """A file far over the limit, refused unread: the upload page again, with the reason
+    beside the file field (what was typed is lost with the body that was not read)."""
+    if request.endpoint != "imports.upload" or not current_user.is_authenticated:
+        return render_error(413)
+    form = UploadForm(formdata=None)
+    form.fill()
+    form.list_file.errors = [str(_too_large_message())]
+    sources = [s.name for s in services.sources_of(current_user)]
+    return render_template("imports/upload.html", form=form, sources=sources), 413
+
+
+def _too_large_message():
+    return _l(
+        "This file is larger than %(limit)d MB. Split the list into smaller files, or delete "
+        "other sheets and pictures from it, and upload again.",
+        limit=current_app.config["IMPORT_MAX_MB"],
+    )
 
 
 def _receive(form: UploadForm) -> ListImport | None:
@@ -136,12 +167,12 @@ def columns(import_id: int):
         # Read again in the encoding chosen: the person looks at the rows before checking.
         imported.encoding = table.encoding or None
         form.encoding.data = table.encoding
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and mapping_is_whole(form, table.headers):
         mapping = posted_mapping(form, table.headers)
         services.queue_check(imported, mapping, form.save_template.data, current_user)
         return redirect(url_for("imports.view", import_id=imported.id))
     audit.record("imports.view", target=f"import:{imported.id}")
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or form.form_errors else 200
     return _render_columns(imported, form, table, status)
 
 

@@ -27,13 +27,13 @@ from app.identity.names import fold
 from app.imports.headers import FIELD_NAMES, match_headers
 from app.imports.models import ImportFile, ImportSource, ImportStatus, ListImport, SourceKey
 from app.imports.preview import Known, ListChoices, Preview, preview
-from app.imports.reading import Table, read_table
+from app.imports.reading import MB, Limits, Table, read_table
 from app.registry.models import Household
 
 COMMIT_JOB = "imports.commit"
 CHECK_JOB = "imports.check"
-# A running commit writes a chunk every few seconds; one silent this long has stopped.
-STALLED_AFTER = timedelta(minutes=3)
+# A running commit writes a chunk every second or two; one silent this long has stopped.
+STALLED_AFTER = timedelta(minutes=1)
 
 
 # --- sources and their templates ---------------------------------------------------------
@@ -89,7 +89,8 @@ def save_template(source: ImportSource, headers: list[str], mapping: dict[int, s
 def receive(data: bytes, filename: str, source_name: str, choices: ListChoices, actor: User):
     """Read an uploaded list (raises UnreadableList, nothing stored), keep the file (once per
     SHA-256) and record the import with its first mapping. Returns (ListImport, Table)."""
-    table = read_table(data, filename)
+    limits = Limits(max_bytes=current_app.config["IMPORT_MAX_MB"] * MB)
+    table = read_table(data, filename, limits)
     remove_old_files()  # where no worker runs the daily job (SQLite), each upload does it
     if actor.team_id is None:
         raise ValidationFailed({None: [str(_l("You need a team to import lists."))]})

@@ -7,17 +7,34 @@ from app.identity.names import _compounds, fold
 # The list's word (folded) -> Awda's relationship code (registry.vocab.RELATIONSHIPS).
 RELATIONSHIP_WORDS: dict[str, str] = {
     **dict.fromkeys(
-        ("رب الأسرة", "ربة الأسرة", "رب العائلة", "ربة العائلة", "رب اسرة", "المعيل", "head",
-         "head of household", "hoh"),
+        ("رب الأسرة", "ربة الأسرة", "رب العائلة", "ربة العائلة", "رب اسرة", "ربة اسرة",
+         "رب عائلة", "ربة عائلة", "المعيل", "المعيلة", "head", "head of household",
+         "head of hh", "head of family", "hoh", "hh head"),
         "head",
     ),
-    **dict.fromkeys(("زوجة", "زوج", "الزوجة", "الزوج", "wife", "husband", "spouse"), "spouse"),
+    **dict.fromkeys(
+        ("زوجة", "زوج", "الزوجة", "الزوج", "wife", "husband", "spouse",
+         # Second, third and fourth wives are each the head's spouse.
+         "زوجة ثانية", "الزوجة الثانية", "زوجة ثالثة", "الزوجة الثالثة", "زوجة رابعة",
+         "الزوجة الرابعة", "الزوجة الأولى", "زوجة أولى", "second wife", "third wife",
+         "fourth wife", "first wife", "wife 2", "wife 3"),
+        "spouse",
+    ),
     **dict.fromkeys(("ابن", "الابن", "ولد", "son"), "son"),
     **dict.fromkeys(("ابنة", "بنت", "الابنة", "البنت", "daughter"), "daughter"),
     **dict.fromkeys(("أم", "الأم", "والدة", "الوالدة", "mother"), "mother"),
     **dict.fromkeys(("أب", "الأب", "والد", "الوالد", "father"), "father"),
     **dict.fromkeys(("أخ", "أخت", "الأخ", "الأخت", "brother", "sister", "sibling"), "sibling"),
     **dict.fromkeys(("حفيد", "حفيدة", "grandson", "granddaughter", "grandchild"), "grandchild"),
+    # Parents' siblings, siblings' children, cousins, grandparents: relatives Awda has no
+    # code of their own for.
+    **dict.fromkeys(
+        ("عم", "عمة", "خال", "خالة", "جد", "جدة", "ابن أخ", "ابنة أخ", "بنت أخ", "ابن أخت",
+         "ابنة أخت", "بنت أخت", "ابن عم", "ابنة عم", "بنت عم", "ابن خال", "بنت خال",
+         "uncle", "aunt", "nephew", "niece", "cousin", "grandfather", "grandmother",
+         "grandparent"),
+        "other_relative",
+    ),
     **dict.fromkeys(
         ("كنة", "زوجة الابن", "صهر", "حماة", "حمو", "daughter-in-law", "son-in-law", "in-law"),
         "in_law",
@@ -26,8 +43,10 @@ RELATIONSHIP_WORDS: dict[str, str] = {
     **dict.fromkeys(("غير قريب", "not related", "unrelated"), "not_related"),
 }  # fmt: skip
 SEX_WORDS: dict[str, str] = {
-    **dict.fromkeys(("ذكر", "ذ", "m", "male", "man", "boy"), "M"),
-    **dict.fromkeys(("أنثى", "انثى", "أ", "ا", "f", "female", "woman", "girl"), "F"),
+    **dict.fromkeys(("ذكر", "ذ", "ولد", "رجل", "m", "male", "man", "boy"), "M"),
+    **dict.fromkeys(
+        ("أنثى", "انثى", "أ", "ا", "بنت", "امرأة", "f", "female", "woman", "girl"), "F"
+    ),
 }  # fmt: skip
 
 _RELATIONSHIPS = {fold(word): code for word, code in RELATIONSHIP_WORDS.items()}
