@@ -56,6 +56,7 @@ def test_a_supervisor_imports_a_list_end_to_end(login, world):
     assert checked.status_code == 302
     page = browser.get(checked.headers["Location"]).get_data(as_text=True)
     assert "Import 2 households" in page
+    assert "registered in your team, Team A" in browser.get("/imports/new").text
     assert "Awda does not know the sex ؟" in page
     imported = db.session.scalar(sa.select(ListImport))
     committed = browser.post(f"/imports/{imported.id}/commit")
