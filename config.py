@@ -17,7 +17,7 @@ server started without thinking about it gets the strict profile).
 | AWDA_MAX_REQUEST_KB | largest request body accepted, in KiB (larger: 413, not read) | 1024 |
 | AWDA_IMPORT_MAX_MB | largest transfer list accepted for upload, in MB | 20 |
 | AWDA_IMPORT_KEEP_DAYS | an uploaded list's file is deleted this many days after upload | 30 |
-| AWDA_JOBS | how background jobs run: procrastinate, thread or inline (app.jobs) | procrastinate on PostgreSQL, thread on SQLite |
+| AWDA_JOBS | background jobs: procrastinate, thread, inline | procrastinate (PG), thread (SQLite) |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
 | LOG_LEVEL | logging level | INFO |
