@@ -82,6 +82,7 @@ def import_models() -> None:
     import app.screening.models
     import app.tasks.models
     import app.transfers.models
+    import app.watchlist.models
     import app.workflow.models  # noqa: F401
 
 
@@ -140,6 +141,7 @@ def _register_commands(app: Flask) -> None:
     from app.imports.cli import import_command
     from app.jobs.cli import jobs_cli
     from app.registry.cli import registry_cli
+    from app.watchlist.cli import watchlist_cli
     from app.workflow.cli import workflow_cli
 
     commands = (
@@ -151,6 +153,7 @@ def _register_commands(app: Flask) -> None:
         identity_cli,
         import_command,
         jobs_cli,
+        watchlist_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -70,6 +70,7 @@ class Action(StrEnum):
     DUPLICATES = "identity.duplicates"  # the queue of possible duplicates, and judging them
     MERGE = "identity.merge"  # merge two records judged the same person, and undo it
     IMPORT_LISTS = "imports.lists"  # check (and later commit) a transfer list of people
+    WATCHLIST_MANAGE = "watchlist.manage"  # load a version of a watch list
 
 
 class FieldGroup(StrEnum):
@@ -131,6 +132,8 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MERGE: frozenset({SUP, Role.RECORDS_OFFICER}),
     # A list names hundreds of people and registers them in the supervisor's team.
     Action.IMPORT_LISTS: frozenset({SUP}),
+    # Watch lists and what they contain are for screeners alone.
+    Action.WATCHLIST_MANAGE: frozenset({SCR}),
 }
 
 # Actions on one household: the household must also be within the user's scope.

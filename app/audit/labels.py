@@ -34,6 +34,7 @@ ACTIONS = {
     "imports.done": _l("Transfer list imported"),
     "imports.cancelled": _l("Transfer list import stopped"),
     "imports.file_removed": _l("Transfer list file deleted"),
+    "watchlist.loaded": _l("Watch list version loaded"),
     "referral.view": _l("Referral opened"),
     "disclosure.view": _l("Disclosure opened"),
     "report.download": _l("Figures downloaded"),

@@ -37,7 +37,8 @@ BAD_ROW = 5  # F-2's son: the sheet's row 5 (the headings are row 1, F-1 rows 2 
 EXPECTED_MAPPING = ["household_ref", "full_name", "mother_name", "birth", "sex", "relationship"]
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 # Latin words an Arabic page of the intake may show: file kinds, and the world's users' names.
-NOT_ENGLISH = {"xlsx", "XLSX", "XLS", "ODS", "CSV", "User", "Number"}
+# File kinds, and data of the test world (users "User Number 1", team "Team A").
+NOT_ENGLISH = {"xlsx", "XLSX", "XLS", "ODS", "CSV", "User", "Number", "Team"}
 
 
 def write_list(folder: Path) -> tuple[Path, list[list]]:
