@@ -21,6 +21,7 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.core.validation import ValidationFailed
 from app.extensions import db
+from app.watchlist import matching
 from app.watchlist.models import ListKind, WatchEntry, WatchList, WatchListVersion
 
 
@@ -154,9 +155,12 @@ def _apply(
             entry.changed_in_id, entry.removed_in_id = version.id, None
             version.changed += 1
             touched.append(entry)
+    removed = []
     for reference, entry in entries.items():
         if reference not in listed and entry.removed_in_id is None:
             entry.removed_in_id = version.id
             version.removed += 1
+            removed.append(entry)
     db.session.flush()
+    matching.rekey(touched + removed)
     return [entry.id for entry in touched]

@@ -78,3 +78,14 @@ class WatchEntry(db.Model):
     removed_in_id: Mapped[int | None] = mapped_column(ForeignKey("watch_list_versions.id"))
 
     watch_list: Mapped[WatchList] = relationship()
+
+
+class WatchEntryKey(db.Model):
+    """One blocking key of a listed entry (of any of its names and births; see
+    app.watchlist.matching): persons sharing a key with an entry are scored against it."""
+
+    __tablename__ = "watch_entry_keys"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_entries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -1,0 +1,133 @@
+"""A watch-list entry as the identity matcher reads it, its blocking keys, and the entries a
+registered person may be: the same keys (app.identity.blocking) and the same Fellegi–Sunter
+scorer (app.identity.scoring) as record linkage, so that an alert is explained feature by
+feature as a possible duplicate is.
+
+An entry is read as several records: its name in Latin letters (the UN's four parts) with its
+name in the original script, and each alias, each with each of its dates of birth. A person is
+compared with every record of an entry and the best score stands for the entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.identity import linkage
+from app.identity.blocking import blocking_keys
+from app.identity.identifiers import identifier_key
+from app.identity.person import BirthDate, NamePart, PersonRecord, Precision
+from app.identity.scoring import Score, score
+from app.imports.words import name_slots
+from app.registry.models import Member
+from app.watchlist.models import WatchEntry, WatchEntryKey
+
+_SLOTS = ("given", "father", "grandfather", "family")
+
+
+@dataclass(frozen=True)
+class Found:
+    """An entry a person may be, with the best of its records' scores and which name of the
+    entry gave it ("primary" or the alias's quality)."""
+
+    entry: WatchEntry
+    score: Score
+    name: str
+
+
+def entry_records(entry_id: int, data: dict[str, Any]) -> list[tuple[str, PersonRecord]]:
+    """(which name, record) for each name of the entry and each of its births."""
+    births = [_birth(value, precision) for value, precision in data.get("births", [])] or [None]
+    documents = frozenset(
+        (kind, identifier_key(number))
+        for kind, number in data.get("documents", [])
+        if identifier_key(number)
+    )
+    arabic = name_slots(data.get("original_script", "")) if data.get("original_script") else {}
+    latin = dict(zip(_SLOTS, _four(data.get("names", [])), strict=False))
+    names = [("primary", arabic, latin)]
+    for text, quality in data.get("aliases", []):
+        slots = name_slots(text)
+        arabic_alias = _is_arabic(text)
+        names.append((quality, slots if arabic_alias else {}, {} if arabic_alias else slots))
+    mother = NamePart(data.get("mother", ""), "")
+    return [
+        (
+            which,
+            PersonRecord(
+                key=f"w{entry_id}",
+                group=f"watch{entry_id}",
+                **{s: NamePart(ar.get(s, ""), en.get(s, "")) for s in _SLOTS},
+                mother=mother,
+                birth=birth,
+                documents=documents,
+            ),
+        )
+        for which, ar, en in names
+        for birth in births
+    ]
+
+
+def _four(parts: list[str]) -> list[str]:
+    """The UN's name parts as given, father, grandfather and family: a fifth part and beyond
+    join the family name."""
+    return [*parts[:3], " ".join(parts[3:])] if len(parts) > 4 else list(parts)
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def _birth(value: str, precision: str) -> BirthDate:
+    return BirthDate(date.fromisoformat(value), Precision(precision))
+
+
+def rekey(entries: list[WatchEntry]) -> None:
+    """Write the blocking keys of `entries` (flushed), replacing those they had."""
+    ids = [e.id for e in entries]
+    if not ids:
+        return
+    db.session.execute(sa.delete(WatchEntryKey).where(WatchEntryKey.entry_id.in_(ids)))
+    rows = [
+        {"key": key, "entry_id": entry.id}
+        for entry in entries
+        if entry.removed_in_id is None
+        for key in sorted(
+            {k for _which, r in entry_records(entry.id, entry.data) for k in blocking_keys(r)}
+        )
+    ]
+    if rows:
+        db.session.execute(sa.insert(WatchEntryKey.__table__), rows)
+
+
+def entries_for(member: Member) -> list[Found]:
+    """The listed entries (not removed) that `member` may be, best first: those sharing a
+    blocking key with them and whose best record's score reaches the review threshold."""
+    record = linkage.person_record(member)
+    keys = sorted(blocking_keys(record))
+    if not keys:
+        return []
+    ids = db.session.scalars(
+        sa.select(WatchEntryKey.entry_id).where(WatchEntryKey.key.in_(keys)).distinct()
+    ).all()
+    entries = db.session.scalars(
+        sa.select(WatchEntry).where(WatchEntry.id.in_(ids), WatchEntry.removed_in_id.is_(None))
+    ).all()
+    found = [best for entry in entries if (best := _best(record, entry)) is not None]
+    return sorted(found, key=lambda f: -f.score.weight)
+
+
+def _best(record: PersonRecord, entry: WatchEntry) -> Found | None:
+    scored = [
+        (result, which)
+        for which, listed in entry_records(entry.id, entry.data)
+        if (result := score(record, listed)) is not None
+    ]
+    if not scored:
+        return None
+    result, which = max(scored, key=lambda pair: pair[0].weight)
+    return Found(entry, result, which) if result.proposed else None
