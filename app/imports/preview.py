@@ -176,7 +176,7 @@ def group(
     families: dict[str, Family] = {}
     digests: dict[str, hashlib._Hash] = {}
     for cells, number in zip(table.rows, table.row_numbers, strict=True):
-        reference = _cell(cells, columns, "household_ref")
+        reference = cell(cells, columns, "household_ref")
         key = identifier_key(reference)
         if not key:
             problems.append(
@@ -191,7 +191,7 @@ def group(
         family.problems += row_problems
         family.rows.append(number)
         family.members.append(member)
-        digests[key].update(json.dumps([_cell(cells, columns, n) for n in columns]).encode())
+        digests[key].update(json.dumps([cell(cells, columns, n) for n in columns]).encode())
     for key, family in families.items():
         family.digest = digests[key].hexdigest()
     return families
@@ -203,7 +203,8 @@ MATCH_CHUNK = 1000
 _NO_HOUSEHOLD = _l("Say which household this person belongs to.")
 
 
-def _cell(cells: Sequence[str], columns: dict[str, int], name: str) -> str:
+def cell(cells: Sequence[str], columns: dict[str, int], name: str) -> str:
+    """The row's cell for field `name` (columns: field -> index), stripped; "" if unmapped."""
     index = columns.get(name)
     return cells[index].strip() if index is not None and index < len(cells) else ""
 
@@ -213,6 +214,17 @@ def _header(table: Table, columns: dict[str, int], name: str) -> str:
     return table.headers[index] if index is not None else ""
 
 
+def row_name_slots(cells: Sequence[str], columns: dict[str, int]) -> dict[str, str]:
+    """{slot: name} of a row: its full name cut into slots, each slot a column of its own
+    gives taking its place."""
+    slots = name_slots(cell(cells, columns, "full_name")) if "full_name" in columns else {}
+    for slot in ("given", "father", "grandfather", "family"):
+        typed = cell(cells, columns, f"{slot}_name")
+        if typed:
+            slots[slot] = typed
+    return slots
+
+
 def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput, list[Problem]]:
     """One row as a member, with the problems of its cells."""
     problems: list[Problem] = []
@@ -220,12 +232,8 @@ def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput, lis
     def problem(name: str, message) -> None:
         problems.append(Problem(number, _header(table, columns, name), str(message)))
 
-    slots = name_slots(_cell(cells, columns, "full_name")) if "full_name" in columns else {}
-    for slot in ("given", "father", "grandfather", "family"):
-        typed = _cell(cells, columns, f"{slot}_name")
-        if typed:
-            slots[slot] = typed
-    typed_relationship = _cell(cells, columns, "relationship")
+    slots = row_name_slots(cells, columns)
+    typed_relationship = cell(cells, columns, "relationship")
     relationship = relationship_code(typed_relationship)
     if relationship is None and typed_relationship:
         problem(
@@ -241,7 +249,7 @@ def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput, lis
             "relationship",
             _l("Write the relationship to the head, such as رب الأسرة، زوجة، ابن، ابنة."),
         )
-    typed_sex = _cell(cells, columns, "sex")
+    typed_sex = cell(cells, columns, "sex")
     sex = sex_code(typed_sex)
     if sex is None and typed_sex:
         problem(
@@ -255,22 +263,22 @@ def _member(cells, number: int, table: Table, columns) -> tuple[MemberInput, lis
         father_name_ar=slots.get("father", ""),
         grandfather_name_ar=slots.get("grandfather") or None,
         family_name_ar=slots.get("family") or None,
-        mother_name_ar=_cell(cells, columns, "mother_name") or None,
+        mother_name_ar=cell(cells, columns, "mother_name") or None,
         sex=sex or "",
         relationship=relationship or "",
         identifiers={
-            kind: _cell(cells, columns, kind)
+            kind: cell(cells, columns, kind)
             for kind in vocab.IDENTIFIER_KINDS
-            if _cell(cells, columns, kind)
+            if cell(cells, columns, kind)
         },
-        notes=_cell(cells, columns, "notes") or None,
+        notes=cell(cells, columns, "notes") or None,
     )
     _read_birth(member, cells, columns, problem)
     return member, problems
 
 
 def _read_birth(member: MemberInput, cells, columns, problem) -> None:
-    typed = _cell(cells, columns, "birth")
+    typed = cell(cells, columns, "birth")
     if typed:
         try:
             found = read_date(typed)
@@ -284,7 +292,7 @@ def _read_birth(member: MemberInput, cells, columns, problem) -> None:
             if found.precision is Precision.MONTH:
                 member.birth_month = found.value.month
         return
-    age = _cell(cells, columns, "age")
+    age = cell(cells, columns, "age")
     if age:
         member.estimated_age = whole_number(age)
         if member.estimated_age is None:
@@ -310,7 +318,7 @@ def check_family(
         return
     first = family.first_cells
     origin = Place(choices.origin_governorate_id)  # type: ignore[arg-type]
-    typed = _cell(first, columns, "governorate")
+    typed = cell(first, columns, "governorate")
     if typed:
         found = places.get(place_key(typed))
         if found is None:
@@ -325,11 +333,11 @@ def check_family(
         origin = found
     family.data = HouseholdInput(
         camp_id=choices.camp_id,
-        camp_ref=_cell(first, columns, "camp_ref") or family.reference,
+        camp_ref=cell(first, columns, "camp_ref") or family.reference,
         origin_governorate_id=origin.governorate_id,
         origin_district_id=origin.district_id,
         batch_id=choices.batch_id,
-        phone=_cell(first, columns, "phone") or None,
+        phone=cell(first, columns, "phone") or None,
         members=family.members,
     )
     household = family.known.household if family.known else None

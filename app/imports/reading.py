@@ -103,13 +103,7 @@ def read_table(
     `UnreadableList`.
     """
     if len(data) > limits.max_bytes:
-        raise UnreadableList(
-            _l(
-                "This file is larger than %(limit)d MB. Split the list into smaller files, "
-                "or delete other sheets and pictures from it, and upload again.",
-                limit=limits.max_bytes // MB,
-            )
-        )
+        raise UnreadableList(too_large(limits.max_bytes // MB))
     if data.startswith(_ZIP_MAGIC):
         kind = _check_zip(data, limits)
     elif data.startswith(_OLE2_MAGIC):
@@ -120,6 +114,16 @@ def read_table(
 
 
 # --- Messages -------------------------------------------------------------------------------
+
+
+def too_large(limit_mb: int) -> str:
+    """What to do with a list over `limit_mb` MB (also said when the upload is refused unread)."""
+    return _l(
+        "This file is larger than %(limit)d MB. Split the list into smaller files, or delete "
+        "other sheets and pictures from it, and upload again.",
+        limit=limit_mb,
+    )
+
 
 _NOT_A_LIST = _l(
     "Awda cannot read this file as a list. Open it in Excel or LibreOffice, save it as .xlsx, "

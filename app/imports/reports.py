@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from app.access.policy import visible_households
 from app.auth.models import User
-from app.core.db import utcnow
+from app.core.db import as_utc, utcnow
 from app.core.spreadsheets import xlsx_bytes
 from app.extensions import db
 from app.identity.identifiers import identifier_key
@@ -28,9 +28,7 @@ def progress(imported: ListImport) -> dict:
     seconds_left = None
     running = imported.status in ImportStatus.UNDER_WAY and not services.stalled(imported)
     if imported.started_at and done and running:
-        started = imported.started_at
-        started = started if started.tzinfo else started.replace(tzinfo=utcnow().tzinfo)
-        elapsed = (utcnow() - started).total_seconds()
+        elapsed = (utcnow() - as_utc(imported.started_at)).total_seconds()
         seconds_left = round(elapsed / done * (total - done))
     return {
         "status": imported.status,

@@ -39,7 +39,7 @@ from app.imports.forms import (
 )
 from app.imports.models import ImportStatus, ListImport
 from app.imports.preview import ListChoices
-from app.imports.reading import UnreadableList
+from app.imports.reading import UnreadableList, too_large
 
 bp = Blueprint("imports", __name__, template_folder="templates", url_prefix="/imports")
 STATUS_LABELS = {
@@ -104,24 +104,16 @@ def upload():
 
 
 @bp.errorhandler(413)
-def too_large(_error):
+def upload_too_large(_error):
     """A file far over the limit, refused unread: the upload page again, with the reason
     beside the file field (what was typed is lost with the body that was not read)."""
     if request.endpoint != "imports.upload" or not current_user.is_authenticated:
         return render_error(413)
     form = UploadForm(formdata=None)
     form.fill()
-    form.list_file.errors = [str(_too_large_message())]
+    form.list_file.errors = [str(too_large(current_app.config["IMPORT_MAX_MB"]))]
     sources = [s.name for s in services.sources_of(current_user)]
     return render_template("imports/upload.html", form=form, sources=sources), 413
-
-
-def _too_large_message():
-    return _l(
-        "This file is larger than %(limit)d MB. Split the list into smaller files, or delete "
-        "other sheets and pictures from it, and upload again.",
-        limit=current_app.config["IMPORT_MAX_MB"],
-    )
 
 
 def _receive(form: UploadForm) -> ListImport | None:
@@ -169,7 +161,8 @@ def columns(import_id: int):
         form.encoding.data = table.encoding
     elif form.validate_on_submit() and mapping_is_whole(form, table.headers):
         mapping = posted_mapping(form, table.headers)
-        services.queue_check(imported, mapping, form.save_template.data, current_user)
+        headers = table.headers if form.save_template.data else None
+        services.queue_check(imported, mapping, current_user, headers)
         return redirect(url_for("imports.view", import_id=imported.id))
     audit.record("imports.view", target=f"import:{imported.id}")
     status = 422 if form.errors or form.form_errors else 200
@@ -254,25 +247,35 @@ def resume(import_id: int):
 @bp.get("/<int:import_id>/problems.xlsx")
 @login_required
 def problems_download(import_id: int):
-    imported = import_or_404(current_user, import_id)
-    try:
-        data = reports.problems_sheet(imported, is_right_to_left())
-    except FileNotFoundError:
-        return _file_gone(imported)
-    audit.record("imports.download", target=f"import:{imported.id}", what="problems")
-    return _xlsx(data, f"awda-list-{imported.id}-problems.xlsx")
+    return _download(
+        import_id,
+        "problems",
+        "problems",
+        lambda imported: reports.problems_sheet(imported, is_right_to_left()),
+    )
 
 
 @bp.get("/<int:import_id>/result.xlsx")
 @login_required
 def result_download(import_id: int):
+    return _download(
+        import_id,
+        "result",
+        "case-numbers",
+        lambda imported: reports.result_sheet(imported, current_user, is_right_to_left()),
+    )
+
+
+def _download(import_id: int, what: str, named: str, sheet):
+    """The list given back as `sheet(imported)` makes it, audited as `what`, its file
+    named after `named`."""
     imported = import_or_404(current_user, import_id)
     try:
-        data = reports.result_sheet(imported, current_user, is_right_to_left())
+        data = sheet(imported)
     except FileNotFoundError:
         return _file_gone(imported)
-    audit.record("imports.download", target=f"import:{imported.id}", what="result")
-    return _xlsx(data, f"awda-list-{imported.id}-case-numbers.xlsx")
+    audit.record("imports.download", target=f"import:{imported.id}", what=what)
+    return _xlsx(data, f"awda-list-{imported.id}-{named}.xlsx")
 
 
 def _xlsx(data: bytes, filename: str) -> Response:

@@ -19,7 +19,7 @@ from app import jobs
 from app.audit import services as audit
 from app.auth.models import User
 from app.core import locks
-from app.core.db import utcnow
+from app.core.db import as_utc, utcnow
 from app.core.text import clean
 from app.core.validation import ValidationFailed
 from app.extensions import db
@@ -174,13 +174,18 @@ def check(imported: ListImport, table: Table, actor: User) -> Preview:
 
 
 def queue_check(
-    imported: ListImport, mapping: dict[int, str], save_as_template: bool, actor: User
+    imported: ListImport,
+    mapping: dict[int, str],
+    actor: User,
+    template_headers: list[str] | None = None,
 ) -> None:
     """Check the list with this mapping in the background (against a large register a list
-    takes longer to match than a request may last); its page shows the preview when done."""
+    takes longer to match than a request may last); its page shows the preview when done.
+    With `template_headers` (the list's headings), the mapping is saved as its source's
+    template."""
     imported.mapping = {str(k): v for k, v in mapping.items()}
-    if save_as_template:
-        save_template(imported.source, table_of(imported).headers, mapping)
+    if template_headers is not None:
+        save_template(imported.source, template_headers, mapping)
     imported.status = ImportStatus.CHECKING
     imported.checked_by_id = actor.id
     imported.failure = None
@@ -277,9 +282,7 @@ def stalled(imported: ListImport) -> bool:
     watched = (*ImportStatus.UNDER_WAY, ImportStatus.CHECKING)
     if imported.status not in watched or imported.heartbeat_at is None:
         return False
-    beat = imported.heartbeat_at
-    beat = beat if beat.tzinfo else beat.replace(tzinfo=utcnow().tzinfo)
-    return utcnow() - beat > STALLED_AFTER
+    return utcnow() - as_utc(imported.heartbeat_at) > STALLED_AFTER
 
 
 def resumable(imported: ListImport) -> bool:

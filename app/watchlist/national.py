@@ -5,15 +5,14 @@ English headings as transfer lists' are, each row a listed person."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.identity.names import fold
 from app.identity.person import BirthDate, Precision
 from app.imports.dates import DateProblem, read_date
 from app.imports.headers import match_headers
+from app.imports.preview import cell, row_name_slots
 from app.imports.reading import Table
-from app.imports.words import name_slots
 from app.registry import vocab
 
 # Headings that name a list's own reference for a person (a warrant or record number).
@@ -65,35 +64,28 @@ def read_national(table: Table) -> NationalList:
     return NationalList(persons, unread)
 
 
-def _cell(cells: Sequence[str], columns: dict[str, int], name: str) -> str:
-    index = columns.get(name)
-    return cells[index].strip() if index is not None and index < len(cells) else ""
-
-
 def _person(cells, number: int, columns, unread: list) -> NationalPerson | None:
-    full = _cell(cells, columns, "full_name")
-    slots = name_slots(full) if full else {}
-    for slot in ("given", "father", "grandfather", "family"):
-        slots[slot] = _cell(cells, columns, f"{slot}_name") or slots.get(slot, "")
-    names = tuple(slots[s] for s in ("given", "father", "grandfather", "family") if slots[s])
+    full = cell(cells, columns, "full_name")
+    slots = row_name_slots(cells, columns)
+    names = tuple(slots[s] for s in ("given", "father", "grandfather", "family") if slots.get(s))
     if not names:
         return None
-    births = _births(_cell(cells, columns, "birth"), number, unread)
+    births = _births(cell(cells, columns, "birth"), number, unread)
     documents = tuple(
-        (kind, _cell(cells, columns, kind))
+        (kind, cell(cells, columns, kind))
         for kind in vocab.IDENTIFIER_KINDS
-        if _cell(cells, columns, kind)
+        if cell(cells, columns, kind)
     )
     written = full or " ".join(names)
-    reference = _cell(cells, columns, "person_ref") or _made_reference(written, births)
+    reference = cell(cells, columns, "person_ref") or _made_reference(written, births)
     return NationalPerson(
         reference=reference,
         names=names,
         original_script=written,
-        mother=_cell(cells, columns, "mother_name"),
+        mother=cell(cells, columns, "mother_name"),
         births=births,
         documents=documents,
-        comments=_cell(cells, columns, "notes"),
+        comments=cell(cells, columns, "notes"),
     )
 
 

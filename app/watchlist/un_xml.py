@@ -67,6 +67,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.text import clean, clean_code
 from app.identity.person import BirthDate, Precision
+from app.imports.reading import UnreadableList
 
 MB = 1024 * 1024
 MAX_BYTES = 20 * MB  # the whole list is about 2-3 MB
@@ -95,12 +96,8 @@ _NAME_TAGS = ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?(?:[T ].*|Z|[+-][0-9:]+)?")
 
 
-class UnreadableWatchList(ValueError):
+class UnreadableWatchList(UnreadableList):
     """The file cannot be read as the UN list; `message` (translatable) says what to do."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
