@@ -88,7 +88,8 @@ def import_models() -> None:
 
 def _register_jobs() -> None:
     """Every module that defines background jobs (app.jobs), so that workers know them."""
-    import app.imports.commit  # noqa: F401
+    import app.imports.commit
+    import app.watchlist.screening  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.tasks.routes import bp as tasks_bp
     from app.transfers.disclosure_routes import bp as disclosures_bp
     from app.transfers.routes import bp as transfers_bp
+    from app.watchlist.routes import bp as watchlist_bp
     from app.workflow.routes import bp as workflow_bp
 
     blueprints = (
@@ -128,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         dashboard_bp,
         identity_bp,
         imports_bp,
+        watchlist_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

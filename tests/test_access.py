@@ -28,6 +28,7 @@ from app.imports.preview import ListChoices
 from app.referrals.models import AgencyService, Referral
 from app.tasks.models import Task
 from app.transfers.models import Disclosure, Transfer
+from app.watchlist.models import WatchAlert
 from app.workflow.models import ApprovalRequest
 from tests.factories import (
     AgencyFactory,
@@ -36,6 +37,7 @@ from tests.factories import (
     UserFactory,
     judged_pair,
 )
+from tests.watchlist_data import watch_alert
 
 ROLES = (
     "anonymous",
@@ -289,6 +291,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("identity.judge", "POST"): PairRule(422),
     ("identity.merge", "POST"): PairRule(422),
     ("identity.undo", "POST"): PairRule(422),
+    # Watch lists and alerts: screeners alone, whatever the household's stage or team.
+    ("watchlist.lists", "GET"): only({"screener"}, 200),
+    ("watchlist.load", "POST"): only({"screener"}, 422),  # posted empty: no file, no name
+    ("watchlist.watch_list", "GET"): only({"screener"}, 200),
+    ("watchlist.alerts", "GET"): only({"screener"}, 200),
+    ("watchlist.alert", "GET"): only({"screener"}, 200),
+    ("watchlist.answer", "POST"): only({"screener"}, 422),  # posted empty: no answer, no reason
     ("imports.index", "GET"): only(SUPERVISORS, 200),
     ("imports.upload", "GET"): only(SUPERVISORS, 200),
     ("imports.upload", "POST"): only(SUPERVISORS, 422),  # posted empty: no file, no source
@@ -336,6 +345,7 @@ class Matrix:
     pairs: dict[str, DuplicatePair]
     merges: dict[str, Merge]
     list_import: ListImport
+    alert: WatchAlert
 
 
 @pytest.fixture
@@ -411,6 +421,7 @@ def matrix(world) -> Matrix:
         ),
     }
     list_import = _checked_list(world)
+    alert = watch_alert(households["own"].members[0], world.screener)
     db.session.commit()
     return Matrix(
         households,
@@ -423,6 +434,7 @@ def matrix(world) -> Matrix:
         pairs,
         merges,
         list_import,
+        alert,
     )
 
 
@@ -505,6 +517,9 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         "admin.reference_edit": {"kind": "camps", "item_id": world.camp.id},
         **_pair_values(matrix, pair),
         **{endpoint: {"import_id": matrix.list_import.id} for endpoint in IMPORT_RULES},
+        "watchlist.watch_list": {"list_id": matrix.alert.entry.watch_list_id},
+        "watchlist.alert": {"alert_id": matrix.alert.id},
+        "watchlist.answer": {"alert_id": matrix.alert.id},
     }
 
 

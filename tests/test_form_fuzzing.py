@@ -393,6 +393,8 @@ ROLES = {
     "identity.merge": "supervisor_a",
     "identity.undo": "supervisor_a",
     **{f"imports.{name}": "supervisor_a" for name in IMPORT_FORMS},
+    "watchlist.load": "screener",
+    "watchlist.answer": "screener",
 }
 # A session that a post ends (or starts): a new browser for every example.
 NEW_SESSION = frozenset({ANONYMOUS, TWO_FACTOR})
@@ -425,6 +427,8 @@ FORM_PAGES: dict[str, Callable[[Scene, dict], str]] = {
     "referrals.change": lambda s, v: url_for("referrals.show", referral_id=v["referral_id"]),
     "referrals.override": lambda s, v: url_for("referrals.show", **v),
     "identity.judge": lambda s, v: url_for("identity.pair", **v),
+    "watchlist.load": lambda s, v: url_for("watchlist.lists"),
+    "watchlist.answer": lambda s, v: url_for("watchlist.alert", **v),
     "identity.merge": lambda s, v: url_for("identity.pair", **v),
     "identity.undo": lambda s, v: url_for("identity.pair", pair_id=s.merged_pair_id),
     **{
@@ -635,6 +639,17 @@ class Scene:
         imported.heartbeat_at = utcnow()
         db.session.commit()
         return imported.id
+
+    def _make_alert_id(self, target: Target, values: dict) -> int:
+        """An open alert on a person of a new household, on a list of its own."""
+        from tests.watchlist_data import watch_alert
+
+        self.household = self.new_household()
+        member = self.household.members[0]
+        screener = db.session.get(type(self.world.screener), self.world.screener.id)
+        alert = watch_alert(member, screener, f"QDi.{9000 + next(self.serial)}")
+        db.session.commit()
+        return alert.id
 
     def _make_user_id(self, target: Target, values: dict) -> int:
         return self.world.caseworker_b.id

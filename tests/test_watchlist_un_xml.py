@@ -94,6 +94,7 @@ def test_every_value_of_an_individual_is_read():
         listed_on=date(2016, 4, 20),
         list_type="Al-Qaida",
         comments="Invented for tests.\nMother's name: invented.",
+        sex="M",
     )
     assert len(person.digest) == 64 and int(person.digest, 16) >= 0
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -181,10 +182,15 @@ def test_half_a_range_gives_its_year():
     assert births({"type": "BETWEEN", "to_year": "1967"}) == years(1967)
 
 
-def test_a_year_or_an_approximate_year_is_a_year():
+def test_a_year_is_a_year_and_an_approximate_one_the_years_around_it():
     assert births({"type": "EXACT", "year": "1971"}) == years(1971)
-    assert births({"type": "APPROXIMATELY", "year": "1960"}) == years(1960)
-    assert births({"type": "APPROXIMATELY", "date": "1960-05-17"}) == years(1960)
+    assert births({"type": "APPROXIMATELY", "year": "1960"}) == years(1959, 1960, 1961)
+    assert births({"type": "APPROXIMATELY", "date": "1960-05-17"}) == years(1959, 1960, 1961)
+
+
+@pytest.mark.parametrize(("gender", "sex"), [("Male", "M"), ("female", "F"), ("", ""), ("?", "")])
+def test_the_gender_is_read_as_sex(gender, sex):
+    assert read_one(gender=gender).sex == sex
 
 
 @pytest.mark.parametrize(
@@ -473,6 +479,10 @@ def expected_births(entries: list[dict]) -> tuple[BirthDate, ...]:
     """What a screener should get from the list's births, worked out independently."""
     found: list[BirthDate] = []
     for entry in entries:
+        if entry["type"] == "APPROXIMATELY":  # the years either side too
+            written = int((entry.get("date") or entry["year"])[:4])
+            found.extend(years(written - 1, written, written + 1))
+            continue
         if "date" in entry:
             year, month, day = (int(part) for part in entry["date"].split("-"))
             if month == 0:
@@ -558,6 +568,7 @@ def changes_of(person: ListedPerson) -> list[ListedPerson]:
         "listed_on": later,
         "list_type": person.list_type + "x",
         "comments": person.comments + "x",
+        "sex": "F" if person.sex != "F" else "M",
     }
     assert set(changes) == {field.name for field in dataclasses.fields(ListedPerson)}
     changed = [dataclasses.replace(person, **{name: value}) for name, value in changes.items()]

@@ -300,3 +300,41 @@ def _entity(node: ET.Element, index: int) -> None:
     _add(address, "COUNTRY", "Iraq")
     _add(node, "SORT_KEY")
     _add(node, "SORT_KEY_LAST_MOD")
+
+
+def watch_alert(member, screener, reference: str = "QDi.9001"):
+    """A watch list naming one man (AHMAD MUHAMMAD, `reference`) and an open alert on
+    `member` (flushed; the caller commits): for tests of who may see and answer alerts."""
+    from app.extensions import db
+    from app.watchlist.models import WatchAlert, WatchEntry, WatchList, WatchListVersion
+
+    listed = WatchList(name=f"UN consolidated list {reference}", kind="un")
+    version = WatchListVersion(
+        watch_list=listed, number=1, filename="c.xml", file_sha256="0" * 64, loaded_by=screener
+    )
+    db.session.add(version)
+    db.session.flush()
+    entry = WatchEntry(
+        watch_list_id=listed.id,
+        reference=reference,
+        data={"names": ["AHMAD", "MUHAMMAD"], "births": [], "aliases": [], "documents": []},
+        digest="1" * 64,
+        added_in_id=version.id,
+        changed_in_id=version.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    alert = WatchAlert(
+        member_id=member.id,
+        entry_id=entry.id,
+        weight=3.0,
+        probability=0.9,
+        model_version="test",
+        matched_name="primary",
+        source="list",
+        member_digest="",
+        entry_digest=entry.digest,
+    )
+    db.session.add(alert)
+    db.session.flush()
+    return alert

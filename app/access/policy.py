@@ -71,6 +71,7 @@ class Action(StrEnum):
     MERGE = "identity.merge"  # merge two records judged the same person, and undo it
     IMPORT_LISTS = "imports.lists"  # check (and later commit) a transfer list of people
     WATCHLIST_MANAGE = "watchlist.manage"  # load a version of a watch list
+    WATCHLIST_SCREEN = "watchlist.screen"  # read and decide screening alerts
 
 
 class FieldGroup(StrEnum):
@@ -134,6 +135,7 @@ _ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.IMPORT_LISTS: frozenset({SUP}),
     # Watch lists and what they contain are for screeners alone.
     Action.WATCHLIST_MANAGE: frozenset({SCR}),
+    Action.WATCHLIST_SCREEN: frozenset({SCR}),
 }
 
 # Actions on one household: the household must also be within the user's scope.
@@ -331,6 +333,45 @@ def import_or_404(user: User, import_id: int):
     require(user, Action.IMPORT_LISTS)
     return _found_or_404(
         visible_imports(user).where(ListImport.id == import_id), Action.IMPORT_LISTS
+    )
+
+
+def visible_watch_lists(user: User) -> sa.Select:
+    """The watch lists this user sees: every list, to a screener; none to anyone else, who
+    must not learn that a list names someone."""
+    from app.watchlist.models import WatchList
+
+    allowed = _allowed_role(user, Action.WATCHLIST_MANAGE)
+    return sa.select(WatchList).where(sa.true() if allowed else sa.false())
+
+
+def visible_alerts(user: User) -> sa.Select:
+    """The screening alerts this user sees: every alert, to a screener, whatever the stage or
+    team of the person's household (screening starts at registration, before vetting); none
+    to anyone else, who must not learn that a person was alerted."""
+    from app.watchlist.models import WatchAlert
+
+    allowed = _allowed_role(user, Action.WATCHLIST_SCREEN)
+    return sa.select(WatchAlert).where(sa.true() if allowed else sa.false())
+
+
+def alert_or_404(user: User, alert_id: int):
+    """The alert, if this user may see it; 403 for a role that never may, 404 otherwise."""
+    from app.watchlist.models import WatchAlert
+
+    require(user, Action.WATCHLIST_SCREEN)
+    return _found_or_404(
+        visible_alerts(user).where(WatchAlert.id == alert_id), Action.WATCHLIST_SCREEN
+    )
+
+
+def watch_list_or_404(user: User, list_id: int):
+    """The watch list, if this user may see it; 403 for a role that never may, 404 otherwise."""
+    from app.watchlist.models import WatchList
+
+    require(user, Action.WATCHLIST_MANAGE)
+    return _found_or_404(
+        visible_watch_lists(user).where(WatchList.id == list_id), Action.WATCHLIST_MANAGE
     )
 
 

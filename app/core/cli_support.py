@@ -35,6 +35,7 @@ def run_in_transaction(operation: Callable[[], T]) -> T:
         jobs.discard_launches()
         raise
     jobs.launch_committed()
+    jobs.wait_for_threads()  # the process ends with the command
     return result
 
 

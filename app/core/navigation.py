@@ -28,6 +28,8 @@ MENU = (
     ("caseload.team", _l("Team caseload"), Action.TEAM_VIEW),
     ("identity.queue", _l("Possible duplicates"), Action.DUPLICATES),
     ("imports.index", _l("Transfer lists"), Action.IMPORT_LISTS),
+    ("watchlist.alerts", _l("Screening alerts"), Action.WATCHLIST_SCREEN),
+    ("watchlist.lists", _l("Watch lists"), Action.WATCHLIST_MANAGE),
     ("transfers.inbox", _l("Hand-overs"), Action.TRANSFER_INBOX),
     ("referrals.shared_by_me", _l("Shared by me"), Action.REFER),
     ("referrals.inbox", _l("Shared with my agency"), Action.REFERRAL_INBOX),

@@ -72,6 +72,11 @@ def _title(event: CaseEvent) -> str:
             n=d.get("version", ""),
         ),
         "member_routed": lambda: _member_routed(event),
+        "watchlist_match_confirmed": lambda: _(
+            "Watch-list match confirmed by two screeners: %(list)s, %(reference)s",
+            list=d.get("watch_list", ""),
+            reference=d.get("reference", ""),
+        ),
         "task_created": lambda: _(
             "Task added: %(title)s (due %(due)s)",
             title=d.get("title", ""),
@@ -169,6 +174,7 @@ KIND_LABELS = {
     "disclosure_withdrawn": _l("Disclosure withdrawn"),
     "merged": _l("Records merged"),
     "unmerged": _l("Merge undone"),
+    "watchlist_match_confirmed": _l("Watch-list match confirmed by two screeners"),
 }
 
 
@@ -181,8 +187,14 @@ def _withheld(group: str) -> str:
 
 
 def entries(events: list[CaseEvent], groups: frozenset[FieldGroup]) -> list[Entry]:
+    """The timeline as a reader who sees `groups` reads it: a restricted event's reason is
+    withheld; an event kept for one group (`detail["only"]`, such as a confirmed watch-list
+    match) is left out altogether for other readers, who must not learn it happened."""
     result = []
     for event in events:
+        only = (event.detail or {}).get("only")
+        if only and only not in groups:
+            continue
         restricted = (event.detail or {}).get("restricted")
         hidden = bool(restricted) and restricted not in groups
         result.append(

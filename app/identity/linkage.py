@@ -316,9 +316,9 @@ def candidates_for_many(records: Sequence[PersonRecord]) -> list[list[Candidate]
     leaving out the persons of the record's own group (household). Without the PostgreSQL
     trigram pass: a list is matched by its keys."""
     keys_of = [sorted(blocking_keys(record)) for record in records]
-    blocks = _blocks({key for keys in keys_of for key in keys})
+    blocks = persons_holding({key for keys in keys_of for key in keys})
     wanted = [_ranked(keys, blocks) for keys in keys_of]
-    others = _records_in_batches({member_id for ids in wanted for member_id in ids})
+    others = records_of({member_id for ids in wanted for member_id in ids})
     scored: list[dict[int, Score]] = []
     for record, ids in zip(records, wanted, strict=True):
         # A saved person is not their own candidate, nor is anyone of their household.
@@ -335,9 +335,10 @@ def candidates_for_many(records: Sequence[PersonRecord]) -> list[list[Candidate]
     ]
 
 
-def _blocks(keys: set[str]) -> dict[str, list[int]]:
-    """key -> ids of live persons holding it: the keys read through their index first, then
-    the persons found checked to be live (in one statement SQLite would walk every person)."""
+def persons_holding(keys: set[str]) -> dict[str, list[int]]:
+    """Blocking key -> ids of the live persons holding it, for each of `keys` anyone holds:
+    the keys read through their index first, then the persons found checked to be live (in
+    one statement SQLite would walk every person)."""
     held: dict[str, list[int]] = {}
     ordered = sorted(keys)
     for start in range(0, len(ordered), BATCH):
@@ -371,7 +372,8 @@ def _ranked(keys: list[str], blocks: dict[str, list[int]]) -> list[int]:
     return sorted(shared, key=lambda i: (-shared[i], i))[:CANDIDATE_LIMIT]
 
 
-def _records_in_batches(ids: set[int]) -> dict[int, PersonRecord]:
+def records_of(ids: set[int]) -> dict[int, PersonRecord]:
+    """Member id -> the person as the matcher reads them, for `ids`, in batches of `BATCH`."""
     ordered, found = sorted(ids), {}
     for start in range(0, len(ordered), BATCH):
         found.update(_records(ordered[start : start + BATCH]))

@@ -84,6 +84,7 @@ def import_command(path, camp_code, batch_number, governorate, username, templat
         import_id = imported.id
         db.session.rollback()  # no read of ours stays open across the job's own transactions
         jobs.run(current_app._get_current_object(), services.COMMIT_JOB, {"import_id": import_id})
+        jobs.wait_for_threads()  # the screening of what was imported
         imported = db.session.get(ListImport, import_id)
         click.echo(
             f"{imported.status}: {imported.created} households created, {imported.updated} "

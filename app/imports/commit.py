@@ -73,6 +73,7 @@ def commit_list(import_id: int) -> None:
                 pass
     except Exception as failure:
         db.session.rollback()
+        jobs.discard_launches()
         _mark_failed(import_id, failure)
         raise
 
@@ -212,6 +213,7 @@ class _Writer:
     def _commit(self) -> None:
         audit.write_buffer(committed=True)
         db.session.commit()
+        jobs.launch_committed()  # the chunk's persons screened (app.watchlist.screening)
 
 
 _CHANGED_MEANWHILE = _l(

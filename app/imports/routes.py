@@ -55,6 +55,8 @@ STATUS_LABELS = {
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_PROBLEMS = 200  # on the page; the download has them all
+# The pages that receive a list: a transfer list, a version of a watch list (app.watchlist).
+LIST_UPLOADS = frozenset({"imports.upload", "watchlist.load"})
 
 
 @bp.app_template_global()
@@ -64,12 +66,12 @@ def import_status(code: str) -> str:
 
 @bp.record_once
 def _allow_list_uploads(state) -> None:
-    """The upload page alone accepts a list's size (`AWDA_IMPORT_MAX_MB`); every other request
+    """The upload pages alone accept a list's size (`AWDA_IMPORT_MAX_MB`); every other request
     keeps the app's small limit. Set before the CSRF check reads the form."""
     app: Flask = state.app
 
     def raise_limit() -> None:
-        if request.endpoint == "imports.upload":
+        if request.endpoint in LIST_UPLOADS:
             # Twice the list's limit: a file a little too large is read far enough to be told
             # so beside its field, with what was typed kept; beyond that, `too_large`.
             request.max_content_length = 2 * app.config["IMPORT_MAX_MB"] * 1024 * 1024

@@ -74,7 +74,7 @@ def name_slots(full_name: str) -> dict[str, str]:
     """
     words = _typed_compounds(full_name)
     slots: dict[str, str] = {}
-    if len(words) >= 3 and (len(words) >= 4 or _has_article(words[-1])):
+    if len(words) >= 3 and (len(words) >= 4 or has_article(words[-1])):
         slots["family"] = " ".join(words[3:]) if len(words) > 4 else words[-1]
         words = words[:3] if len(words) >= 4 else words[:-1]
     for slot, word in zip(_SLOTS, words, strict=False):
@@ -82,11 +82,23 @@ def name_slots(full_name: str) -> dict[str, str]:
     return slots
 
 
-def _has_article(word: str) -> bool:
+def has_article(word: str) -> bool:
+    """Whether a name begins with the article (الجبوري, AL-JUBURI, al Obaidi, El-Sayed): the
+    mark of a family or tribe name."""
     folded = fold(word)
     return (
         folded.startswith("ال") or folded.startswith(("al ", "al-", "el ")) or folded[:3] == "al "
     )
+
+
+# First words of a kunya, folded: Abu / Umm and their spellings.
+KUNYA_WORDS = frozenset({"ابو", "ام", "abu", "abou", "abo", "umm", "um", "om", "oum"})
+
+
+def is_kunya(name: str) -> bool:
+    """Whether `name` is a kunya: "Abu Umar", "أبو عمر", "Umm Ahmad al-Juburi"."""
+    words = fold(name).replace("-", " ").split()
+    return len(words) >= 2 and words[0] in KUNYA_WORDS
 
 
 def _typed_compounds(full_name: str) -> list[str]:

@@ -33,6 +33,7 @@ QUEUE = "awda"
 TASKS: dict[str, Callable[..., None]] = {}
 PERIODIC: dict[str, tuple[str, Callable[[], None]]] = {}  # name -> (cron, function)
 _AFTER_COMMIT = "jobs_after_commit"
+_THREADS: list[threading.Thread] = []  # job threads started (`thread` mode), until waited for
 
 
 def task(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -90,11 +91,21 @@ def launch_committed() -> None:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     for name, arguments in g.pop(_AFTER_COMMIT, []):
         if mode(app) == "thread":
-            threading.Thread(target=run, args=(app, name, arguments), daemon=True).start()
+            thread = threading.Thread(target=run, args=(app, name, arguments), daemon=True)
+            _THREADS[:] = [t for t in _THREADS if t.is_alive()]  # a server forgets finished ones
+            _THREADS.append(thread)
+            thread.start()
         else:
             # A failure is logged (and recorded by the job); the request that asked stands.
             with contextlib.suppress(Exception):
                 run(app, name, arguments)
+
+
+def wait_for_threads() -> None:
+    """Return when every job thread this process started has finished, with those they
+    started in turn: a command's process must not end under its jobs (`thread` mode)."""
+    while _THREADS:
+        _THREADS.pop().join()
 
 
 def run(app: Flask, name: str, arguments: dict[str, Any]) -> None:
@@ -109,8 +120,10 @@ def run(app: Flask, name: str, arguments: dict[str, Any]) -> None:
             function(**arguments)
             audit.write_buffer(committed=True)
             db.session.commit()
+            launch_committed()  # the jobs this one asked for
         except Exception:
             log.exception("job %s %s failed", name, arguments)
+            discard_launches()
             db.session.rollback()
             raise
         finally:

@@ -39,6 +39,7 @@ from app.registry.models import (
 )
 from app.registry.phone import InvalidPhone, local_form, normalise_phone
 from app.registry.search import search_text
+from app.watchlist import screening
 
 log = logging.getLogger(__name__)
 
@@ -494,9 +495,10 @@ def refresh_search_text(household: Household) -> None:
 
 
 def _relink(household: Household, digests: dict[int, str | None], actor: User) -> None:
-    """Keep the members' keys for record linkage and raise the possible duplicates of those
-    whose identity is new or changed (`digests`: member id -> digest before the save); within
-    `relinking_together`, once for all the households saved in it."""
+    """Keep the members' keys for record linkage; raise the possible duplicates of those whose
+    identity is new or changed (`digests`: member id -> digest before the save) and have them
+    screened against the watch lists. Within `relinking_together`, once for all the
+    households saved in it."""
     waiting = g.get(_RELINK_LATER)
     if waiting is not None:
         waiting.append((household, digests))
@@ -504,6 +506,7 @@ def _relink(household: Household, digests: dict[int, str | None], actor: User) -
     linkage.refresh(household.members)
     changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
     duplicates.raise_pairs(changed, "registration", actor)
+    screening.screen_on_commit(changed, "registration")
 
 
 _RELINK_LATER = "registry_relink_later"
@@ -533,6 +536,7 @@ def relinking_together(actor: User, source: str) -> Iterator[None]:
         duplicates.find_candidates_together(changed)
         duplicates.raise_pairs(changed, source, actor)
         duplicates.forget_candidates()
+        screening.screen_on_commit(changed, source)
     finally:
         g.pop(_RELINK_LATER, None)
 

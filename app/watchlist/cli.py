@@ -14,7 +14,7 @@ from app.imports.reading import UnreadableList, read_table
 from app.watchlist import loading
 from app.watchlist.models import ListKind
 from app.watchlist.national import read_national
-from app.watchlist.un_xml import UnreadableWatchList, read_un_list
+from app.watchlist.un_xml import UnreadableWatchList, looks_like_xml, read_un_list
 
 watchlist_cli = click.Group("watchlist", help="Watch lists screened against (screeners only).")
 
@@ -47,7 +47,7 @@ def load_command(path: Path, source: str, username: str) -> None:
 
 
 def _read(content: bytes, filename: str):
-    if _looks_like_xml(content):
+    if looks_like_xml(content):
         try:
             return ListKind.UN, read_un_list(content)
         except UnreadableWatchList as refused:
@@ -60,10 +60,3 @@ def _read(content: bytes, filename: str):
     for row, text in national.unread_dates:
         click.echo(f"  row {row}: the date of birth {text!r} could not be read; listed without it")
     return ListKind.NATIONAL, national.persons
-
-
-def _looks_like_xml(content: bytes) -> bool:
-    """Whether the file begins with markup, in UTF-8 or UTF-16, after any byte-order mark:
-    the UN list is XML; a national list is a spreadsheet or a CSV."""
-    start = content[:64].replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
-    return start.startswith(b"<")

@@ -3,7 +3,8 @@ own reference, with what the list held, so that only what a version adds or chan
 screened again, and what it drops is marked removed rather than forgotten.
 
 `load(name, kind, persons, filename, content, actor)` is called by `flask watchlist load` and
-the list pages; it flushes, the caller commits.
+the list pages; it flushes, the caller commits, and the screening of what changed starts as a
+background job once it has.
 """
 
 from __future__ import annotations
@@ -21,16 +22,18 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.core.validation import ValidationFailed
 from app.extensions import db
-from app.watchlist import matching
+from app.watchlist import matching, screening
 from app.watchlist.models import ListKind, WatchEntry, WatchList, WatchListVersion
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """A version loaded, and the ids of the entries it added or changed (to screen again)."""
+    """A version loaded: the ids of the entries it added or changed (to screen again) and of
+    those it removed (whose waiting alerts are withdrawn)."""
 
     version: WatchListVersion
     to_screen: list[int]
+    removed: list[int]
 
 
 def entry_data(person: Any) -> dict[str, Any]:
@@ -48,6 +51,7 @@ def entry_data(person: Any) -> dict[str, Any]:
         "nationalities": sorted(getattr(person, "nationalities", ())),
         "listed_on": _iso(getattr(person, "listed_on", None)),
         "comments": getattr(person, "comments", "") or "",
+        "sex": getattr(person, "sex", "") or "",
     }
 
 
@@ -85,7 +89,7 @@ def load(
     )
     db.session.add(version)
     db.session.flush()
-    to_screen = _apply(watch_list, version, listed)
+    to_screen, removed = _apply(watch_list, version, listed)
     audit.record(
         "watchlist.loaded",
         target=f"watchlist:{watch_list.id}",
@@ -96,7 +100,8 @@ def load(
         changed=version.changed,
         removed=version.removed,
     )
-    return Loaded(version, to_screen)
+    screening.entries_on_commit(to_screen + removed)
+    return Loaded(version, to_screen, removed)
 
 
 def _list_named(name: str, kind: str) -> WatchList:
@@ -127,7 +132,7 @@ def _by_reference(persons: Iterable[Any]) -> dict[str, dict[str, Any]]:
 
 def _apply(
     watch_list: WatchList, version: WatchListVersion, listed: dict[str, dict[str, Any]]
-) -> list[int]:
+) -> tuple[list[int], list[int]]:
     entries = {
         e.reference: e
         for e in db.session.scalars(
@@ -163,4 +168,4 @@ def _apply(
             removed.append(entry)
     db.session.flush()
     matching.rekey(touched + removed)
-    return [entry.id for entry in touched]
+    return [entry.id for entry in touched], [entry.id for entry in removed]

@@ -22,7 +22,7 @@ from app.identity.blocking import blocking_keys
 from app.identity.identifiers import identifier_key
 from app.identity.person import BirthDate, NamePart, PersonRecord, Precision
 from app.identity.scoring import Score, score
-from app.imports.words import name_slots
+from app.imports.words import has_article, is_kunya, name_slots
 from app.registry.models import Member
 from app.watchlist.models import WatchEntry, WatchEntryKey
 
@@ -40,7 +40,9 @@ class Found:
 
 
 def entry_records(entry_id: int, data: dict[str, Any]) -> list[tuple[str, PersonRecord]]:
-    """(which name, record) for each name of the entry and each of its births."""
+    """(which name, record) for each name of the entry and each of its births. An alias that
+    is a kunya ("Abu Umar") is the listed man's known-as name beside his other names, never a
+    given name of its own."""
     births = [_birth(value, precision) for value, precision in data.get("births", [])] or [None]
     documents = frozenset(
         (kind, identifier_key(number))
@@ -48,12 +50,15 @@ def entry_records(entry_id: int, data: dict[str, Any]) -> list[tuple[str, Person
         if identifier_key(number)
     )
     arabic = name_slots(data.get("original_script", "")) if data.get("original_script") else {}
-    latin = dict(zip(_SLOTS, _four(data.get("names", [])), strict=False))
-    names = [("primary", arabic, latin)]
+    latin = _latin_slots(data.get("names", []))
+    names = [("primary", arabic, latin, "")]
     for text, quality in data.get("aliases", []):
+        if is_kunya(text):
+            names.append((quality, arabic, latin, text))
+            continue
         slots = name_slots(text)
         arabic_alias = _is_arabic(text)
-        names.append((quality, slots if arabic_alias else {}, {} if arabic_alias else slots))
+        names.append((quality, slots if arabic_alias else {}, {} if arabic_alias else slots, ""))
     mother = NamePart(data.get("mother", ""), "")
     return [
         (
@@ -63,19 +68,26 @@ def entry_records(entry_id: int, data: dict[str, Any]) -> list[tuple[str, Person
                 group=f"watch{entry_id}",
                 **{s: NamePart(ar.get(s, ""), en.get(s, "")) for s in _SLOTS},
                 mother=mother,
+                known_as=kunya,
+                sex=data.get("sex", ""),
                 birth=birth,
                 documents=documents,
             ),
         )
-        for which, ar, en in names
+        for which, ar, en, kunya in names
         for birth in births
     ]
 
 
-def _four(parts: list[str]) -> list[str]:
-    """The UN's name parts as given, father, grandfather and family: a fifth part and beyond
-    join the family name."""
-    return [*parts[:3], " ".join(parts[3:])] if len(parts) > 4 else list(parts)
+def _latin_slots(parts: list[str]) -> dict[str, str]:
+    """The UN's name parts as slots: FIRST to FOURTH_NAME are given, father, grandfather and
+    family, a fifth part and beyond joining the family name; but three parts whose last has
+    the article ("MUHAMMAD", "HASAN", "AL-OBAIDI") are given, father and family, the
+    grandfather not given (as `name_slots` reads a full name)."""
+    if len(parts) == 3 and has_article(parts[-1]):
+        return {"given": parts[0], "father": parts[1], "family": parts[2]}
+    four = [*parts[:3], " ".join(parts[3:])] if len(parts) > 4 else list(parts)
+    return dict(zip(_SLOTS, four, strict=False))
 
 
 def _is_arabic(text: str) -> bool:
@@ -117,17 +129,27 @@ def entries_for(member: Member) -> list[Found]:
     entries = db.session.scalars(
         sa.select(WatchEntry).where(WatchEntry.id.in_(ids), WatchEntry.removed_in_id.is_(None))
     ).all()
-    found = [best for entry in entries if (best := _best(record, entry)) is not None]
+    found = [
+        best
+        for entry in entries
+        if (best := best_of(record, entry, entry_records(entry.id, entry.data))) is not None
+    ]
     return sorted(found, key=lambda f: -f.score.weight)
 
 
-def _best(record: PersonRecord, entry: WatchEntry) -> Found | None:
+def best_of(
+    record: PersonRecord,
+    entry: WatchEntry,
+    listed: list[tuple[str, PersonRecord]],
+    proposed_only: bool = True,
+) -> Found | None:
+    """The best score of `record` against the entry's records `listed` (`entry_records`),
+    when it reaches the review threshold (or whatever it is, with `proposed_only=False`);
+    None otherwise."""
     scored = [
-        (result, which)
-        for which, listed in entry_records(entry.id, entry.data)
-        if (result := score(record, listed)) is not None
+        (result, which) for which, other in listed if (result := score(record, other)) is not None
     ]
     if not scored:
         return None
     result, which = max(scored, key=lambda pair: pair[0].weight)
-    return Found(entry, result, which) if result.proposed else None
+    return Found(entry, result, which) if result.proposed or not proposed_only else None

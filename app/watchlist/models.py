@@ -8,12 +8,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
+from app.registry.models import Member
 
 
 class ListKind:
@@ -89,3 +90,69 @@ class WatchEntryKey(db.Model):
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("watch_entries.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class AlertStatus:
+    """Where an alert stands. Only people move it; none of these changes a household or its
+    vetting (a confirmed match is shown on the vetting record for a screener to act on)."""
+
+    OPEN = "open"  # raised, waiting for a screener
+    NOT_PERSON = "not_person"  # not the listed person: not raised again while both unchanged
+    POSSIBLE = "possible"  # may be the person: stays in the queue for more checks
+    PENDING = "pending"  # one screener said "the person"; a second must confirm (four eyes)
+    CONFIRMED = "confirmed"  # two screeners: the person listed
+    WITHDRAWN = "withdrawn"  # the entry left its list before anyone decided
+
+    DECISIONS = (NOT_PERSON, POSSIBLE, PENDING)  # what a first screener may answer
+    WAITING = (OPEN, POSSIBLE, PENDING)  # in the queue
+    DECIDED = (NOT_PERSON, CONFIRMED)  # settled by screeners, for these very records
+
+
+class WatchAlert(db.Model):
+    """A registered person the screening found alike to a listed entry. One row per (person,
+    entry): the digests are those of the person (`Member.identity_digest`) and the entry when
+    the pair was last scored or decided, so that a decision stands until either changes.
+    `explanation` holds each feature's level and weight, never the values (read live)."""
+
+    __tablename__ = "watch_alerts"
+    __table_args__ = (UniqueConstraint("member_id", "entry_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_entries.id", ondelete="CASCADE"), index=True
+    )
+    weight: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(40))
+    matched_name: Mapped[str] = mapped_column(String(12))  # primary, good, low
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(20))  # registration, import, list
+    status: Mapped[str] = mapped_column(String(12), default=AlertStatus.OPEN, index=True)
+    member_digest: Mapped[str] = mapped_column(String(40))
+    entry_digest: Mapped[str] = mapped_column(String(64))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    member: Mapped[Member] = relationship()
+    entry: Mapped[WatchEntry] = relationship()
+    decisions: Mapped[list[AlertDecision]] = relationship(
+        back_populates="alert", order_by="AlertDecision.id"
+    )
+
+
+class AlertDecision(db.Model):
+    """One screener's answer on an alert, with their reason; kept, never edited, so that the
+    alert's page tells who said what and when, and the four-eyes rule can be checked."""
+
+    __tablename__ = "watch_alert_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("watch_alerts.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(String(12))  # an AlertStatus
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    alert: Mapped[WatchAlert] = relationship(back_populates="decisions")
+    decided_by: Mapped[User] = relationship()

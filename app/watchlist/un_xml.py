@@ -19,9 +19,10 @@ namespace; the parts read here are
           INDIVIDUAL_ALIAS*   > QUALITY, ALIAS_NAME
           INDIVIDUAL_DATE_OF_BIRTH* > TYPE_OF_DATE, DATE | YEAR | FROM_YEAR, TO_YEAR
           INDIVIDUAL_DOCUMENT* > TYPE_OF_DOCUMENT, NUMBER, ISSUING_COUNTRY, NOTE…
+          GENDER                                  Male, Female
       ENTITIES > ENTITY*                          not read
 
-and the list also carries GENDER, TITLE, DESIGNATION, LIST_TYPE, LAST_DAY_UPDATED, addresses,
+and the list also carries TITLE, DESIGNATION, LIST_TYPE, LAST_DAY_UPDATED, addresses,
 places of birth and sort keys, which screening does not use. An empty repeated element is a
 placeholder the UN writes for "none" (`<INDIVIDUAL_ALIAS><QUALITY/><ALIAS_NAME/>…`, and
 `<INDIVIDUAL_DOCUMENT/>`); it reads as nothing.
@@ -37,8 +38,10 @@ Values as read:
   "1962-00-00" or "1962" at YEAR: a day or month the list does not give is never invented. A
   time-zone suffix ("1962-11-09-05:00", "…Z") is ignored. A YEAR is a birth at YEAR
   precision; FROM_YEAR..TO_YEAR (TYPE_OF_DATE "BETWEEN") one YEAR-precision birth per year,
-  at most `MAX_RANGE_YEARS` of them from FROM_YEAR on. With TYPE_OF_DATE "APPROXIMATELY" a
-  date is kept at YEAR precision only. A date that is not one is skipped.
+  at most `MAX_RANGE_YEARS` of them from FROM_YEAR on. TYPE_OF_DATE "APPROXIMATELY" is read
+  as the years around the one written (`APPROXIMATE_YEARS` either side), each at YEAR
+  precision, as a range is. A date that is not one is skipped.
+- GENDER "Male" is sex `M`, "Female" `F`; anything else (or none) is not known.
 - TYPE_OF_DOCUMENT "Passport" is Awda's `passport`, "National Identification Number" (and
   the list's other spellings of a national identity document) its `civil_id`; any other type
   is kept with kind "other". A document without a number is skipped.
@@ -72,6 +75,8 @@ from app.imports.reading import UnreadableList
 MB = 1024 * 1024
 MAX_BYTES = 20 * MB  # the whole list is about 2-3 MB
 MAX_RANGE_YEARS = 10  # births read from one FROM_YEAR..TO_YEAR range, at most
+APPROXIMATE_YEARS = 1  # an "approximately" year also stands for the years this far either side
+SEXES = {"male": "M", "female": "F"}
 
 GOOD, LOW = "good", "low"
 OTHER_DOCUMENT = "other"
@@ -134,6 +139,7 @@ class ListedPerson:
     listed_on: date | None = None
     list_type: str = ""
     comments: str = ""
+    sex: str = ""  # M, F, or "" when the list does not say
 
     @property
     def digest(self) -> str:
@@ -155,6 +161,7 @@ class ListedPerson:
             "listed_on": self.listed_on.isoformat() if self.listed_on else None,
             "list_type": self.list_type,
             "comments": self.comments,
+            "sex": self.sex,
         }
         text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
@@ -240,6 +247,7 @@ def _person(node: Element, number: int) -> ListedPerson:
         listed_on=_listed_on(node.findtext("LISTED_ON")),
         list_type=_text(node, "UN_LIST_TYPE"),
         comments=_text(node, "COMMENTS1", multiline=True),
+        sex=SEXES.get(_text(node, "GENDER").casefold(), ""),
     )
 
 
@@ -268,11 +276,14 @@ def _births(dob: Element) -> Iterable[BirthDate]:
     """The births one INDIVIDUAL_DATE_OF_BIRTH allows; every value it holds is read."""
     approximate = _text(dob, "TYPE_OF_DATE").upper() == "APPROXIMATELY"
     written = _read_date(dob.findtext("DATE"))
-    if written is not None:
-        if approximate and written.precision is not Precision.YEAR:
-            written = _year_only(written.value.year)
-        yield written
     year = _read_date(dob.findtext("YEAR"))
+    if approximate:
+        for about in (written, year):
+            if about is not None:
+                yield from _years_around(about.value.year)
+        return
+    if written is not None:
+        yield written
     if year is not None:
         yield _year_only(year.value.year)
     low, high = _read_date(dob.findtext("FROM_YEAR")), _read_date(dob.findtext("TO_YEAR"))
@@ -283,6 +294,13 @@ def _births(dob: Element) -> Iterable[BirthDate]:
         return
     first, last = sorted((low.value.year, high.value.year))
     for born in range(first, min(last, first + MAX_RANGE_YEARS - 1) + 1):
+        yield _year_only(born)
+
+
+def _years_around(year: int) -> Iterable[BirthDate]:
+    """An approximate year: the years either side too, as a range would give them (the UN
+    writes "approximately 1975" where the person's papers may say 1974 or 1976)."""
+    for born in range(year - APPROXIMATE_YEARS, year + APPROXIMATE_YEARS + 1):
         yield _year_only(born)
 
 
@@ -309,3 +327,10 @@ def _read_date(text: str | None) -> BirthDate | None:
 def _listed_on(text: str | None) -> date | None:
     found = _read_date(text)
     return found.value if found is not None and found.precision is Precision.DAY else None
+
+
+def looks_like_xml(content: bytes) -> bool:
+    """Whether the file begins with markup, in UTF-8 or UTF-16, after any byte-order mark:
+    the UN list is XML; a national list is a spreadsheet or a CSV."""
+    start = content[:64].replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n")
+    return start.startswith(b"<")

@@ -63,6 +63,7 @@ def _move_form(household: Household, option: services.MoveOption) -> MoveForm:
     )
     for item in form:
         item.id = f"{item.id}-{option.target.value}"
+        item.label.field_id = item.id  # the label follows its field, or it labels nothing
     return form
 
 

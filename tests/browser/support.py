@@ -25,20 +25,24 @@ class Journey:
     weights: dict[str, tuple[int, int]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
 
-    def shoot(self, page, name: str) -> None:
-        """A screenshot of the step, and axe-core's verdict on the page it shows."""
-        self.check_accessibility(page, name)
+    def shoot(self, page, name: str, within: str | None = None) -> None:
+        """A screenshot of the step, and axe-core's verdict on the page it shows (or on the part
+        of it matching the CSS selector `within`)."""
+        self.check_accessibility(page, name, within)
         self.steps += 1
         self.artifacts.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(self.artifacts / f"{self.steps:02d}-{name}.png"), full_page=True)
 
-    def check_accessibility(self, page, name: str) -> None:
-        """axe-core's verdict on the page as it is; serious or critical findings are kept."""
+    def check_accessibility(self, page, name: str, within: str | None = None) -> None:
+        """axe-core's verdict on the page as it is (or on the part matching `within`); serious
+        or critical findings are kept."""
         page.evaluate(self.axe_source)  # through the DevTools protocol: the page's CSP stands
         found = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            "async (within) => (await axe.run(within || document,"
+            " {resultTypes: ['violations']})).violations"
             ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
-            " targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+            " targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))",
+            within,
         )
         for violation in found:
             if violation["impact"] in SERIOUS:
