@@ -8,8 +8,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.auth.services import find_user
 from app.core.cli_support import run_in_transaction
-from app.demo import households, reference, referrals
+from app.demo import households, reference, referrals, watchlist
 from app.identity import services as duplicates
 
 
@@ -26,6 +27,11 @@ def _print_logins() -> None:
         click.echo("Two-step login: add the key to an authenticator app (demo keys only):")
         for username in required:
             click.echo(f"  {username:<15} {reference.demo_totp_key(username)}")
+
+
+def _watch_list() -> int:
+    screener = find_user("screener")
+    return watchlist.ensure_watch_list(screener) if screener is not None else 0
 
 
 # Demo registers up to this size are scanned for possible duplicates as they are loaded.
@@ -51,12 +57,13 @@ def demo_data_command(count: int, seed: int) -> None:
         return made, referrals.generate_referrals(seed) if made else 0
 
     made, referred = run_in_transaction(load)
+    alerts = run_in_transaction(_watch_list) if made else 0
     pairs = 0
     if made <= SCAN_UP_TO:  # a benchmark's register is scanned by `flask identity scan`
         pairs = duplicates.scan()[1]
     took = time.perf_counter() - started
     click.echo(
-        f"Created {made} demo households, {referred} referrals and {pairs} possible "
-        f"duplicates in {took:.1f} s."
+        f"Created {made} demo households, {referred} referrals, {pairs} possible "
+        f"duplicates and {alerts} screening alerts in {took:.1f} s."
     )
     _print_logins()

@@ -72,6 +72,8 @@ USERS = (
     ("supervisor.b", "Karim Al-Azzawi", Role.SUPERVISOR, "NAKHLA", "Jeddah-1 Team B"),
     ("caseworker.b1", "Noor Al-Shammari", Role.CASEWORKER, "NAKHLA", "Jeddah-1 Team B"),
     ("screener", "Ahmed Al-Kubaisi", Role.SCREENER, "NSS", None),
+    # A second screener: a watch-list match is confirmed by two (app.watchlist.decisions).
+    ("screener.b", "Mustafa Al-Rawi", Role.SCREENER, "NSS", None),
     ("focal.iom", "Maryam Al-Hadidi", Role.AGENCY_FOCAL, "IOM", None),
     ("focal.nakhla", "Zaid Al-Rubaie", Role.AGENCY_FOCAL, "NAKHLA", None),
     ("focal.nss", "Hassan Al-Tamimi", Role.AGENCY_FOCAL, "NSS", None),
