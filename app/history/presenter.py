@@ -72,11 +72,6 @@ def _title(event: CaseEvent) -> str:
             n=d.get("version", ""),
         ),
         "member_routed": lambda: _member_routed(event),
-        "watchlist_match_confirmed": lambda: _(
-            "Watch-list match confirmed by two screeners: %(list)s, %(reference)s",
-            list=d.get("watch_list", ""),
-            reference=d.get("reference", ""),
-        ),
         "task_created": lambda: _(
             "Task added: %(title)s (due %(due)s)",
             title=d.get("title", ""),

@@ -3,7 +3,8 @@
 A screener answers an alert: not the person, possible, or the person, always with a reason.
 "The person" from one screener leaves the alert pending; a second screener confirms it (the
 same answer from someone else) or answers otherwise, which the alert then shows. The screener
-who said "the person" cannot confirm their own answer. Every answer is kept
+who said "the person" cannot confirm their own answer, and another's "not the person" leaves it
+possible rather than clearing it alone. Every answer is kept
 (`AlertDecision`) and audited.
 
 A confirmed match is recorded on the person's vetting record: an event of the case history
@@ -82,9 +83,14 @@ def _check(alert: WatchAlert, answer: str, reason: str, actor: User) -> None:
 
 
 def _status_after(alert: WatchAlert, answer: str) -> str:
-    if answer != THE_PERSON:
-        return answer
-    return AlertStatus.CONFIRMED if alert.status == AlertStatus.PENDING else AlertStatus.PENDING
+    """A second "the person" confirms; a first waits. One screener's "not the person" does not
+    clear another's "the person" alone: the alert stays in the queue as possible."""
+    if answer == THE_PERSON:
+        pending = alert.status == AlertStatus.PENDING
+        return AlertStatus.CONFIRMED if pending else AlertStatus.PENDING
+    if alert.status == AlertStatus.PENDING and answer == AlertStatus.NOT_PERSON:
+        return AlertStatus.POSSIBLE
+    return answer
 
 
 def first_to_say_the_person(alert: WatchAlert) -> int | None:
@@ -101,13 +107,13 @@ def first_to_say_the_person(alert: WatchAlert) -> int | None:
 
 def _record_on_vetting(alert: WatchAlert, actor: User) -> None:
     member = alert.member
+    # The list and the entry stay on the alert: the event (and the audit trail, which reads
+    # it) names the alert alone.
     record(
         member.household,
         "watchlist_match_confirmed",
         actor,
         member_id=member.id,
         alert=alert.id,
-        watch_list=alert.entry.watch_list.name,
-        reference=alert.entry.reference,
         **{ONLY_FOR: FieldGroup.VETTING.value},
     )

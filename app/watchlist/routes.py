@@ -55,6 +55,12 @@ NAME_LABELS = {
     "good": _l("a good-quality alias"),
     "low": _l("a low-quality alias"),
 }
+# A screener's answer as the alert's history tells it.
+DECISION_LABELS = {
+    "not_person": _l("Not the person"),
+    "possible": _l("Possibly the person"),
+    "the_person": _l("The person listed"),
+}
 QUEUE_CAP = 1000
 
 
@@ -247,6 +253,7 @@ def _render(alert: WatchAlert, form: AnswerForm, status: int = 200, problems=())
         status_labels=STATUS_LABELS,
         source_labels=SOURCE_LABELS,
         name_labels=NAME_LABELS,
+        answer_labels=DECISION_LABELS,
         vocab=vocab,
     )
     return page, status
@@ -260,7 +267,6 @@ def alert(alert_id: int):
         "watchlist.alert",
         target=f"alert:{found.id}",
         household_id=found.member.household_id,
-        entry=found.entry.reference,
     )
     return _render(found, AnswerForm())
 
