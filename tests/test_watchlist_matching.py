@@ -73,8 +73,19 @@ def load(world, people, content=None):
         {"names": ["AHMAD", "MUHAMMAD", "AL-JUBURI"]},  # the grandfather dropped
         {"names": ["AHMED", "MOHAMMED", "HUSSEIN", "AL JUBOURI"], "original_script": ""},
         {"births": [{"type": "BETWEEN", "from_year": "1979", "to_year": "1981"}]},
+        {"names": ["AHMED", "MOHAMMED", "AL-JUBOURI"], "original_script": ""},
+        {"names": ["AHMED", "MOHAMMED AL-JUBOURI"], "original_script": ""},
+        {"births": [{"type": "APPROXIMATELY", "year": "1981"}]},
     ],
-    ids=["as-listed", "no-grandfather", "latin-only", "years-between"],
+    ids=[
+        "as-listed",
+        "no-grandfather",
+        "latin-only",
+        "years-between",
+        "latin-three-parts",
+        "family-in-the-last-part",
+        "approximately-a-year-off",
+    ],
 )
 def test_the_listed_man_is_found_and_his_brother_and_son_are_not(world, family, variant):
     load(world, [{**WANTED, **variant}])
@@ -97,3 +108,38 @@ def test_a_removed_entry_is_no_longer_found(world, family):
     assert matching.entries_for(family["ahmad"])
     load(world, [other])
     assert matching.entries_for(family["ahmad"]) == []
+
+
+@pytest.mark.parametrize(
+    ("parts", "slots"),
+    [
+        (
+            ["AHMAD", "MUHAMMAD", "HUSAYN", "AL-JUBURI"],
+            ("AHMAD", "MUHAMMAD", "HUSAYN", "AL-JUBURI"),
+        ),
+        (["MUHAMMAD", "HASAN", "AL OBAIDI"], ("MUHAMMAD", "HASAN", "", "AL OBAIDI")),
+        (["MUNDHIR", "NOURI AL-TIKRITI"], ("MUNDHIR", "NOURI", "", "AL-TIKRITI")),
+        (["ABU BAKR", "AL-BAGHDADI"], ("ABU BAKR", "", "", "AL-BAGHDADI")),
+        (["HASAN", "ABD AL-RAHMAN"], ("HASAN", "ABD AL-RAHMAN", "", "")),  # one compound name
+        (["ZAYD", "UMAR", "SALIH"], ("ZAYD", "UMAR", "SALIH", "")),  # no article: a grandfather
+        (["A", "B", "C", "D", "E"], ("A", "B", "C", "D E")),
+    ],
+)
+def test_the_uns_name_parts_are_read_into_their_slots(parts, slots):
+    (_which, record), *_ = matching.entry_records(1, {"names": parts})
+    got = (record.given.en, record.father.en, record.grandfather.en, record.family.en)
+    assert got == slots
+
+
+def test_a_national_list_in_arabic_is_read_as_arabic_only():
+    data = {"names": ["احمد", "محمد", "الجبوري"], "original_script": "احمد محمد الجبوري"}
+    (_which, record), *_ = matching.entry_records(1, data)
+    assert (record.given.ar, record.family.ar) == ("احمد", "الجبوري")
+    assert (record.given.en, record.family.en) == ("", "")
+
+
+def test_a_kunya_alias_is_the_listed_mans_known_as_name_not_a_given_name():
+    data = {"names": ["AHMAD", "MUHAMMAD", "AL-JUBURI"], "aliases": [["Abu Umar", "low"]]}
+    records = dict(matching.entry_records(1, data))
+    assert (records["low"].known_as, records["low"].given.en) == ("Abu Umar", "AHMAD")
+    assert records["low"].family.en == "AL-JUBURI"

@@ -164,3 +164,32 @@ def test_the_lists_the_queue_and_the_alert_read_in_arabic(login, world, family):
         page = screener.get(url).get_data(True)
         assert '<html lang="ar" dir="rtl">' in page, url
     assert "لماذا وُجدا متشابهين" in page and "QDi.9001" in page
+
+
+def test_an_answer_from_a_page_read_before_a_colleagues_answer_is_not_put_over_it(
+    login,
+    make_browser,
+    family,  # noqa: F811
+    second_screener,
+):
+    first = login("screener")
+    upload(first, un_list_xml([WANTED]), "c.xml")
+    alert_id = only_alert().id
+    second = make_browser()
+    second.login(second_screener)
+    page = second.get(f"/watchlist/alerts/{alert_id}").get_data(True)
+    seen = re.search(r'name="seen"[^>]*value="(\d+)"', page).group(1)
+    assert answer(first, alert_id, "the_person").status_code == 302
+    stale = second.post(
+        f"/watchlist/alerts/{alert_id}/answer",
+        {"answer": "not_person", "reason": "Born elsewhere.", "seen": seen},
+    )
+    shown = stale.get_data(True)
+    assert stale.status_code == 422 and "answered this alert while you were reading" in shown
+    assert "Born elsewhere." in shown  # what was typed is kept
+    assert only_alert().status == "pending"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AlertDecision)) == 1
+    again = re.search(r'name="seen"[^>]*value="(\d+)"', shown).group(1)
+    fresh = {"answer": "not_person", "reason": "Born elsewhere.", "seen": again}
+    assert second.post(f"/watchlist/alerts/{alert_id}/answer", fresh).status_code == 302
+    assert only_alert().status == "possible"  # one screener does not clear a match alone

@@ -34,13 +34,19 @@ ANSWERS = (AlertStatus.NOT_PERSON, AlertStatus.POSSIBLE, THE_PERSON)
 ONLY_FOR = "only"  # a case-history event shown to the readers of one field group, no one else
 
 
-def decide(alert: WatchAlert, answer: str, reason: str, actor: User) -> WatchAlert:
-    """Record `actor`'s `answer` (one of `ANSWERS`) on `alert`, with `reason`.
+def decide(
+    alert: WatchAlert, answer: str, reason: str, actor: User, seen: int | None = None
+) -> WatchAlert:
+    """Record `actor`'s `answer` (one of `ANSWERS`) on `alert`, with `reason`; `seen` is how
+    many answers the alert had when the screener read it (None: not checked).
 
     Raises ValidationFailed (fields `answer`, `reason`, or None for the whole alert) when the
-    answer is unknown, the reason empty, the alert already confirmed or withdrawn, or when the
-    screener who said "the person" tries to confirm it themselves."""
+    answer is unknown, the reason empty, the alert already confirmed or withdrawn, answered
+    by someone since the screener read it, or when the screener who said "the person" tries
+    to confirm it themselves."""
     reason = (reason or "").strip()
+    if seen is not None and seen != len(alert.decisions):
+        raise ValidationFailed({None: [str(_ANSWERED_MEANWHILE)]})
     _check(alert, answer, reason, actor)
     before = alert.status
     status = _status_after(alert, answer)
@@ -62,6 +68,12 @@ def decide(alert: WatchAlert, answer: str, reason: str, actor: User) -> WatchAle
     if status == AlertStatus.CONFIRMED:
         _record_on_vetting(alert, actor)
     return alert
+
+
+_ANSWERED_MEANWHILE = _l(
+    "Another screener answered this alert while you were reading it. Read their answer below,"
+    " then give yours."
+)
 
 
 def _check(alert: WatchAlert, answer: str, reason: str, actor: User) -> None:

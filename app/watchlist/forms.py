@@ -4,7 +4,7 @@ alert."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import FileField, RadioField, StringField, TextAreaField
+from wtforms import FileField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.core.forms import AwdaForm, choices
@@ -40,6 +40,10 @@ class AnswerForm(AwdaForm):
             Length(max=2000),
         ],
     )
+
+    # How many answers the alert had when the page was drawn: an answer given on an older page
+    # is refused rather than silently put over a colleague's.
+    seen = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

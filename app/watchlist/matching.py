@@ -50,7 +50,9 @@ def entry_records(entry_id: int, data: dict[str, Any]) -> list[tuple[str, Person
         if identifier_key(number)
     )
     arabic = name_slots(data.get("original_script", "")) if data.get("original_script") else {}
-    latin = _latin_slots(data.get("names", []))
+    # A national list in Arabic gives its names in Arabic only: they are the Arabic slots.
+    parts = data.get("names", [])
+    latin = {} if arabic and any(_is_arabic(p) for p in parts) else _latin_slots(parts)
     names = [("primary", arabic, latin, "")]
     for text, quality in data.get("aliases", []):
         if is_kunya(text):
@@ -81,13 +83,33 @@ def entry_records(entry_id: int, data: dict[str, Any]) -> list[tuple[str, Person
 
 def _latin_slots(parts: list[str]) -> dict[str, str]:
     """The UN's name parts as slots: FIRST to FOURTH_NAME are given, father, grandfather and
-    family, a fifth part and beyond joining the family name; but three parts whose last has
-    the article ("MUHAMMAD", "HASAN", "AL-OBAIDI") are given, father and family, the
-    grandfather not given (as `name_slots` reads a full name)."""
-    if len(parts) == 3 and has_article(parts[-1]):
-        return {"given": parts[0], "father": parts[1], "family": parts[2]}
+    family, a fifth part and beyond joining the family name. But two or three parts whose
+    last has the article ("MUHAMMAD", "HASAN", "AL-OBAIDI") are given, (father,) family, the
+    grandfather not given (as `name_slots` reads a full name); and a last part holding a name
+    and then a family name ("NOURI AL-TIKRITI") counts as two."""
+    parts = _family_apart(list(parts))
+    if len(parts) in (2, 3) and has_article(parts[-1]):
+        *names, family = parts
+        return {**dict(zip(("given", "father"), names, strict=False)), "family": family}
     four = [*parts[:3], " ".join(parts[3:])] if len(parts) > 4 else list(parts)
     return dict(zip(_SLOTS, four, strict=False))
+
+
+def _family_apart(parts: list[str]) -> list[str]:
+    """Fewer than four parts whose last holds a name and then a family name with the article
+    ("NOURI AL-TIKRITI", where the list had no FOURTH_NAME): the family name is a part of its
+    own."""
+    if not parts or len(parts) >= 4:
+        return parts
+    *words, last = parts[-1].split()
+    compound = words and words[-1].casefold() in _COMPOUND_FIRST  # ABD AL-RAHMAN is one name
+    if words and has_article(last) and not has_article(words[-1]) and not compound:
+        return [*parts[:-1], " ".join(words), last]
+    return parts
+
+
+# First words of compound names in Latin letters (Abd al-Rahman, Abu Bakr): never a name alone.
+_COMPOUND_FIRST = frozenset({"abd", "abdul", "abdel", "abdal", "abu", "abou", "abo", "umm", "um"})
 
 
 def _is_arabic(text: str) -> bool:

@@ -240,6 +240,7 @@ def _score_now(alert: WatchAlert):
 
 def _render(alert: WatchAlert, form: AnswerForm, status: int = 200, problems=()):
     household: Household = alert.member.household
+    form.seen.data = str(len(alert.decisions))  # the answers this page shows
     page = render_template(
         "watchlist/alert.html",
         alert=alert,
@@ -279,7 +280,8 @@ def answer(alert_id: int):
     if not form.validate_on_submit():
         return _render(found, form, 422)
     try:
-        decisions.decide(found, form.answer.data, form.reason.data, current_user)
+        seen = whole_number(form.seen.data, None)
+        decisions.decide(found, form.answer.data, form.reason.data, current_user, seen)
     except ValidationFailed as failed:
         db.session.rollback()
         found = alert_or_404(current_user, alert_id)
