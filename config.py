@@ -17,6 +17,9 @@ server started without thinking about it gets the strict profile).
 | AWDA_MAX_REQUEST_KB | largest request body accepted, in KiB (larger: 413, not read) | 1024 |
 | AWDA_IMPORT_MAX_MB | largest transfer list accepted for upload, in MB | 20 |
 | AWDA_IMPORT_KEEP_DAYS | an uploaded list's file is deleted this many days after upload | 30 |
+| AWDA_ATTACHMENT_MAX_MB | largest document or photo accepted, in MB | 10 |
+| AWDA_ATTACHMENT_MAX_MEGAPIXELS | largest photo accepted, in megapixels | 40 |
+| AWDA_ATTACHMENTS_DIR | where attachments are stored (one for all servers) | instance/attachments |
 | AWDA_JOBS | background jobs: procrastinate, thread, inline | procrastinate (PG), thread (SQLite) |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
@@ -29,6 +32,7 @@ server started without thinking about it gets the strict profile).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +104,10 @@ class Config:
         self.IMPORT_MAX_MB = _int("AWDA_IMPORT_MAX_MB", 20)
         self.IMPORT_KEEP_DAYS = max(0, _int("AWDA_IMPORT_KEEP_DAYS", 30))
         self.AWDA_JOBS = _env("AWDA_JOBS")
+        # Documents and photos attached to a file (app.attachments): a phone's photo is 2-8 MB.
+        self.ATTACHMENT_MAX_MB = _int("AWDA_ATTACHMENT_MAX_MB", 10)
+        self.ATTACHMENT_MAX_MEGAPIXELS = _int("AWDA_ATTACHMENT_MAX_MEGAPIXELS", 40)
+        self.ATTACHMENTS_DIR = _env("AWDA_ATTACHMENTS_DIR", str(INSTANCE_DIR / "attachments"))
         # argon2id cost; only the testing profile lowers it, so the suite stays fast.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _int("ARGON2_MEMORY_COST", 64 * 1024)
@@ -146,6 +154,8 @@ class TestingConfig(Config):
         self.TWO_FACTOR_ROLES = ()
         # A list's commit runs within the request that asks for it; the job tests choose.
         self.AWDA_JOBS = _env("AWDA_JOBS", "inline")
+        # Attachments a test stores go to a directory of its own, never the instance folder.
+        self.ATTACHMENTS_DIR = _env("AWDA_ATTACHMENTS_DIR") or tempfile.mkdtemp(prefix="awda-")
 
 
 PROFILES: dict[str, type[Config]] = {

@@ -71,11 +71,13 @@ def _register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every model module, so that metadata and migrations see all tables."""
     import app.access.models
+    import app.attachments.models
     import app.audit.models
     import app.auth.models
     import app.history.models
     import app.identity.models
     import app.imports.models
+    import app.notifications.models
     import app.reference.models
     import app.referrals.models
     import app.registry.models
@@ -88,19 +90,23 @@ def import_models() -> None:
 
 def _register_jobs() -> None:
     """Every module that defines background jobs (app.jobs), so that workers know them."""
+    import app.attachments.services
     import app.imports.commit
+    import app.notifications.services
     import app.watchlist.screening  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from app.access.routes import bp as access_bp
     from app.admin.routes import bp as admin_bp
+    from app.attachments.routes import bp as attachments_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.caseload.routes import bp as caseload_bp
     from app.core.routes import bp as core_bp
     from app.identity.routes import bp as identity_bp
     from app.imports.routes import bp as imports_bp
+    from app.notifications.routes import bp as notifications_bp
     from app.referrals.routes import bp as referrals_bp
     from app.registry.routes import bp as registry_bp
     from app.reports.routes import bp as reports_bp
@@ -131,6 +137,8 @@ def _register_blueprints(app: Flask) -> None:
         identity_bp,
         imports_bp,
         watchlist_bp,
+        attachments_bp,
+        notifications_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

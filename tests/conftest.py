@@ -49,9 +49,10 @@ def database_url(tmp_path, template_database) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     settings = config.TestingConfig()
     settings.SQLALCHEMY_DATABASE_URI = database_url
+    settings.ATTACHMENTS_DIR = str(tmp_path / "attachments")  # a test's files, its own
     settings.SQLALCHEMY_ENGINE_OPTIONS = {}
     app = create_app(settings)
     with app.app_context():

@@ -154,3 +154,31 @@ def judged_pair(a: Member, b: Member, status: str = "same", source: str = "scan"
     db.session.add(pair)
     db.session.commit()
     return pair
+
+
+def stored_attachment(household, uploader, group: str = "documents"):
+    """A scan of a civil ID on `household`'s file, filed under `group`, its content stored
+    (flushed; the caller commits)."""
+    import hashlib
+
+    from app.attachments import storage
+    from app.attachments.models import Attachment
+    from app.core.dates import local_today
+
+    content = b"%PDF-1.4 scan of a civil ID " + str(household.id).encode()
+    sha256 = hashlib.sha256(content).hexdigest()
+    storage.storage().put(sha256, content)
+    attachment = Attachment(
+        household_id=household.id,
+        kind="civil_id",
+        group=group,
+        dated=local_today(),
+        filename="id.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=sha256,
+        uploaded_by_id=uploader.id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.access.roles import Role
+from app.attachments.models import Attachment
 from app.core.dates import local_today
 from app.core.db import utcnow as local_now
 from app.extensions import db
@@ -25,6 +26,7 @@ from app.identity.models import DuplicatePair, Merge
 from app.imports import services as import_services
 from app.imports.models import ListImport
 from app.imports.preview import ListChoices
+from app.notifications.models import Kind, Notification, Target
 from app.referrals.models import AgencyService, Referral
 from app.tasks.models import Task
 from app.transfers.models import Disclosure, Transfer
@@ -36,6 +38,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
     judged_pair,
+    stored_attachment,
 )
 from tests.watchlist_data import watch_alert
 
@@ -206,6 +209,13 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("workflow.batch_arrival", "POST"): case_workers(200),
     ("workflow.help_page", "GET"): signed_in(200),
     ("tasks.due", "GET"): case_workers(200),
+    # Attachments: added by those who edit the file; downloaded and removed by the readers of
+    # their group (the matrix's are filed under documents); to others they do not exist.
+    ("attachments.new", "GET"): Case(case_workers(200)),
+    ("attachments.new", "POST"): Case(case_workers(422)),  # posted empty: no file, no kind
+    ("attachments.download", "GET"): Case({**case_workers(200), "screener": 404, "focal": 404}),
+    ("attachments.remove", "GET"): Case({**case_workers(200), "screener": 404, "focal": 404}),
+    ("attachments.remove", "POST"): Case({**case_workers(422), "screener": 404, "focal": 404}),
     ("tasks.new", "GET"): Case(case_workers(200)),
     ("tasks.new", "POST"): Case(case_workers(422)),
     ("tasks.done", "POST"): Case(case_workers(302)),
@@ -311,6 +321,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("imports.commit", "POST"): team_a_list(302),
     ("imports.cancel", "POST"): team_a_list(302),
     ("imports.resume", "POST"): team_a_list(302),
+    # Notifications: every signed-in user's own. The matrix's is caseworker_a's, about the "own"
+    # household: read, it leads to that household's page; to anyone else (caseworker_a moved to
+    # team B too, who no longer reads that household) it does not exist.
+    ("notifications.index", "GET"): signed_in(200),
+    ("notifications.read", "POST"): {**signed_in(404), "caseworker_a": 302},
+    ("notifications.read_all", "POST"): signed_in(302),
 }
 
 
@@ -346,6 +362,8 @@ class Matrix:
     merges: dict[str, Merge]
     list_import: ListImport
     alert: WatchAlert
+    attachments: dict[str, Attachment]
+    notification: Notification
 
 
 @pytest.fixture
@@ -378,6 +396,8 @@ def matrix(world) -> Matrix:
         )
         tasks[key] = Task(household=household, title="Civil-status office", due_on=local_today())
     db.session.add_all([*approvals.values(), *tasks.values()])
+    db.session.flush()
+    attachments = {key: stored_attachment(h, world.caseworker_a) for key, h in households.items()}
     handed = HouseholdFactory(team=world.team_a, camp=world.camp, origin_governorate=world.ninewa)
     transfer = Transfer(
         household=handed,
@@ -422,6 +442,15 @@ def matrix(world) -> Matrix:
     }
     list_import = _checked_list(world)
     alert = watch_alert(households["own"].members[0], world.screener)
+    db.session.flush()
+    notification = Notification(
+        user_id=world.caseworker_a.id,
+        kind=Kind.APPROVAL_GIVEN,
+        target_type=Target.APPROVAL,
+        target_id=approvals["own"].id,
+        household_id=households["own"].id,
+    )
+    db.session.add(notification)
     db.session.commit()
     return Matrix(
         households,
@@ -435,6 +464,8 @@ def matrix(world) -> Matrix:
         merges,
         list_import,
         alert,
+        attachments,
+        notification,
     )
 
 
@@ -487,6 +518,9 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         "workflow.add_note": {"household_id": household.id},
         "workflow.route_member": member,
         "tasks.new": {"household_id": household.id},
+        "attachments.new": {"household_id": household.id},
+        "attachments.download": {"attachment_id": matrix.attachments[key].id},
+        "attachments.remove": {"attachment_id": matrix.attachments[key].id},
         "tasks.done": {"household_id": household.id, "task_id": matrix.tasks[key].id},
         "caseload.assign": {"household_id": household.id},
         "screening.household_form": {"household_id": household.id, "kind": "acceptance"},
@@ -520,6 +554,7 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         "watchlist.watch_list": {"list_id": matrix.alert.entry.watch_list_id},
         "watchlist.alert": {"alert_id": matrix.alert.id},
         "watchlist.answer": {"alert_id": matrix.alert.id},
+        "notifications.read": {"notification_id": matrix.notification.id},
     }
 
 

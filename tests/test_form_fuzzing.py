@@ -429,6 +429,8 @@ FORM_PAGES: dict[str, Callable[[Scene, dict], str]] = {
     "identity.judge": lambda s, v: url_for("identity.pair", **v),
     "watchlist.load": lambda s, v: url_for("watchlist.lists"),
     "watchlist.answer": lambda s, v: url_for("watchlist.alert", **v),
+    "notifications.read": lambda s, v: url_for("notifications.index"),
+    "notifications.read_all": lambda s, v: s.notified(),
     "identity.merge": lambda s, v: url_for("identity.pair", **v),
     "identity.undo": lambda s, v: url_for("identity.pair", pair_id=s.merged_pair_id),
     **{
@@ -640,6 +642,16 @@ class Scene:
         db.session.commit()
         return imported.id
 
+    def _make_attachment_id(self, target: Target, values: dict) -> int:
+        """A scan on a new household's file, filed under documents."""
+        from tests.factories import stored_attachment
+
+        self.household = self.new_household()
+        caseworker = db.session.get(type(self.world.caseworker_a), self.world.caseworker_a.id)
+        attachment = stored_attachment(self.household, caseworker)
+        db.session.commit()
+        return attachment.id
+
     def _make_alert_id(self, target: Target, values: dict) -> int:
         """An open alert on a person of a new household, on a list of its own."""
         from tests.watchlist_data import watch_alert
@@ -650,6 +662,25 @@ class Scene:
         alert = watch_alert(member, screener, f"QDi.{9000 + next(self.serial)}")
         db.session.commit()
         return alert.id
+
+    def _make_notification_id(self, target: Target | None, values: dict) -> int:
+        """An unread notification of caseworker_a's, about a new household of team A."""
+        from app.notifications.models import Kind, Notification
+        from app.notifications.models import Target as About
+
+        self.household = self.new_household()
+        notification = Notification(
+            user_id=self.world.caseworker_a.id,
+            kind=Kind.APPROVAL_GIVEN,
+            target_type=About.APPROVAL,
+            household_id=self.household.id,
+        )
+        return self._saved(notification).id
+
+    def notified(self) -> str:
+        """The notifications page, with one unread to mark read (its forms show then)."""
+        self._make_notification_id(None, {})
+        return url_for("notifications.index")
 
     def _make_user_id(self, target: Target, values: dict) -> int:
         return self.world.caseworker_b.id

@@ -90,6 +90,14 @@ def main_menu() -> list[MenuItem]:
         for endpoint, label, action in entries
         if can(current_user, action) and endpoint in current_app.view_functions
     ]
+    items.append(  # every signed-in user's own notifications (app.notifications)
+        MenuItem(
+            url_for("notifications.index"),
+            str(_l("Notifications")),
+            request.endpoint == "notifications.index",
+            waiting_at("notifications.index"),
+        )
+    )
     items.append(
         MenuItem(url_for("auth.account"), str(_l("My account")), request.endpoint == "auth.account")
     )

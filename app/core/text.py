@@ -106,3 +106,10 @@ def whole_number(text: object, default: int | None = None) -> int | None:
     string that `int` refuses too (Python's limit on long conversions)."""
     digits = ascii_digits(str(text).strip()) if text is not None else ""
     return int(digits) if _WHOLE_NUMBER.fullmatch(digits) else default
+
+
+def shown_file_name(filename: str, default: str) -> str:
+    """The name a person gave a file, shown to people: its last part only (never a path),
+    cleaned of direction overrides and controls (`clean`), at most 200 characters; `default`
+    when nothing is left. It never names a file on disk."""
+    return clean(filename.replace("\\", "/").rsplit("/", 1)[-1])[:200] or default

@@ -170,6 +170,8 @@ KIND_LABELS = {
     "merged": _l("Records merged"),
     "unmerged": _l("Merge undone"),
     "watchlist_match_confirmed": _l("Watch-list match confirmed by two screeners"),
+    "attachment_added": _l("Document or photo added"),
+    "attachment_removed": _l("Document or photo removed"),
 }
 
 

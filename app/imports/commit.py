@@ -41,6 +41,7 @@ from app.imports.preview import (
     group,
     problems_of,
 )
+from app.notifications import services as notify
 from app.registry.services import (
     StaleEdit,
     register_household,
@@ -207,6 +208,7 @@ class _Writer:
             updated=self.imported.updated,
             skipped=self.imported.skipped,
         )
+        notify.import_finished(self.imported)
         self._commit()
         return False
 
@@ -237,4 +239,5 @@ def _mark_failed(import_id: int, failure: Exception) -> None:
         imported.status = ImportStatus.FAILED
         imported.failure = type(failure).__name__
         imported.heartbeat_at = utcnow()
+        notify.import_finished(imported)
         db.session.commit()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     flash,
@@ -27,6 +26,7 @@ from app.audit import services as audit
 from app.core.errors import render_error
 from app.core.forms import place_errors
 from app.core.i18n import is_right_to_left
+from app.core.uploads import allow_uploads
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.imports import reports, services
@@ -66,17 +66,8 @@ def import_status(code: str) -> str:
 
 @bp.record_once
 def _allow_list_uploads(state) -> None:
-    """The upload pages alone accept a list's size (`AWDA_IMPORT_MAX_MB`); every other request
-    keeps the app's small limit. Set before the CSRF check reads the form."""
-    app: Flask = state.app
-
-    def raise_limit() -> None:
-        if request.endpoint in LIST_UPLOADS:
-            # Twice the list's limit: a file a little too large is read far enough to be told
-            # so beside its field, with what was typed kept; beyond that, `too_large`.
-            request.max_content_length = 2 * app.config["IMPORT_MAX_MB"] * 1024 * 1024
-
-    app.before_request_funcs.setdefault(None, []).insert(0, raise_limit)
+    """The pages that receive a list accept its size (`AWDA_IMPORT_MAX_MB`)."""
+    allow_uploads(state.app, LIST_UPLOADS, "IMPORT_MAX_MB")
 
 
 @bp.get("/")

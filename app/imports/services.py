@@ -20,7 +20,7 @@ from app.audit import services as audit
 from app.auth.models import User
 from app.core import locks
 from app.core.db import as_utc, utcnow
-from app.core.text import clean
+from app.core.text import shown_file_name
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity.names import fold
@@ -102,7 +102,7 @@ def receive(data: bytes, filename: str, source_name: str, choices: ListChoices, 
         team_id=actor.team_id,
         source_id=source.id,
         created_by_id=actor.id,
-        filename=_shown_name(filename),
+        filename=shown_file_name(filename, "list"),
         file_sha256=digest,
         stored_as=digest,
         encoding=table.encoding or None,
@@ -116,12 +116,6 @@ def receive(data: bytes, filename: str, source_name: str, choices: ListChoices, 
     db.session.flush()
     audit.record("imports.received", target=f"import:{imported.id}", change=True, user=actor)
     return imported, table
-
-
-def _shown_name(filename: str) -> str:
-    """The uploaded name for people's eyes: its last path part (a browser may send a Windows
-    path), cleaned of direction overrides and controls; it never names a file on disk."""
-    return clean(filename.replace("\\", "/").rsplit("/", 1)[-1])[:200] or "list"
 
 
 def table_of(imported: ListImport, encoding: str | None = None) -> Table:

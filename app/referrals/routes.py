@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app.access import Action, can, household_or_404, require
 from app.access.policy import referral_or_404, referral_side, visible_referrals
+from app.attachments import services as attachments
 from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.navigation import count_waiting
@@ -119,8 +120,10 @@ def change(referral_id: int, action: str):
 def _page(referral: Referral, note_form: NoteForm, override_form: OverrideForm, status: int):
     side = referral_side(current_user, referral)
     shared = None
+    shared_attachments = []
     if side == states.RECEIVER and referral.state in states.OPEN:
         shared = extract(referral.household, referral.shared, referral.member)
+        shared_attachments = attachments.shared_with(referral)
         audit.record("referral.view", household_id=referral.household_id, referral=referral.id)
     page = render_template(
         "referrals/referral.html",
@@ -128,6 +131,7 @@ def _page(referral: Referral, note_form: NoteForm, override_form: OverrideForm, 
         side=side,
         changes=states.open_to(referral.state, side) if side else [],
         shared=shared,
+        shared_attachments=shared_attachments,
         may_override=side == states.SENDER
         and referral.state == "draft"
         and not referral.has_consent

@@ -22,6 +22,7 @@ from app.core.formatting import listing
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
+from app.notifications import services as notify
 from app.referrals import states
 from app.referrals.models import AgencyService, Referral, ReferralEvent
 from app.referrals.vocab import CONSENT_METHODS, URGENCIES
@@ -173,6 +174,7 @@ def move(referral: Referral, action: str, actor: User, note: str | None = None) 
     if action == "send":
         referral.sent_at = utcnow()
     _event(referral, before, referral.state, actor, note)
+    notify.referral_moved(referral, action, actor)
 
 
 def _refuse(field: str | None, message) -> None:

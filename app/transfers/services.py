@@ -21,6 +21,7 @@ from app.core.locks import lock_rows
 from app.core.validation import ErrorCollector, ValidationFailed
 from app.extensions import db
 from app.history.services import record
+from app.notifications import services as notify
 from app.reference.models import Team
 from app.registry.models import Household
 from app.transfers.models import (
@@ -75,6 +76,7 @@ def request_transfer(
     )
     db.session.add(transfer)
     db.session.flush()
+    notify.handover_asked(transfer)
     _history(transfer, "transfer_requested", actor, reason=transfer.reason)
     return transfer
 
@@ -87,6 +89,7 @@ def accept_transfer(transfer: Transfer, actor: User) -> None:
         db.session.flush()
     except StaleDataError:
         raise _refuse(_l("The household changed meanwhile; open the list and try again.")) from None
+    notify.handover_decided(transfer)
     _history(transfer, "transferred", actor)
     log.info("%s accepted hand-over %d", actor.username, transfer.id)
 
@@ -97,6 +100,7 @@ def decline_transfer(transfer: Transfer, actor: User, note: str | None) -> None:
         raise _refuse(_l("Say why you decline."), "note")
     transfer.close(DECLINED, actor, note)
     db.session.flush()
+    notify.handover_decided(transfer)
     _history(transfer, "transfer_declined", actor, reason=note)
 
 

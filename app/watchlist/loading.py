@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.audit import services as audit
 from app.auth.models import User
+from app.core.text import shown_file_name
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.watchlist import matching, screening
@@ -82,7 +83,7 @@ def load(
     version = WatchListVersion(
         watch_list=watch_list,
         number=(latest.number + 1) if latest else 1,
-        filename=filename[:200],
+        filename=shown_file_name(filename, "list"),
         file_sha256=sha,
         loaded_by_id=actor.id,
         entries=len(listed),

@@ -32,6 +32,7 @@ from app.extensions import db
 from app.identity import linkage
 from app.identity.blocking import blocking_keys
 from app.identity.person import PersonRecord
+from app.notifications import services as notify
 from app.registry.models import Household, Member
 from app.watchlist.matching import Found, best_of, entry_records
 from app.watchlist.models import AlertStatus, WatchAlert, WatchEntry, WatchEntryKey
@@ -80,6 +81,7 @@ def screen_members(member_ids: list[int], source: str = "registration") -> int:
                 entry = entries.get(entry_id)
                 if entry is not None:
                     raised += _screen(member_id, record, entry, listed[entry_id], source)
+    notify.screening_alerts(raised)
     return raised
 
 
@@ -106,6 +108,7 @@ def screen_entries(entry_ids: list[int]) -> int:
                     raised += _screen(
                         member_id, persons[member_id], entries[entry_id], listed[entry_id], "list"
                     )
+    notify.screening_alerts(raised)
     return raised
 
 

@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
 from app.history.services import record
+from app.notifications import services as notify
 from app.registry.models import Household
 from app.workflow import approvals, hooks
 from app.workflow.models import APPROVED, PENDING, RETURNED, WITHDRAWN, ApprovalRequest
@@ -239,6 +240,7 @@ def request_move(
         reason=reason,
     )
     _flush(household.id)
+    notify.approval_asked(request)
     forget_answers()  # who may read the household: a stand-in decider now may
     log.info("%s asked for %s on %s", actor.username, t.key, household.case_number)
     return request
@@ -283,6 +285,7 @@ def decide(request: ApprovalRequest, actor: User, approve: bool, comment: str | 
         _check_approvable(t, household, request)
     _decide(request, household, t, actor, approve, comment)
     _flush(household.id)
+    notify.approval_decided(request)
     forget_answers()  # a stand-in's access ends with the request
 
 
