@@ -20,6 +20,11 @@ server started without thinking about it gets the strict profile).
 | AWDA_ATTACHMENT_MAX_MB | largest document or photo accepted, in MB | 10 |
 | AWDA_ATTACHMENT_MAX_MEGAPIXELS | largest photo accepted, in megapixels | 40 |
 | AWDA_ATTACHMENTS_DIR | where attachments are stored (one for all servers) | instance/attachments |
+| MAIL_SERVER | SMTP server for e-mail notifications; none: no e-mail is sent | none |
+| MAIL_PORT, MAIL_USE_TLS, MAIL_USE_SSL | how to reach it | 25, false, false |
+| MAIL_USERNAME, MAIL_PASSWORD | its login, if it wants one | none |
+| MAIL_DEFAULT_SENDER | the From address of Awda's e-mail | awda@localhost |
+| AWDA_BASE_URL | the address people open Awda at, for links in e-mail | http://127.0.0.1:5000 |
 | AWDA_JOBS | background jobs: procrastinate, thread, inline | procrastinate (PG), thread (SQLite) |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
@@ -104,6 +109,15 @@ class Config:
         self.IMPORT_MAX_MB = _int("AWDA_IMPORT_MAX_MB", 20)
         self.IMPORT_KEEP_DAYS = max(0, _int("AWDA_IMPORT_KEEP_DAYS", 30))
         self.AWDA_JOBS = _env("AWDA_JOBS")
+        # E-mail notifications (Flask-Mail reads these names): off unless a server is named.
+        self.MAIL_SERVER = _env("MAIL_SERVER", "")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+        self.MAIL_USERNAME = _env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = _env("MAIL_PASSWORD")
+        self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "awda@localhost")
+        self.BASE_URL = (_env("AWDA_BASE_URL", "http://127.0.0.1:5000") or "").rstrip("/")
         # Documents and photos attached to a file (app.attachments): a phone's photo is 2-8 MB.
         self.ATTACHMENT_MAX_MB = _int("AWDA_ATTACHMENT_MAX_MB", 10)
         self.ATTACHMENT_MAX_MEGAPIXELS = _int("AWDA_ATTACHMENT_MAX_MEGAPIXELS", 40)

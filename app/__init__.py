@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 import config as config_module
-from app.extensions import babel, compress, csrf, db, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, login_manager, mail, migrate
 
 
 def create_app(profile: str | config_module.Config | None = None) -> Flask:
@@ -62,6 +62,7 @@ def _register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     compress.init_app(app)
+    mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     formatting.register(app)  # dates, numbers and lists in the reader's language
     login_manager.init_app(app)

@@ -15,6 +15,7 @@ ACTIONS = {
     "session.expired": _l("Session expired"),
     "two_factor.enrolled": _l("Two-step login set up"),
     "auth.reauth_failed": _l("Wrong password given to confirm an action"),
+    "auth.email_choice": _l("Choice of e-mail notifications changed"),
     "access.refused": _l("Access refused"),
     "break_glass.open": _l("Emergency access opened"),
     "household.view": _l("Household page opened"),

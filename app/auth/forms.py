@@ -2,7 +2,7 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from app.core.forms import AwdaForm
@@ -29,6 +29,12 @@ def language_choices() -> list[SelectChoice]:
 
 class LanguageForm(AwdaForm):
     locale = SelectField(_l("Language"), choices=language_choices)
+
+
+class EmailChoiceForm(AwdaForm):
+    """On the account page, beside the language form: a prefix keeps the two apart."""
+
+    email_notifications = BooleanField(_l("E-mail me when work is waiting for me"))
 
 
 class SecondFactorForm(AwdaForm):

@@ -27,6 +27,8 @@ class User(UserMixin, Timestamped, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    # E-mail me when work waits (app.notifications.mailing): the user's choice, off at first.
+    email_notifications: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     # Separation of duties: an administrator sees no case content unless another administrator

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import services as audit
 from app.auth import sessions, two_factor
-from app.auth.forms import LanguageForm, LoginForm, SecondFactorForm
+from app.auth.forms import EmailChoiceForm, LanguageForm, LoginForm, SecondFactorForm
 from app.auth.models import User
 from app.auth.services import (
     authenticate,
@@ -204,9 +204,21 @@ def switch_language():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
+    """The user's own account: their language, and whether they want e-mail when work waits
+    (two forms on one page, told apart by the e-mail form's prefix)."""
     form = LanguageForm(locale=current_user.locale)
-    if form.validate_on_submit():
+    email_form = EmailChoiceForm(
+        prefix="mail", email_notifications=current_user.email_notifications
+    )
+    if "mail-email_notifications" in request.form or "mail-save" in request.form:
+        if email_form.validate_on_submit():
+            current_user.email_notifications = bool(email_form.email_notifications.data)
+            audit.record("auth.email_choice", change=True, on=current_user.email_notifications)
+            flash(_("Your choice of e-mail is saved."), "success")
+            return redirect(url_for("auth.account"))
+    elif form.validate_on_submit():
         current_user.locale = form.locale.data
         flash(_("Your language is saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    mail_on = bool(current_app.config.get("MAIL_SERVER"))
+    return render_template("auth/account.html", form=form, email_form=email_form, mail_on=mail_on)

@@ -47,6 +47,7 @@ from app.core.db import utcnow
 from app.core.locks import take_turns
 from app.core.pagination import Page, paginate
 from app.extensions import db
+from app.notifications import mailing
 from app.notifications.models import Kind, Notification, Target
 from app.registry.models import Household
 
@@ -76,6 +77,7 @@ def _tell(
         db.session.add(_new(user_id, kind, target_type, target_id, household_id, count))
     if users:
         db.session.flush()
+        mailing.after_commit(users)
     return len(users)
 
 
@@ -213,6 +215,7 @@ def screening_alerts(raised: int) -> None:
         )
     others = [user_id for user_id in screeners if user_id not in told]
     _tell(others, Kind.SCREENING_ALERTS, Target.ALERTS, None, count=raised)
+    mailing.after_commit(told)
     db.session.flush()
 
 
