@@ -289,3 +289,34 @@ def test_the_printed_file_lists_the_attachments_its_reader_sees_not_their_conten
     assert "%PDF" not in text.replace("file.pdf", "")
     teammate = _pdf_text(login("caseworker_a2"), household)
     assert "id.jpg" in teammate and "court.pdf" not in teammate
+
+
+def test_an_approved_disclosure_hands_over_the_documents_of_its_groups_as_they_stood(
+    world, login, household
+):
+    from app.core.db import utcnow
+    from app.transfers.models import APPROVED, Disclosure
+
+    caseworker = login("caseworker_a")
+    add(caseworker, household, jpeg(), "id.jpg")
+    disclosure = Disclosure(
+        household=household,
+        agency=world.focal.agency,
+        agreement_reference="DSA-2026-04",
+        purpose="Court summons",
+        groups="identity,documents",
+        requested_by=world.caseworker_a2,
+        state=APPROVED,
+        decided_by=world.supervisor_a,
+        decided_at=utcnow(),
+    )
+    db.session.add(disclosure)
+    db.session.commit()
+    add(caseworker, household, pdf(), "later.pdf", kind="birth_certificate")
+    by_kind = {a.kind: a for a in stored()}
+    focal = login("focal")
+    page = focal.get(f"/disclosures/{disclosure.id}").get_data(True)
+    assert "id.jpg" in page and "later.pdf" not in page
+    assert focal.get(f"/attachments/{by_kind['civil_id'].id}/download").status_code == 200
+    later = by_kind["birth_certificate"].id
+    assert focal.get(f"/attachments/{later}/download").status_code == 404

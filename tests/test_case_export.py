@@ -150,3 +150,18 @@ def test_the_searched_list_is_what_is_exported(world, login, households):
     query = sent.headers["Location"].split("?", 1)[1]
     rows = _rows(_export(browser, query))
     assert [row[0] for row in rows[1:]] == [households[0].case_number]
+
+
+def test_the_export_lists_the_documents_on_file_never_their_content(world, login, households):
+    from tests.factories import stored_attachment
+
+    ours, _theirs = households
+    stored_attachment(ours, world.caseworker_a)
+    stored_attachment(ours, world.caseworker_a, group="protection")  # not a document kind shown
+    db.session.commit()
+    rows = _rows(_export(login("caseworker_a"), columns=["case_number", "documents"]))
+    assert rows == [
+        ["Case number", "Documents on file"],
+        [ours.case_number, "Civil ID or unified ID card"],
+    ]
+    assert "%PDF" not in _export(login("caseworker_a"), columns=["documents"]).get_data(True)

@@ -2,7 +2,8 @@
 
 Who sees an attachment is decided by its field group, as for the rest of the file: a reader of
 the household sees the attachments of the groups they see (`visible_groups`); an agency's
-focal point sees those of the groups a referral to the agency shares, while it is open. Every
+focal point sees those of the groups a referral to the agency shares, while it is open, and
+those an approved disclosure to the body hands over. Every
 upload, download and removal is in the audit trail, and in the case history. Services flush;
 the caller commits (after the content is stored: a row never points at missing content).
 """
@@ -132,15 +133,48 @@ def shared_with(referral) -> list[Attachment]:
     return list(db.session.scalars(stmt.order_by(Attachment.id)))
 
 
+def disclosed_with(disclosure) -> list[Attachment]:
+    """The attachments an approved disclosure hands to its body: of the groups it discloses,
+    about the household or its member, as they stood when it was approved (like the data it
+    froze then)."""
+    from app.transfers.models import APPROVED
+
+    if disclosure.state != APPROVED or disclosure.decided_at is None:
+        return []
+    stmt = sa.select(Attachment).where(
+        Attachment.household_id == disclosure.household_id,
+        Attachment.group.in_(disclosure.group_list),
+        Attachment.removed_at.is_(None),
+        Attachment.uploaded_at <= disclosure.decided_at,
+    )
+    if disclosure.member_id is not None:
+        about = Attachment.member_id.is_(None) | (Attachment.member_id == disclosure.member_id)
+        stmt = stmt.where(about)
+    return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+
 def may_download(user: User, attachment: Attachment) -> bool:
     """Whether `user` may download `attachment` now: a reader of its group on the household,
-    or a focal point of an agency to which an open referral shares it."""
+    or a focal point of an agency to which an open referral, or an approved disclosure,
+    hands it."""
     if attachment.removed_at is not None:
         return False
     household = attachment.household
     if FieldGroup(attachment.group) in visible_groups(user, household):
         return True
-    return any(attachment in shared_with(r) for r in _referrals_to(user, household))
+    if any(attachment in shared_with(r) for r in _referrals_to(user, household)):
+        return True
+    return any(attachment in disclosed_with(d) for d in _disclosures_to(user, household))
+
+
+def _disclosures_to(user: User, household: Household):
+    from app.access.policy import visible_disclosures
+    from app.transfers.models import Disclosure
+
+    if not can(user, Action.DISCLOSURES_RECEIVED):
+        return []
+    stmt = visible_disclosures(user).where(Disclosure.household_id == household.id)
+    return list(db.session.scalars(stmt))
 
 
 def _referrals_to(user: User, household: Household):

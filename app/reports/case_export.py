@@ -63,9 +63,32 @@ class Members:
     children: int = 0
     head_ar: str = ""
     head_en: str = ""
+    documents: str = ""  # the kinds of document scanned on file (app.attachments), not content
 
 
-def _members(ids: list[int], with_heads: bool) -> dict[int, Members]:
+def _documents_on_file(ids: list[int]) -> dict[int, str]:
+    """Household id -> the kinds of the documents-group attachments on its file, named in the
+    reader's language ("Civil ID or unified ID card; Birth certificate")."""
+    from app.attachments.models import Attachment
+    from app.attachments.vocab import KINDS
+
+    rows = db.session.execute(
+        sa.select(Attachment.household_id, Attachment.kind)
+        .where(
+            Attachment.household_id.in_(ids),
+            Attachment.group == FieldGroup.DOCUMENTS.value,
+            Attachment.removed_at.is_(None),
+        )
+        .distinct()
+        .order_by(Attachment.household_id, Attachment.kind)
+    )
+    kinds: dict[int, list[str]] = {}
+    for household_id, kind in rows:
+        kinds.setdefault(household_id, []).append(str(KINDS.get(kind, kind)))
+    return {household_id: "; ".join(names) for household_id, names in kinds.items()}
+
+
+def _members(ids: list[int], with_heads: bool, with_documents: bool = False) -> dict[int, Members]:
     adult_from = years_before(local_today(), 18)
     counts = db.session.execute(
         sa.select(
@@ -78,6 +101,9 @@ def _members(ids: list[int], with_heads: bool) -> dict[int, Members]:
         .group_by(Member.household_id)
     )
     found = {hid: Members(n, int(f or 0), int(c or 0)) for hid, n, f, c in counts}
+    if with_documents:
+        for household_id, kinds in _documents_on_file(ids).items():
+            found.setdefault(household_id, Members()).documents = kinds
     if with_heads:  # identifiable exports only
         for row in db.session.execute(_HEADS.where(Member.household_id.in_(ids))):
             facts = found.setdefault(row[0], Members())
@@ -170,6 +196,13 @@ COLUMNS: dict[str, Column] = {
         Column(
             "camp_ref", _l("Camp household ID"), FieldGroup.IDENTITY, True, lambda h, _m: h.camp_ref
         ),
+        Column(
+            "documents",
+            _l("Documents on file"),
+            FieldGroup.DOCUMENTS,
+            False,
+            lambda _h, m: m.documents,
+        ),
         # The national form (07...): how people read it, and no leading "+" for a spreadsheet.
         Column(
             "phone", _l("Phone"), FieldGroup.CONTACT, True, lambda h, _m: local_form(h.phone) or ""
@@ -190,10 +223,11 @@ def _rows(stmt: sa.Select, columns: list[Column]) -> Iterator[list[object]]:
     arabic = getattr(get_locale(), "language", None) == "ar"
     stages = {stage.value: str(stage.label) for stage in Stage}
     with_heads = any(c.key.startswith("head_") for c in columns)
+    with_documents = any(c.key == "documents" for c in columns)
     last = 0
     while chunk := list(db.session.scalars(ids.where(Household.id > last).limit(BATCH))):
         last = chunk[-1]
-        members = _members(chunk, with_heads)
+        members = _members(chunk, with_heads, with_documents)
         for row in db.session.execute(_CASE_COLUMNS.where(Household.id.in_(chunk))):
             case = _case(row, arabic, stages)
             yield [c.value(case, members.get(row.id) or Members()) for c in columns]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.access import Action, can, household_or_404
 from app.access.policy import disclosure_or_404, visible_disclosures
+from app.attachments import services as attachments
 from app.core.forms import place_errors
 from app.core.validation import ValidationFailed
 from app.extensions import db
@@ -158,6 +159,7 @@ def _page(disclosure: Disclosure, approve_form, refuse_form, status: int, errors
         approve_form=approve_form,
         refuse_form=refuse_form,
         withdraw_form=CancelForm(),
+        disclosed_attachments=attachments.disclosed_with(disclosure) if receiving else [],
         errors=errors,
         vocab=vocab,
     )
