@@ -103,8 +103,8 @@ def test_a_photo_is_kept_upright_and_without_its_camera_data(app, login, househo
     ("content", "filename", "told"),
     [
         (b"", "empty.jpg", "The file is empty"),
-        (b"MZ\x90\x00\x03" + b"\x00" * 200, "scan.jpg", "of another kind"),
-        (b"<html><script>alert(1)</script></html>", "id.pdf", "of another kind"),
+        (b"MZ\x90\x00\x03" + b"\x00" * 200, "scan.jpg", "this file is another kind"),
+        (b"<html><script>alert(1)</script></html>", "id.pdf", "this file is another kind"),
         (pdf(javascript=True), "form.pdf", "JavaScript"),
         (jpeg()[:1500], "cut.jpg", "damaged or incomplete"),
         (jpeg(10_000, 5_000, gps=False), "huge.jpg", "50 megapixels"),
@@ -196,10 +196,54 @@ def test_a_group_the_uploader_does_not_see_is_refused(login, household):
     assert response.status_code == 422 and stored() == []
 
 
-def test_a_future_date_is_refused_beside_its_field(login, household):
-    response = add(login("caseworker_a"), household, jpeg(), dated="2999-01-01")
-    assert response.status_code == 422 and "today or earlier" in response.get_data(True)
+@pytest.mark.parametrize("dated", ["2999-01-01", "0001-01-01", "1899-12-31"])
+def test_a_date_outside_1900_to_today_is_refused_beside_its_field(login, household, dated):
+    response = add(login("caseworker_a"), household, jpeg(), dated=dated)
+    assert response.status_code == 422 and "from 1900 to today" in response.get_data(True)
     assert stored() == []
+
+
+def test_a_jpeg_comment_and_xmp_do_not_survive(login, household):
+    """Not only EXIF: a JPEG's comment and XMP packet may name a person or a place."""
+    image, out = Image.new("RGB", (64, 48), (1, 2, 3)), io.BytesIO()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">Heba Al-Samarraie, 36.5N</x:xmpmeta>'
+    image.save(out, "JPEG", comment=b"GPS 36.5N 40.75E Heba Al-Samarraie", xmp=xmp)
+    caseworker = login("caseworker_a")
+    assert add(caseworker, household, out.getvalue()).status_code == 302
+    (attachment,) = stored()
+    kept = caseworker.get(f"/attachments/{attachment.id}/download").data
+    assert b"Samarraie" not in kept and b"GPS" not in kept and b"xmpmeta" not in kept
+    assert Image.open(io.BytesIO(kept)).size == (64, 48)
+
+
+def test_a_pdf_with_an_owner_password_only_opens_and_is_accepted(login, household):
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(300, 400)
+    writer.encrypt(user_password="", owner_password="registry-office")
+    writer.write(out)
+    assert add(login("caseworker_a"), household, out.getvalue(), "bank.pdf").status_code == 302
+
+
+def test_a_pdf_that_needs_a_password_to_open_is_refused(login, household):
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(300, 400)
+    writer.encrypt(user_password="secret", owner_password="secret")
+    writer.write(out)
+    response = add(login("caseworker_a"), household, out.getvalue(), "locked.pdf")
+    assert response.status_code == 422 and "protected by a password" in response.get_data(True)
+
+
+def test_a_refused_photo_is_told_beside_the_camera_input(login, household):
+    data = {
+        "kind": "photo",
+        "group": "identity",
+        "dated": "2026-11-01",
+        "photo": (io.BytesIO(b"GIF89a" + b"\x00" * 64), "IMG_0001.gif"),
+    }
+    url = f"/households/{household.id}/attachments/new"
+    page = login("caseworker_a").post(url, data, content_type="multipart/form-data")
+    html = page.get_data(True)
+    assert page.status_code == 422 and 'id="photo-errors"' in html and "Most Compatible" in html
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -266,11 +310,15 @@ def test_a_referral_shares_the_attachments_of_the_groups_it_shares_while_open(
     caseworker = login("caseworker_a")
     add(caseworker, household, jpeg(), "id.jpg")
     add(caseworker, household, pdf(), "court.pdf", kind="court_document", group="protection")
+    add(caseworker, household, jpeg(), "face.jpg", kind="photo", group="identity")
     by_kind = {a.kind: a for a in stored()}
     referral = _referral(world, household, "identity,documents")
     focal = login("focal")
     page = focal.get(f"/referrals/{referral.id}").get_data(True)
     assert "id.jpg" in page and "court.pdf" not in page
+    # Every referral carries the identity; its photos of people stay with the team.
+    assert "face.jpg" not in page
+    assert focal.get(f"/attachments/{by_kind['photo'].id}/download").status_code == 404
     assert focal.get(f"/attachments/{by_kind['civil_id'].id}/download").status_code == 200
     assert focal.get(f"/attachments/{by_kind['court_document'].id}/download").status_code == 404
     referral.state = "revoked"

@@ -76,8 +76,9 @@ def _sniffed(content: bytes) -> str:
     if found not in ALLOWED:
         raise Refused(
             _l(
-                "Only photos and scans (JPEG or PNG) and PDF documents can be attached. This "
-                "file is of another kind, whatever its name says."
+                "Only JPEG or PNG photos and scans, and PDF documents, can be attached; this "
+                "file is another kind. A phone that saves photos as HEIC can be set to save them"
+                " as JPEG (on an iPhone: Settings, Camera, Formats, Most Compatible)."
             )
         )
     return found
@@ -105,6 +106,9 @@ def _photo(content: bytes, max_megapixels: int) -> tuple[bytes, str]:
 
 
 def _encoded(image: Image.Image, format_name: str) -> tuple[bytes, str]:
+    """The pixels alone, in a new image: Pillow carries a JPEG's comment, XMP and ICC data
+    over when it saves the image it read, and any of them may hold a name or a place."""
+    image = Image.frombytes(image.mode, image.size, image.tobytes())
     out = io.BytesIO()
     if format_name == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
@@ -131,7 +135,8 @@ _DAMAGED_PDF = _l("The PDF is damaged or incomplete. Save or scan it again, then
 def _check_pdf(content: bytes) -> None:
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
-        if reader.is_encrypted:
+        # An owner password alone (printing or copying restricted) opens with no password.
+        if reader.is_encrypted and not reader.decrypt(""):
             raise Refused(
                 _l("The PDF is protected by a password. Save a copy without one, then choose it.")
             )

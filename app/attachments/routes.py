@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.access import Action, FieldGroup, can, household_or_404, require, visible_groups
@@ -17,7 +18,6 @@ from app.core.text import whole_number
 from app.core.uploads import allow_uploads
 from app.core.validation import ValidationFailed
 from app.extensions import db
-from app.imports.reading import too_large
 from app.registry.models import Member
 
 from . import services
@@ -72,7 +72,9 @@ def new(household_id: int):
     form = _form(household, formdata=request.form)
     if not form.validate_on_submit():
         return _render_new(household, form, 422)
-    upload = request.files.get("photo") or request.files.get("upload")
+    photo = request.files.get("photo")
+    used = "photo" if photo is not None and photo.filename else "upload"
+    upload = request.files.get(used)
     if upload is None or not upload.filename:
         form.upload.errors = [_("Take a photo or choose a file.")]
         return _render_new(household, form, 422)
@@ -89,7 +91,9 @@ def new(household_id: int):
         )
     except ValidationFailed as refused:
         db.session.rollback()
-        place_errors(form, refused.errors)
+        # The file's message goes beside the input it came through: the camera's or the file's.
+        errors = {(used if key == "upload" else key): v for key, v in refused.errors.items()}
+        place_errors(form, errors)
         return _render_new(household, form, 422)
     db.session.commit()
     flash(_("The document was added to the file."), "success")
@@ -104,8 +108,14 @@ def upload_too_large(_error):
         return render_error(413)
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_EDIT)
     form = _form(household, formdata=None)
-    form.upload.errors = [str(too_large(current_app.config["ATTACHMENT_MAX_MB"]))]
+    form.upload.errors = [str(_TOO_LARGE_TO_READ)]
     return _render_new(household, form, 413)
+
+
+_TOO_LARGE_TO_READ = _l(
+    "The file is far larger than Awda accepts, so nothing of the form could be read. Take the"
+    " photo again at a lower resolution, or scan at 300 dpi, then fill in the form again."
+)
 
 
 def _member(household, member_id) -> Member | None:

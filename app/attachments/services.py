@@ -32,6 +32,8 @@ from . import checking, storage
 from .models import Attachment
 from .vocab import KINDS
 
+EARLIEST_YEAR = 1900  # no document on a returnee's file is older
+
 
 def may_attach(user: User, household: Household) -> bool:
     """Whether `user` may add documents to this household's file (as they may edit it)."""
@@ -67,8 +69,8 @@ def attach(
         errors["kind"] = [str(_l("Choose what the document is."))]
     if group not in {g.value for g in groups_to_attach(actor, household)}:
         errors["group"] = [str(_l("Choose who may see it."))]
-    if dated is None or dated > date.today():
-        errors["dated"] = [str(_l("Give the document's date, today or earlier."))]
+    if dated is None or dated > date.today() or dated.year < EARLIEST_YEAR:
+        errors["dated"] = [str(_l("Give the document's date: from 1900 to today."))]
     if member is not None and member.household_id != household.id:
         errors["member_id"] = [str(_l("Choose a member of this household."))]
     try:
@@ -116,15 +118,17 @@ def shown_to(user: User, household: Household) -> list[Attachment]:
 
 
 def shared_with(referral) -> list[Attachment]:
-    """The attachments a referral shares with its agency: of the groups it shares, about the
-    household or the member it is about; none once it is closed."""
+    """The attachments a referral shares with its agency: of the groups it shares besides
+    identity (which every referral carries: its photos of people and consent forms stay with
+    the team), about the household or the member it is about; none once it is closed."""
     from app.referrals import states
 
     if referral.state not in states.OPEN:
         return []
+    groups = [g for g in referral.shared if g != FieldGroup.IDENTITY.value]
     stmt = sa.select(Attachment).where(
         Attachment.household_id == referral.household_id,
-        Attachment.group.in_(list(referral.shared)),
+        Attachment.group.in_(groups),
         Attachment.removed_at.is_(None),
     )
     if referral.member_id is not None:

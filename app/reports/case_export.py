@@ -67,8 +67,8 @@ class Members:
 
 
 def _documents_on_file(ids: list[int]) -> dict[int, str]:
-    """Household id -> the kinds of the documents-group attachments on its file, named in the
-    reader's language ("Civil ID or unified ID card; Birth certificate")."""
+    """Household id -> the kinds of the documents and identity attachments on its file, named
+    in the reader's language ("Civil ID or unified ID card; Birth certificate")."""
     from app.attachments.models import Attachment
     from app.attachments.vocab import KINDS
 
@@ -76,7 +76,7 @@ def _documents_on_file(ids: list[int]) -> dict[int, str]:
         sa.select(Attachment.household_id, Attachment.kind)
         .where(
             Attachment.household_id.in_(ids),
-            Attachment.group == FieldGroup.DOCUMENTS.value,
+            Attachment.group.in_([FieldGroup.DOCUMENTS.value, FieldGroup.IDENTITY.value]),
             Attachment.removed_at.is_(None),
         )
         .distinct()

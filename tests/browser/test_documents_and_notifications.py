@@ -45,7 +45,7 @@ COURT_FILE = "محضر المحكمة.pdf"
 # Data on a page (marked as such, or the test world's users "User Number 1", teams "Team A" and
 # the agency's code "NGO" in a service's name) is left out of the check for English.
 DATA = "bdi, [dir=ltr], [lang=en], .id"
-NOT_ENGLISH = {"User", "Number", "Team", "NGO", "MOMD", "PDF", "JPEG", "PNG"}
+NOT_ENGLISH = {"User", "Number", "Team", "NGO", "MOMD", "PDF", "JPEG", "PNG", "HEIC"}
 WORDS = f"""(selector) => {{
     const copy = document.querySelector(selector).cloneNode(true);
     copy.querySelectorAll("{DATA}").forEach((element) => element.remove());
