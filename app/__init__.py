@@ -72,6 +72,7 @@ def _register_extensions(app: Flask) -> None:
 def import_models() -> None:
     """Every model module, so that metadata and migrations see all tables."""
     import app.access.models
+    import app.api.models
     import app.attachments.models
     import app.audit.models
     import app.auth.models
@@ -143,9 +144,13 @@ def _register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    from app.api.core import init_api
+
+    init_api(app)
 
 
 def _register_commands(app: Flask) -> None:
+    from app.api.cli import api_cli, api_token_command
     from app.audit.cli import audit_cli
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
@@ -166,6 +171,8 @@ def _register_commands(app: Flask) -> None:
         import_command,
         jobs_cli,
         watchlist_cli,
+        api_cli,
+        api_token_command,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -301,6 +301,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("identity.judge", "POST"): PairRule(422),
     ("identity.merge", "POST"): PairRule(422),
     ("identity.undo", "POST"): PairRule(422),
+    # The JSON API takes a bearer token, never a page's session: every signed-in browser is
+    # refused (tests/test_api.py walks the API with each role's token); its document is open.
+    ("api-docs.openapi_json", "GET"): everyone(200),
+    ("api.Me", "GET"): everyone(401),
+    ("api.Households", "GET"): everyone(401),
+    ("api.OneHousehold", "GET"): everyone(401),
     # Watch lists and alerts: screeners alone, whatever the household's stage or team.
     ("watchlist.lists", "GET"): only({"screener"}, 200),
     ("watchlist.load", "POST"): only({"screener"}, 422),  # posted empty: no file, no name
@@ -552,6 +558,7 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         **_pair_values(matrix, pair),
         **{endpoint: {"import_id": matrix.list_import.id} for endpoint in IMPORT_RULES},
         "watchlist.watch_list": {"list_id": matrix.alert.entry.watch_list_id},
+        "api.OneHousehold": {"case_number": household.case_number},
         "watchlist.alert": {"alert_id": matrix.alert.id},
         "watchlist.answer": {"alert_id": matrix.alert.id},
         "notifications.read": {"notification_id": matrix.notification.id},

@@ -35,8 +35,31 @@ def wants_json() -> bool:
     )
 
 
-def render_error(status: int, message: str | None = None, headers: dict | None = None):
+def problem(status: int, detail: str, errors: dict | None = None, headers: dict | None = None):
+    """An error of the JSON API as RFC 9457 problem details: `title` the status's name,
+    `detail` what to do, and `errors` field by field where the request's values were refused
+    ({"location": {"field": ["message"]}} as webargs reports them)."""
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    response.headers.update(headers or {})
+    return response
+
+
+def render_error(status: int, message: str | None = None, headers: dict | None = None, errors=None):
     message = message or str(MESSAGES.get(status, MESSAGES[500]))
+    if request.path.startswith("/api/"):
+        return problem(status, message, errors, headers)
     if wants_json():
         return jsonify(error=status, message=message), status, headers or {}
     page = render_template("errors/error.html", status=status, message=message)
@@ -49,7 +72,10 @@ def _http_error(error: HTTPException):
         return render_error(400, str(_l("Your form expired or was sent twice. Please try again.")))
     # Keep what the error says about itself, such as Allow on a 405.
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    return render_error(status, headers=headers)
+    data = getattr(error, "data", None) or {}  # what the API's abort (webargs) adds
+    headers.update(data.get("headers") or {})
+    errors = data.get("errors") or data.get("messages")
+    return render_error(status, data.get("message"), headers=headers, errors=errors)
 
 
 def _unexpected_error(error: Exception):

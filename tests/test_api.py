@@ -1,0 +1,238 @@
+"""The JSON API, first part: personal access tokens (hashed, scoped, expiring, revocable),
+the caller's account, households listed with cursor pagination and read cut to the caller's
+field groups, all through the access policy; errors as problem details; the committed OpenAPI
+document equal to the code's and valid."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openapi_spec_validator import validate
+
+from app.api import tokens
+from app.api.cli import document_text
+from app.api.core import OPENAPI_FILE
+from app.api.models import ApiToken
+from app.audit.models import AuditEntry
+from app.core.db import utcnow
+from app.extensions import db
+from app.workflow.stages import Stage
+from tests.factories import HouseholdFactory, MemberFactory
+
+READ = ["households:read", "account:read"]
+
+
+def token_for(user, scopes=READ, days: int = 30) -> str:
+    token, _row = tokens.create_token(user, "test script", list(scopes), days)
+    db.session.commit()
+    return token
+
+
+def call(app, token: str | None, url: str):
+    """GET `url` as a partner's script does: its own request, app context and `g` (not the
+    test's), with the token if any."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    outside = _cv_app.set(None)
+    try:
+        return app.test_client().get(url, headers=headers)
+    finally:
+        _cv_app.reset(outside)
+
+
+@pytest.fixture
+def households(world):
+    """Five households of team A (one with a protection need), two of team B."""
+    ours = [
+        HouseholdFactory(team=world.team_a, camp=world.camp, assigned_to=world.caseworker_a)
+        for _ in range(5)
+    ]
+    ours[0].members.append(MemberFactory(relationship="son"))
+    theirs = [HouseholdFactory(team=world.team_b, camp=world.camp) for _ in range(2)]
+    db.session.commit()
+    return ours, theirs
+
+
+def test_a_token_reads_its_account_and_is_kept_only_as_a_hash(app, world):
+    token = token_for(world.caseworker_a)
+    body = call(app, token, "/api/v1/me").get_json()
+    assert body["username"] == world.caseworker_a.username
+    assert body["scopes"] == sorted(READ)
+    row = db.session.scalars(sa.select(ApiToken)).one()
+    assert token not in (row.token_sha256, row.prefix) and row.last_used_at is not None
+
+
+@pytest.mark.parametrize("spoil", ["nothing", "wrong", "expired", "revoked", "inactive"])
+def test_only_a_live_token_of_an_active_user_is_accepted(app, world, spoil):
+    token = token_for(world.caseworker_a)
+    row = db.session.scalars(sa.select(ApiToken)).one()
+    if spoil == "expired":
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    elif spoil == "revoked":
+        tokens.revoke(row, world.admin)
+    elif spoil == "inactive":
+        world.caseworker_a.active = False
+    db.session.commit()
+    presented = {"nothing": None, "wrong": token[:-2] + "xx"}.get(spoil, token)
+    response = call(app, presented, "/api/v1/households")
+    assert response.status_code == 401 and response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.get_json()["title"] == "Unauthorized"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(st.characters(blacklist_characters="\r\n"), max_size=120))
+def test_any_presented_token_is_refused_with_a_problem_never_an_error(app, presented):
+    """Any header value a client can send (a line break cannot be sent in one)."""
+    response = call(app, presented, "/api/v1/me")
+    assert response.status_code == 401 and response.get_json()["status"] == 401
+
+
+def test_a_signed_in_browser_session_is_not_enough(world, login):
+    browser = login("caseworker_a")
+    assert browser.get("/api/v1/households").status_code == 401
+
+
+def test_a_token_without_the_scope_is_refused(app, world, households):
+    token = token_for(world.caseworker_a, ["account:read"])
+    response = call(app, token, "/api/v1/households")
+    assert response.status_code == 403
+    assert "households:read" in response.get_json()["detail"]
+
+
+def test_the_list_pages_by_cursor_in_a_stable_order_within_scope(app, world, households):
+    ours, theirs = households
+    token = token_for(world.caseworker_a)
+    seen, url = [], "/api/v1/households?limit=2"
+    while url:
+        response = call(app, token, url)
+        assert response.status_code == 200, (url, response.get_data(as_text=True))
+        body = response.get_json()
+        seen += [item["case_number"] for item in body["items"]]
+        url = body["next_cursor"] and f"/api/v1/households?limit=2&cursor={body['next_cursor']}"
+    assert seen == [h.case_number for h in ours]  # each once, oldest first
+    assert not {h.case_number for h in theirs} & set(seen)
+    assert db.session.scalar(
+        sa.select(sa.func.count()).where(AuditEntry.action == "api.households")
+    )
+
+
+def test_another_agencys_token_never_reads_these_households(app, world, households):
+    ours, theirs = households
+    token = token_for(world.caseworker_b)
+    listed = call(app, token, "/api/v1/households?limit=100").get_json()["items"]
+    assert {i["case_number"] for i in listed} == {h.case_number for h in theirs}
+    response = call(app, token, f"/api/v1/households/{ours[0].case_number}")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_a_household_is_cut_to_the_callers_field_groups(app, world, households):
+    ours, _theirs = households
+    ours[0].stage = Stage.VETTING
+    db.session.commit()
+    url = f"/api/v1/households/{ours[0].case_number}"
+    caseworker = call(app, token_for(world.caseworker_a), url).get_json()
+    assert "documents" in caseworker["groups"] and "documents" in caseworker["members"][0]
+    screener = call(app, token_for(world.screener), url).get_json()
+    assert screener["groups"] == ["identity", "vetting"]
+    assert "documents" not in screener["members"][0] and "contact" not in screener
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("limit=0", "limit"), ("limit=101", "limit"), ("limit=x", "limit")]
+)
+def test_a_bad_query_is_told_field_by_field(app, world, query, field):
+    response = call(app, token_for(world.caseworker_a), f"/api/v1/households?{query}")
+    body = response.get_json()
+    assert response.status_code == 422 and field in body["errors"]["query"]
+
+
+def test_a_cursor_awda_did_not_write_is_refused(app, world):
+    response = call(app, token_for(world.caseworker_a), "/api/v1/households?cursor=%%%")
+    assert response.status_code == 400 and "cursor" in response.get_json()["detail"]
+
+
+def test_errors_are_told_in_the_callers_language(app, world):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    token = token_for(world.caseworker_a, ["account:read"])
+    detail = call(app, token, "/api/v1/households").get_json()["detail"]
+    assert "households:read" in detail and any("\u0600" <= ch <= "\u06ff" for ch in detail)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "days", "field"), [([], 30, "scopes"), (["root"], 30, "scopes"), (READ, 0, "days")]
+)
+def test_a_token_is_made_only_with_known_scopes_and_a_lifetime(world, scopes, days, field):
+    from app.core.validation import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        tokens.create_token(world.caseworker_a, "script", scopes, days)
+    assert field in refused.value.errors
+
+
+def test_the_command_prints_a_working_token_once(app, world):
+    result = app.test_cli_runner().invoke(
+        args=["api-token", "create", world.caseworker_a.username, "--scope", "account:read"]
+    )
+    assert result.exit_code == 0, result.output
+    token = next(line for line in result.stdout.splitlines() if line.startswith("awda_"))
+    assert call(app, token, "/api/v1/me").status_code == 200
+
+
+def test_the_committed_openapi_document_is_the_codes_and_valid(app):
+    committed = OPENAPI_FILE.read_text(encoding="utf-8")
+    assert committed == document_text(app), "run: flask --app wsgi api spec"
+    validate(json.loads(committed))
+    served = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert served == json.loads(committed)
+
+
+LISTERS = {
+    "caseworker_a",
+    "caseworker_a2",
+    "caseworker_b",
+    "supervisor_a",
+    "supervisor_b",
+    "screener",
+}
+# Each API rule: (its URL in the matrix, the answer to a role with every scope and to a
+# lister's token without the scope). A rule added without a line here fails the test below.
+API_MATRIX = {
+    "api.Me": ("/api/v1/me", lambda role: 200, 403),
+    "api.Households": ("/api/v1/households", lambda role: 200 if role in LISTERS else 403, 403),
+    "api.OneHousehold": (
+        "/api/v1/households/{case}",
+        lambda role: (
+            200
+            if role in {"caseworker_a", "caseworker_a2", "supervisor_a"}
+            else (404 if role in LISTERS else 403)
+        ),
+        403,
+    ),
+}
+ROLES = ("admin", *sorted(LISTERS), "focal", "reporting")
+
+
+def test_every_api_rule_is_in_the_matrix(app):
+    served = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
+    assert served == set(API_MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_matrix_of_rules_roles_and_scopes(app, world, households, role):
+    ours, _theirs = households
+    user = world.user(role)
+    full, bare = token_for(user), token_for(user, ["account:read"])
+    for endpoint, (url, answer, without_scope) in API_MATRIX.items():
+        url = url.format(case=ours[0].case_number)
+        assert call(app, full, url).status_code == answer(role), (endpoint, role)
+        if endpoint != "api.Me":
+            assert call(app, bare, url).status_code == without_scope, (endpoint, role)
