@@ -307,6 +307,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("api.Me", "GET"): everyone(401),
     ("api.Households", "GET"): everyone(401),
     ("api.OneHousehold", "GET"): everyone(401),
+    ("api.Referrals", "GET"): everyone(401),
+    ("api.OneReferral", "GET"): everyone(401),
+    ("api.OneReferral", "POST"): everyone(401),
     # Watch lists and alerts: screeners alone, whatever the household's stage or team.
     ("watchlist.lists", "GET"): only({"screener"}, 200),
     ("watchlist.load", "POST"): only({"screener"}, 422),  # posted empty: no file, no name
@@ -559,6 +562,7 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         **{endpoint: {"import_id": matrix.list_import.id} for endpoint in IMPORT_RULES},
         "watchlist.watch_list": {"list_id": matrix.alert.entry.watch_list_id},
         "api.OneHousehold": {"case_number": household.case_number},
+        "api.OneReferral": {"referral_id": matrix.referral.id},
         "watchlist.alert": {"alert_id": matrix.alert.id},
         "watchlist.answer": {"alert_id": matrix.alert.id},
         "notifications.read": {"notification_id": matrix.notification.id},

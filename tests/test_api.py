@@ -195,6 +195,10 @@ def test_the_committed_openapi_document_is_the_codes_and_valid(app):
     assert served == json.loads(committed)
 
 
+# Who reads the matrix's referral (sent by team A to the focal point's agency), and the
+# roles that have no referrals at all.
+READERS = {"focal": 200, "caseworker_a": 200, "caseworker_a2": 200, "supervisor_a": 200}
+NO_REFERRALS = {"admin", "reporting", "screener"}
 LISTERS = {
     "caseworker_a",
     "caseworker_a2",
@@ -208,6 +212,16 @@ LISTERS = {
 API_MATRIX = {
     "api.Me": ("/api/v1/me", lambda role: 200, 403),
     "api.Households": ("/api/v1/households", lambda role: 200 if role in LISTERS else 403, 403),
+    "api.Referrals": (
+        "/api/v1/referrals",
+        lambda role: 403 if role in NO_REFERRALS else 200,
+        403,
+    ),
+    "api.OneReferral": (
+        "/api/v1/referrals/{referral}",
+        lambda role: READERS.get(role, 403 if role in NO_REFERRALS else 404),
+        403,
+    ),
     "api.OneHousehold": (
         "/api/v1/households/{case}",
         lambda role: (
@@ -227,12 +241,103 @@ def test_every_api_rule_is_in_the_matrix(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_api_matrix_of_rules_roles_and_scopes(app, world, households, role):
+def test_the_api_matrix_of_rules_roles_and_scopes(app, world, households, referral, role):
     ours, _theirs = households
     user = world.user(role)
-    full, bare = token_for(user), token_for(user, ["account:read"])
+    full, bare = token_for(user, [*READ, *FOCAL]), token_for(user, ["account:read"])
     for endpoint, (url, answer, without_scope) in API_MATRIX.items():
-        url = url.format(case=ours[0].case_number)
+        url = url.format(case=ours[0].case_number, referral=referral.id)
         assert call(app, full, url).status_code == answer(role), (endpoint, role)
         if endpoint != "api.Me":
             assert call(app, bare, url).status_code == without_scope, (endpoint, role)
+
+
+# --- referrals for a partner agency's focal system ----------------------------------------
+
+
+FOCAL = ["referrals:read", "referrals:write"]
+
+
+@pytest.fixture
+def referral(world, households):
+    from app.core.dates import local_today
+    from app.referrals.models import AgencyService, Referral
+
+    service = AgencyService(
+        agency=world.focal.agency, service="legal_aid", allowed_groups="identity"
+    )
+    sent = Referral(
+        household=households[0][0],
+        agency=world.focal.agency,
+        service=service,
+        reason="Papers for the children",
+        urgency="routine",
+        due_on=local_today(),
+        groups="identity",
+        state="sent",
+        created_by=world.caseworker_a,
+    )
+    db.session.add_all([service, sent])
+    db.session.commit()
+    return sent
+
+
+def post(app, token: str, url: str, body: dict, version: str | None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if version is not None:
+        headers["If-Match"] = f'"{version}"'
+    outside = _cv_app.set(None)
+    try:
+        return app.test_client().post(url, json=body, headers=headers)
+    finally:
+        _cv_app.reset(outside)
+
+
+def test_a_focal_system_lists_its_inbox_accepts_and_records_the_outcome(app, world, referral):
+    token = token_for(world.focal, FOCAL)
+    inbox = call(app, token, "/api/v1/referrals?state=sent").get_json()["items"]
+    assert [r["id"] for r in inbox] == [referral.id]
+    one = call(app, token, f"/api/v1/referrals/{referral.id}").get_json()
+    assert (
+        one["shared"]["groups"] == ["identity"] and "documents" not in one["shared"]["members"][0]
+    )
+    url, version = f"/api/v1/referrals/{referral.id}", one["version"]
+    for action, note in (("accept", ""), ("start", ""), ("complete", "Birth certificates issued")):
+        response = post(app, token, url, {"action": action, "note": note}, version)
+        assert response.status_code == 200, response.get_json()
+        version = response.get_json()["version"]
+    assert response.get_json()["state"] == "completed"
+
+
+def test_a_change_without_if_match_is_refused_and_a_stale_one_loses(app, world, referral):
+    token = token_for(world.focal, FOCAL)
+    url = f"/api/v1/referrals/{referral.id}"
+    version = call(app, token, url).get_json()["version"]
+    assert post(app, token, url, {"action": "accept"}, None).status_code == 428
+    first = post(app, token, url, {"action": "accept"}, version)
+    second = post(app, token, url, {"action": "decline", "note": "No capacity"}, version)
+    assert (first.status_code, second.status_code) == (200, 412)  # nothing lost, nothing over
+    assert second.headers["ETag"] == f'"{first.get_json()["version"]}"'
+    db.session.expire_all()
+    assert referral.state == "accepted"
+
+
+def test_a_refused_change_is_told_field_by_field(app, world, referral):
+    token = token_for(world.focal, FOCAL)
+    url = f"/api/v1/referrals/{referral.id}"
+    version = call(app, token, url).get_json()["version"]
+    response = post(app, token, url, {"action": "decline"}, version)
+    assert response.status_code == 422 and "note" in response.get_json()["errors"]["json"]
+    bad = post(app, token, url, {"action": "explode"}, version)
+    assert bad.status_code == 422 and "action" in bad.get_json()["errors"]["json"]
+
+
+def test_the_sending_team_and_a_read_only_token_cannot_move_it(app, world, referral):
+    url = f"/api/v1/referrals/{referral.id}"
+    sender = token_for(world.caseworker_a, FOCAL)
+    version = call(app, sender, url).get_json()["version"]
+    assert post(app, sender, url, {"action": "accept"}, version).status_code == 422
+    reader = token_for(world.focal, ["referrals:read"])
+    assert post(app, reader, url, {"action": "accept"}, version).status_code == 403
+    other = token_for(world.caseworker_b, FOCAL)
+    assert call(app, other, url).status_code == 404

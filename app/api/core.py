@@ -43,6 +43,7 @@ SECURITY = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "
 def init_api(app) -> AwdaApi:
     """The API of `app` (one per app: flask-smorest keeps its OpenAPI document per instance),
     with its blueprints registered."""
+    from . import referrals  # noqa: F401  (its routes join the blueprint)
     from .routes import bp
 
     app.config.update(

@@ -52,7 +52,7 @@ class Me(MethodView):
         }
 
 
-def _decoded(cursor: str | None) -> int:
+def cursor_after(cursor: str | None) -> int:
     """The last id of the previous page (0: the first page). 400 for a cursor Awda did not
     write."""
     if not cursor:
@@ -67,8 +67,12 @@ def _decoded(cursor: str | None) -> int:
     return value
 
 
-def _encoded(last_id: int) -> str:
-    return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
+def next_cursor(page: list, limit: int, found: int) -> str | None:
+    """The cursor of the page after `page` (rows with an `id`), or None when it was the last
+    (`found`: rows read, one more than `limit` when there are more)."""
+    if found <= limit or not page:
+        return None
+    return base64.urlsafe_b64encode(str(page[-1].id).encode()).decode().rstrip("=")
 
 
 @bp.route("/households")
@@ -80,7 +84,7 @@ class Households(MethodView):
         and `q` (a case number, camp ID, name or phone) as the case list reads it."""
         require_scope("households:read")
         require(current_user, Action.HOUSEHOLD_LIST)
-        after = _decoded(args["cursor"])
+        after = cursor_after(args["cursor"])
         filters = CaseFilters(q=args["q"] or "", stage=args["stage"])
         stmt = (
             case_query(current_user, filters)
@@ -90,7 +94,7 @@ class Households(MethodView):
             .options(sa.orm.selectinload(Household.members))
         )
         found = list(db.session.scalars(stmt))
-        page, more = found[: args["limit"]], len(found) > args["limit"]
+        page = found[: args["limit"]]
         audit.record("api.households", rows=len(page))
         return {
             "items": [
@@ -102,7 +106,7 @@ class Households(MethodView):
                 }
                 for h in page
             ],
-            "next_cursor": _encoded(page[-1].id) if more else None,
+            "next_cursor": next_cursor(page, args["limit"], len(found)),
         }
 
 

@@ -93,3 +93,45 @@ class Household(ma.Schema):
     groups = ma.fields.List(ma.fields.String(), required=True)
     members = ma.fields.List(ma.fields.Nested(Person), required=True)
     contact = ma.fields.Nested(Contact)
+
+
+class ReferralSummary(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    case_number = ma.fields.String(required=True)
+    service = ma.fields.String(required=True)
+    state = ma.fields.String(required=True)
+    urgency = ma.fields.String(required=True)
+    due_on = ma.fields.Date(required=True)
+    version = ma.fields.String(required=True, metadata={"description": "send it as If-Match"})
+
+
+class ReferralPage(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ReferralSummary), required=True)
+    next_cursor = ma.fields.String(allow_none=True, required=True)
+
+
+class Referral(ReferralSummary):
+    reason = ma.fields.String(required=True)
+    shared = ma.fields.Nested(
+        Household, allow_none=True, metadata={"description": "what it shares, while open"}
+    )
+
+
+class ReferralListArgs(ma.Schema):
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 100))
+    cursor = ma.fields.String(load_default=None)
+    state = ma.fields.String(load_default=None)
+
+
+class ReferralChange(ma.Schema):
+    """A change the receiving agency makes: accept, decline, start, progress, complete."""
+
+    action = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["accept", "decline", "start", "progress", "complete"]),
+    )
+    note = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Length(max=2000),
+        metadata={"description": "required to decline, record progress or complete"},
+    )

@@ -28,6 +28,8 @@ from .models import ApiToken
 SCOPES = {
     "households:read": _l("Read households and members, as the user's pages show them"),
     "account:read": _l("Read the token's own account"),
+    "referrals:read": _l("Read the referrals the user sees"),
+    "referrals:write": _l("Accept, decline and record the outcome of referrals to the agency"),
 }
 MAX_DAYS = 365
 DEFAULT_DAYS = 90

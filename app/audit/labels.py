@@ -18,6 +18,8 @@ ACTIONS = {
     "auth.email_choice": _l("Choice of e-mail notifications changed"),
     "api.households": _l("Households listed through the API"),
     "api.household": _l("Household read through the API"),
+    "api.referrals": _l("Referrals listed through the API"),
+    "api.referral": _l("Referral read through the API"),
     "api.token_created": _l("API token made"),
     "api.token_revoked": _l("API token revoked"),
     "access.refused": _l("Access refused"),
