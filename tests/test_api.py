@@ -341,3 +341,17 @@ def test_the_sending_team_and_a_read_only_token_cannot_move_it(app, world, refer
     assert post(app, reader, url, {"action": "accept"}, version).status_code == 403
     other = token_for(world.caseworker_b, FOCAL)
     assert call(app, other, url).status_code == 404
+
+
+def test_two_writers_with_one_version_at_the_same_moment_one_wins_one_is_told(app, world, referral):
+    from tests.test_concurrent_writers import _together
+
+    token = token_for(world.focal, FOCAL)
+    url = f"/api/v1/referrals/{referral.id}"
+    version = call(app, token, url).get_json()["version"]
+    bodies = [{"action": "accept"}, {"action": "decline", "note": "No capacity this month"}]
+    answers = _together(app, 2, lambda i: post(app, token, url, bodies[i], version).status_code)
+    assert sorted(answers) == [200, 412]
+    db.session.expire_all()
+    events = call(app, token, url).get_json()["version"]
+    assert events == f"{referral.id}.1"  # exactly one change was made
