@@ -25,6 +25,9 @@ server started without thinking about it gets the strict profile).
 | MAIL_USERNAME, MAIL_PASSWORD | its login, if it wants one | none |
 | MAIL_DEFAULT_SENDER | the From address of Awda's e-mail | awda@localhost |
 | AWDA_BASE_URL | the address people open Awda at, for links in e-mail | http://127.0.0.1:5000 |
+| AWDA_API_RATE_PER_TOKEN | API calls one token may make | 600 per minute |
+| AWDA_API_RATE_PER_ADDRESS | API calls one address may make | 1200 per minute |
+| RATELIMIT_STORAGE_URI | where rate counts are kept: memory://, or redis://… | memory:// |
 | AWDA_JOBS | background jobs: procrastinate, thread, inline | procrastinate (PG), thread (SQLite) |
 | BABEL_DEFAULT_LOCALE | language before a user chooses | en |
 | BABEL_DEFAULT_TIMEZONE | time zone dates and times are shown in | Asia/Baghdad |
@@ -109,6 +112,10 @@ class Config:
         self.IMPORT_MAX_MB = _int("AWDA_IMPORT_MAX_MB", 20)
         self.IMPORT_KEEP_DAYS = max(0, _int("AWDA_IMPORT_KEEP_DAYS", 30))
         self.AWDA_JOBS = _env("AWDA_JOBS")
+        # The JSON API's rate limits (Flask-Limiter), shared through Redis in production.
+        self.API_RATE_PER_TOKEN = _env("AWDA_API_RATE_PER_TOKEN", "600 per minute")
+        self.API_RATE_PER_ADDRESS = _env("AWDA_API_RATE_PER_ADDRESS", "1200 per minute")
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         # E-mail notifications (Flask-Mail reads these names): off unless a server is named.
         self.MAIL_SERVER = _env("MAIL_SERVER", "")
         self.MAIL_PORT = _int("MAIL_PORT", 25)

@@ -355,3 +355,21 @@ def test_two_writers_with_one_version_at_the_same_moment_one_wins_one_is_told(ap
     db.session.expire_all()
     events = call(app, token, url).get_json()["version"]
     assert events == f"{referral.id}.1"  # exactly one change was made
+
+
+def test_a_token_over_its_rate_is_told_when_to_come_back(app, world):
+    app.config["API_RATE_PER_TOKEN"] = "3 per minute"
+    token, other = token_for(world.caseworker_a), token_for(world.caseworker_a2)
+    answers = [call(app, token, "/api/v1/me").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    refused = call(app, token, "/api/v1/me")
+    assert refused.mimetype == "application/problem+json"
+    assert int(refused.headers["Retry-After"]) > 0 and refused.get_json()["status"] == 429
+    assert "Retry-After" in refused.get_json()["detail"]
+    assert call(app, other, "/api/v1/me").status_code == 200  # another token is not slowed
+
+
+def test_an_address_trying_made_up_tokens_is_slowed_too(app):
+    app.config["API_RATE_PER_ADDRESS"] = "5 per minute"
+    answers = [call(app, f"awda_guess{i}_x", "/api/v1/me").status_code for i in range(6)]
+    assert answers == [401] * 5 + [429]

@@ -19,6 +19,7 @@ from flask_smorest import Api, abort
 from app.extensions import login_manager
 
 from . import tokens
+from .limits import limiter
 from .schemas import Problem
 
 API_PREFIX = "/api/v1"
@@ -60,6 +61,7 @@ def init_api(app) -> AwdaApi:
     )
     found = AwdaApi(app)
     found.register_blueprint(bp)
+    limiter.init_app(app)
     app.extensions["awda_api"] = found
     return found
 

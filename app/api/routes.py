@@ -25,11 +25,13 @@ from app.registry.queries import CaseFilters, case_query
 
 from . import schemas
 from .core import API_PREFIX, authenticate, require_scope
+from .limits import limit_blueprint
 
 bp = Blueprint(
     "api", __name__, url_prefix=API_PREFIX, description="Awda's JSON API for partner systems"
 )
 csrf.exempt(bp)
+limit_blueprint(bp)
 bp.before_request(authenticate)
 
 

@@ -21,6 +21,7 @@ MESSAGES = {
     405: _l("This action is not allowed here."),
     409: _l("This record was changed by someone else."),
     413: _l("What you sent is too large to be read. Nothing was saved."),
+    429: _l("Too many requests. Wait as long as Retry-After says, then try again."),
     500: _l("Something went wrong on our side. Nothing was saved. Please try again."),
 }
 
