@@ -145,7 +145,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     from app.api.core import init_api
+    from app.api.pages import pages as api_token_pages
 
+    app.register_blueprint(api_token_pages)
     init_api(app)
 
 

@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from flask import url_for
 
 from app.access.roles import Role
+from app.api import tokens
+from app.api.models import ApiToken
 from app.attachments.models import Attachment
 from app.core.dates import local_today
 from app.core.db import utcnow as local_now
@@ -304,6 +306,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     # The JSON API takes a bearer token, never a page's session: every signed-in browser is
     # refused (tests/test_api.py walks the API with each role's token); its document is open.
     ("api-docs.openapi_json", "GET"): everyone(200),
+    # API tokens: each user their own; administrators everyone's (the matrix's is supervisor
+    # B's: to anyone else it does not exist).
+    ("api_tokens.own", "GET"): signed_in(200),
+    ("api_tokens.own", "POST"): signed_in(422),  # posted empty: no name, no scope
+    ("api_tokens.everyone", "GET"): only({"admin"}, 200),
+    ("api_tokens.revoke", "POST"): {**signed_in(404), "supervisor_b": 302, "admin": 302},
     ("api.Me", "GET"): everyone(401),
     ("api.Households", "GET"): everyone(401),
     ("api.OneHousehold", "GET"): everyone(401),
@@ -373,6 +381,7 @@ class Matrix:
     alert: WatchAlert
     attachments: dict[str, Attachment]
     notification: Notification
+    api_token: ApiToken
 
 
 @pytest.fixture
@@ -460,6 +469,7 @@ def matrix(world) -> Matrix:
         household_id=households["own"].id,
     )
     db.session.add(notification)
+    _token, api_token = tokens.create_token(world.supervisor_b, "matrix", ["account:read"])
     db.session.commit()
     return Matrix(
         households,
@@ -475,6 +485,7 @@ def matrix(world) -> Matrix:
         alert,
         attachments,
         notification,
+        api_token,
     )
 
 
@@ -563,6 +574,7 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         "watchlist.watch_list": {"list_id": matrix.alert.entry.watch_list_id},
         "api.OneHousehold": {"case_number": household.case_number},
         "api.OneReferral": {"referral_id": matrix.referral.id},
+        "api_tokens.revoke": {"token_id": matrix.api_token.id},
         "watchlist.alert": {"alert_id": matrix.alert.id},
         "watchlist.answer": {"alert_id": matrix.alert.id},
         "notifications.read": {"notification_id": matrix.notification.id},

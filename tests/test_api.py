@@ -373,3 +373,43 @@ def test_an_address_trying_made_up_tokens_is_slowed_too(app):
     app.config["API_RATE_PER_ADDRESS"] = "5 per minute"
     answers = [call(app, f"awda_guess{i}_x", "/api/v1/me").status_code for i in range(6)]
     assert answers == [401] * 5 + [429]
+
+
+# --- token management pages -----------------------------------------------------------------
+
+
+def test_a_user_makes_a_token_sees_it_once_and_revokes_it(app, world, login):
+    browser = login("caseworker_a")
+    made = browser.post(
+        "/account/tokens", {"name": "IOM sync", "scopes": ["account:read"], "days": "30"}
+    )
+    page = made.get_data(as_text=True)
+    token = next(
+        w for w in page.replace("<", " ").replace(">", " ").split() if w.startswith("awda_")
+    )
+    assert call(app, token, "/api/v1/me").status_code == 200
+    again = browser.get("/account/tokens").get_data(as_text=True)
+    assert token not in again and "IOM sync" in again  # shown once, listed by its prefix
+    row = db.session.scalars(sa.select(ApiToken)).one()
+    assert login("caseworker_a2").post(f"/account/tokens/{row.id}/revoke").status_code == 404
+    assert browser.post(f"/account/tokens/{row.id}/revoke").status_code == 302
+    assert call(app, token, "/api/v1/me").status_code == 401
+
+
+def test_a_token_form_with_unknown_scopes_or_days_is_refused_beside_its_fields(login):
+    page = login("caseworker_a").post(
+        "/account/tokens", {"name": "x", "scopes": ["root"], "days": "9999"}
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and "not a valid choice" in html and "From 1 to 365" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_an_administrator_lists_every_token_and_revokes_any(app, world, login):
+    token = token_for(world.caseworker_a)
+    admin = login("admin")
+    assert world.caseworker_a.username in admin.get("/admin/tokens").get_data(as_text=True)
+    row = db.session.scalars(sa.select(ApiToken)).one()
+    assert admin.post(f"/account/tokens/{row.id}/revoke").status_code == 302
+    assert call(app, token, "/api/v1/me").status_code == 401
+    assert login("supervisor_a").get("/admin/tokens").status_code == 403

@@ -394,6 +394,7 @@ ROLES = {
     "identity.undo": "supervisor_a",
     **{f"imports.{name}": "supervisor_a" for name in IMPORT_FORMS},
     "watchlist.load": "screener",
+    "api_tokens.revoke": "admin",
     "watchlist.answer": "screener",
 }
 # A session that a post ends (or starts): a new browser for every example.
@@ -428,6 +429,7 @@ FORM_PAGES: dict[str, Callable[[Scene, dict], str]] = {
     "referrals.override": lambda s, v: url_for("referrals.show", **v),
     "identity.judge": lambda s, v: url_for("identity.pair", **v),
     "watchlist.load": lambda s, v: url_for("watchlist.lists"),
+    "api_tokens.revoke": lambda s, v: url_for("api_tokens.everyone"),
     "watchlist.answer": lambda s, v: url_for("watchlist.alert", **v),
     "notifications.read": lambda s, v: url_for("notifications.index"),
     "notifications.read_all": lambda s, v: s.notified(),
@@ -651,6 +653,15 @@ class Scene:
         attachment = stored_attachment(self.household, caseworker)
         db.session.commit()
         return attachment.id
+
+    def _make_token_id(self, target: Target, values: dict) -> int:
+        """A live token of a caseworker, for an administrator to revoke."""
+        from app.api import tokens
+
+        owner = db.session.get(type(self.world.caseworker_a), self.world.caseworker_a.id)
+        _token, row = tokens.create_token(owner, "fuzz", ["account:read"])
+        db.session.commit()
+        return row.id
 
     def _make_alert_id(self, target: Target, values: dict) -> int:
         """An open alert on a person of a new household, on a list of its own."""

@@ -21,6 +21,7 @@ ACTIONS = {
     "api.referrals": _l("Referrals listed through the API"),
     "api.referral": _l("Referral read through the API"),
     "api.token_created": _l("API token made"),
+    "api.tokens": _l("API tokens listed"),
     "api.token_revoked": _l("API token revoked"),
     "access.refused": _l("Access refused"),
     "break_glass.open": _l("Emergency access opened"),

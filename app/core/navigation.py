@@ -36,6 +36,7 @@ MENU = (
     ("disclosures.received", _l("Disclosed to us"), Action.DISCLOSURES_RECEIVED),
     ("access.review", _l("Emergency accesses"), Action.BREAK_GLASS_REVIEW),
     ("admin.users", _l("Users"), Action.MANAGE_USERS),
+    ("api_tokens.everyone", _l("API tokens"), Action.MANAGE_USERS),
     ("admin.reference_index", _l("Reference data"), Action.MANAGE_REFERENCE),
     ("referrals.services_list", _l("Agencies' services"), Action.MANAGE_REFERENCE),
     ("reports.report", _l("Figures"), Action.REPORTS),
