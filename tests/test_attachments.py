@@ -368,3 +368,14 @@ def test_an_approved_disclosure_hands_over_the_documents_of_its_groups_as_they_s
     assert focal.get(f"/attachments/{by_kind['civil_id'].id}/download").status_code == 200
     later = by_kind["birth_certificate"].id
     assert focal.get(f"/attachments/{later}/download").status_code == 404
+
+
+def test_a_truncated_photo_is_refused_even_after_a_pdf_was_printed(login, household, monkeypatch):
+    """WeasyPrint, imported to print the file, turns Pillow's truncated-image switch on for the
+    whole process: the check must not depend on it."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    response = add(login("caseworker_a"), household, jpeg()[:1500], "cut.jpg")
+    assert response.status_code == 422 and "damaged or incomplete" in response.get_data(True)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # left as it was found

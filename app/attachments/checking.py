@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import io
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import puremagic
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -88,7 +89,7 @@ def _photo(content: bytes, max_megapixels: int) -> tuple[bytes, str]:
     """The photo decoded in full, upright, encoded again without its metadata."""
     limit = max_megapixels * 1_000_000
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _truncated_refused():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content))
             if image.width * image.height > limit:
@@ -103,6 +104,18 @@ def _photo(content: bytes, max_megapixels: int) -> tuple[bytes, str]:
     if image.format not in ("JPEG", "PNG"):
         raise Refused(_DAMAGED_PHOTO)
     return _encoded(ImageOps.exif_transpose(image), image.format)
+
+
+@contextmanager
+def _truncated_refused():
+    """Pillow's switch for truncated images is global, and WeasyPrint turns it on when it is
+    imported (to print what it can): a photo is decoded with it off, whatever printed before."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _encoded(image: Image.Image, format_name: str) -> tuple[bytes, str]:
