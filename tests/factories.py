@@ -182,3 +182,22 @@ def stored_attachment(household, uploader, group: str = "documents"):
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def move_to_team_b(world, user) -> None:
+    """Move `user` to team B of the other agency as an administrator does it, through the
+    account service (which also hands their team A work back), and commit."""
+    from app.admin.services import update_account
+    from app.auth.services import UserInput
+
+    data = UserInput(
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        agency_code=world.team_b.agency.code,
+        team_name=world.team_b.name,
+        email=user.email,
+        locale=user.locale,
+    )
+    update_account(world.admin, user, data, None)
+    db.session.commit()

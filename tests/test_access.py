@@ -40,6 +40,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
     judged_pair,
+    move_to_team_b,
     stored_attachment,
 )
 from tests.watchlist_data import watch_alert
@@ -632,24 +633,9 @@ def _browser(role: str, world, matrix: Matrix, make_browser):
 
 
 def _move_to_team_b(world) -> None:
-    """As an administrator does it, once per test: through the account service."""
-    from app.admin.services import update_account
-    from app.auth.services import UserInput
-
-    user = world.caseworker_a
-    if user.team_id == world.team_b.id:
-        return
-    data = UserInput(
-        username=user.username,
-        full_name=user.full_name,
-        role=user.role,
-        agency_code=world.team_b.agency.code,
-        team_name=world.team_b.name,
-        email=user.email,
-        locale=user.locale,
-    )
-    update_account(world.admin, user, data, None)
-    db.session.commit()
+    """caseworker_a, moved once (the fixture may ask twice)."""
+    if world.caseworker_a.team_id != world.team_b.id:
+        move_to_team_b(world, world.caseworker_a)
 
 
 def _requests(app, world, matrix: Matrix):

@@ -33,6 +33,7 @@ from tests.factories import (
     MemberFactory,
     TeamFactory,
     UserFactory,
+    move_to_team_b,
 )
 from tests.test_import_commit import commit_now, csv_bytes, family_rows, receive_and_check
 from tests.test_watchlist_matching import WANTED
@@ -132,24 +133,6 @@ def ask_closure(browser, household) -> ApprovalRequest:
     assert response.status_code == 302
     db.session.expire_all()
     return db.session.scalars(sa.select(ApprovalRequest)).one()
-
-
-def move_to_team_b(world, user) -> None:
-    """As an administrator does it, through the account service."""
-    from app.admin.services import update_account
-    from app.auth.services import UserInput
-
-    data = UserInput(
-        username=user.username,
-        full_name=user.full_name,
-        role=user.role,
-        agency_code=world.team_b.agency.code,
-        team_name=world.team_b.name,
-        email=user.email,
-        locale=user.locale,
-    )
-    update_account(world.admin, user, data, None)
-    db.session.commit()
 
 
 def tell(user, kind: str, target_type: str, target_id, household=None) -> Notification:
