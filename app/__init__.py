@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 import config as config_module
+from app.core.db import RowId
 from app.extensions import babel, compress, csrf, db, login_manager, mail, migrate
 
 
@@ -15,6 +16,7 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     settings = profile if isinstance(profile, config_module.Config) else config_module.load(profile)
     app.config.from_object(settings)
+    app.url_map.converters["int"] = RowId  # before any rule: ids beyond the database's are 404
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # home of the SQLite file
     logging.basicConfig(level=app.config["LOG_LEVEL"])
 
@@ -152,7 +154,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    from app.api.cli import api_cli, api_token_command
+    from app.api.cli import api_cli, api_client_cli, api_token_command
     from app.audit.cli import audit_cli
     from app.auth.cli import create_user_command
     from app.demo.cli import demo_data_command
@@ -175,6 +177,7 @@ def _register_commands(app: Flask) -> None:
         watchlist_cli,
         api_cli,
         api_token_command,
+        api_client_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -201,3 +201,28 @@ def move_to_team_b(world, user) -> None:
     )
     update_account(world.admin, user, data, None)
     db.session.commit()
+
+
+def sent_referral(household, agency, sender, service=None):
+    """A referral of `household` sent by `sender` to `agency` for legal aid (a new service of
+    the agency's unless `service` is given), sharing the identity group; committed."""
+    from app.core.dates import local_today
+    from app.referrals.models import AgencyService, Referral
+
+    service = service or AgencyService(
+        agency=agency, service="legal_aid", allowed_groups="identity"
+    )
+    referral = Referral(
+        household=household,
+        agency=agency,
+        service=service,
+        reason="Papers for the children",
+        urgency="routine",
+        due_on=local_today(),
+        groups="identity",
+        state="sent",
+        created_by=sender,
+    )
+    db.session.add_all([service, referral])
+    db.session.commit()
+    return referral

@@ -11,6 +11,7 @@ it, the answer is 404, as if the household did not exist (403 for a role that ma
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pytest
@@ -19,7 +20,7 @@ from flask import url_for
 
 from app.access.roles import Role
 from app.api import tokens
-from app.api.models import ApiToken
+from app.api.models import ApiClient, ApiToken
 from app.attachments.models import Attachment
 from app.core.dates import local_today
 from app.core.db import utcnow as local_now
@@ -313,12 +314,26 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("api_tokens.own", "POST"): signed_in(422),  # posted empty: no name, no scope
     ("api_tokens.everyone", "GET"): only({"admin"}, 200),
     ("api_tokens.revoke", "POST"): {**signed_in(404), "supervisor_b": 302, "admin": 302},
+    # Machine clients: administrators revoke them; the user a client acts as cannot.
+    ("api_tokens.revoke_client", "POST"): only({"admin"}, 302),
+    # The token endpoint of machine clients answers OAuth2's errors to anyone: posted with no
+    # grant_type, unsupported_grant_type (tests/test_api_oauth.py covers the grant).
+    ("oauth.token", "POST"): everyone(400),
     ("api.Me", "GET"): everyone(401),
     ("api.Households", "GET"): everyone(401),
+    ("api.Households", "POST"): everyone(401),
     ("api.OneHousehold", "GET"): everyone(401),
+    ("api.OneHousehold", "PATCH"): everyone(401),
+    ("api.PublishedFigures", "GET"): everyone(401),
     ("api.Referrals", "GET"): everyone(401),
     ("api.OneReferral", "GET"): everyone(401),
     ("api.OneReferral", "POST"): everyone(401),
+    ("api.Imports", "GET"): everyone(401),
+    ("api.Imports", "POST"): everyone(401),
+    ("api.OneImport", "GET"): everyone(401),
+    ("api.ImportProblems", "GET"): everyone(401),
+    ("api.ImportCommit", "POST"): everyone(401),
+    ("api.ImportCancel", "POST"): everyone(401),
     # Watch lists and alerts: screeners alone, whatever the household's stage or team.
     ("watchlist.lists", "GET"): only({"screener"}, 200),
     ("watchlist.load", "POST"): only({"screener"}, 422),  # posted empty: no file, no name
@@ -383,6 +398,7 @@ class Matrix:
     attachments: dict[str, Attachment]
     notification: Notification
     api_token: ApiToken
+    api_client: ApiClient
 
 
 @pytest.fixture
@@ -471,6 +487,7 @@ def matrix(world) -> Matrix:
     )
     db.session.add(notification)
     _token, api_token = tokens.create_token(world.supervisor_b, "matrix", ["account:read"])
+    _secret, api_client = tokens.create_client(world.focal, "matrix", ["referrals:read"])
     db.session.commit()
     return Matrix(
         households,
@@ -487,6 +504,7 @@ def matrix(world) -> Matrix:
         attachments,
         notification,
         api_token,
+        api_client,
     )
 
 
@@ -575,7 +593,9 @@ def _url_values(world, matrix: Matrix, key: str, pair: str = "in_team") -> dict[
         "watchlist.watch_list": {"list_id": matrix.alert.entry.watch_list_id},
         "api.OneHousehold": {"case_number": household.case_number},
         "api.OneReferral": {"referral_id": matrix.referral.id},
+        **{endpoint: {"import_id": matrix.list_import.id} for endpoint in API_IMPORT_RULES},
         "api_tokens.revoke": {"token_id": matrix.api_token.id},
+        "api_tokens.revoke_client": {"client_id": matrix.api_client.id},
         "watchlist.alert": {"alert_id": matrix.alert.id},
         "watchlist.answer": {"alert_id": matrix.alert.id},
         "notifications.read": {"notification_id": matrix.notification.id},
@@ -592,6 +612,9 @@ IMPORT_RULES = (
     "imports.problems_download",
     "imports.result_download",
 )
+
+
+API_IMPORT_RULES = ("api.OneImport", "api.ImportProblems", "api.ImportCommit", "api.ImportCancel")
 
 
 def _pair_values(matrix: Matrix, key: str) -> dict[str, dict]:
@@ -660,12 +683,21 @@ def test_each_role_gets_the_expected_answer_on_every_url(app, world, matrix, mak
     for endpoint, method, key, url in list(_requests(app, world, matrix)):
         # A fresh session per request, since logging out (or in) changes the next answer.
         browser = _browser(role, world, matrix, make_browser)
-        response = browser.get(url) if method == "GET" else browser.post(url, {})
+        response = _send(browser, method, url)
         want = expected(EXPECTED[(endpoint, method)], role, key or "")
         if response.status_code != want:
             where = f" [{key} household]" if key else ""
             wrong.append(f"{method} {url} ({endpoint}){where}: {response.status_code}, want {want}")
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def _send(browser, method: str, url: str):
+    """The rule's own method: a form's POST carries its CSRF token; PATCH (the API's) none."""
+    if method == "GET":
+        return browser.get(url)
+    if method == "POST":
+        return browser.post(url, {})
+    return browser._send(functools.partial(browser.client.open, method=method), url)
 
 
 def _database_state() -> dict[str, list]:

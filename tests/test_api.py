@@ -23,7 +23,7 @@ from app.audit.models import AuditEntry
 from app.core.db import utcnow
 from app.extensions import db
 from app.workflow.stages import Stage
-from tests.factories import HouseholdFactory, MemberFactory
+from tests.factories import HouseholdFactory, MemberFactory, sent_referral
 
 READ = ["households:read", "account:read"]
 
@@ -159,6 +159,21 @@ def test_a_cursor_awda_did_not_write_is_refused(app, world):
     assert response.status_code == 400 and "cursor" in response.get_json()["detail"]
 
 
+@pytest.mark.parametrize("list_url", ["/api/v1/households", "/api/v1/referrals"])
+def test_a_cursor_or_an_id_beyond_any_row_is_refused_not_an_error(app, world, login, list_url):
+    """Found by Schemathesis: a number larger than the database's INTEGER was a server error
+    (in a cursor, and in any URL's id: the pages' too)."""
+    import base64
+
+    token = token_for(world.caseworker_a, [*READ, *FOCAL])
+    huge = base64.urlsafe_b64encode(str(10**30).encode()).decode().rstrip("=")
+    response = call(app, token, f"{list_url}?cursor={huge}")
+    assert response.status_code == 400 and "cursor" in response.get_json()["detail"]
+    response = call(app, token, "/api/v1/referrals/6415866365329954479357820928")
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    assert login("caseworker_a").get("/households/99999999999999999999").status_code == 404
+
+
 def test_errors_are_told_in_the_callers_language(app, world):
     world.caseworker_a.locale = "ar"
     db.session.commit()
@@ -197,8 +212,12 @@ def test_the_committed_openapi_document_is_the_codes_and_valid(app):
 
 # Who reads the matrix's referral (sent by team A to the focal point's agency), and the
 # roles that have no referrals at all.
+PERIOD = f"{utcnow().year - 1}"  # a year that has ended
 READERS = {"focal": 200, "caseworker_a": 200, "caseworker_a2": 200, "supervisor_a": 200}
 NO_REFERRALS = {"admin", "reporting", "screener"}
+SUPERVISORS = {"supervisor_a", "supervisor_b"}
+TEAM_A_LIST = {"supervisor_a": 200, "supervisor_b": 404}
+IMPORTS = ["imports:read", "imports:write"]
 LISTERS = {
     "caseworker_a",
     "caseworker_a2",
@@ -231,6 +250,32 @@ API_MATRIX = {
         ),
         403,
     ),
+    # Transfer lists: a team's supervisors (the matrix's list is team A's); a commit or
+    # cancel sent without If-Match reaches 428 only where the list is the caller's.
+    "api.Imports": ("/api/v1/imports", lambda role: 200 if role in SUPERVISORS else 403, 403),
+    "api.OneImport": ("/api/v1/imports/{list}", lambda role: TEAM_A_LIST.get(role, 403), 403),
+    "api.ImportProblems": (
+        "/api/v1/imports/{list}/problems",
+        lambda role: TEAM_A_LIST.get(role, 403),
+        403,
+    ),
+    "api.ImportCommit": (
+        "/api/v1/imports/{list}/commit",
+        lambda role: {**TEAM_A_LIST, "supervisor_a": 428}.get(role, 403),
+        403,
+        "POST",
+    ),
+    "api.ImportCancel": (
+        "/api/v1/imports/{list}/cancel",
+        lambda role: {**TEAM_A_LIST, "supervisor_a": 428}.get(role, 403),
+        403,
+        "POST",
+    ),
+    "api.PublishedFigures": (
+        "/api/v1/figures?unit=households&rows=stage&period={period}",
+        lambda role: 200 if role in {"admin", "reporting", *SUPERVISORS} else 403,
+        403,
+    ),
 }
 ROLES = ("admin", *sorted(LISTERS), "focal", "reporting")
 
@@ -242,14 +287,23 @@ def test_every_api_rule_is_in_the_matrix(app):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_api_matrix_of_rules_roles_and_scopes(app, world, households, referral, role):
-    ours, _theirs = households
+    from tests.test_import_commit import csv_bytes, family_rows, receive_and_check
+
+    ours, theirs = households
+    for registered in (ours[0], theirs[0]):  # so that both teams have figures for last year
+        registered.created_at = utcnow() - timedelta(days=400)
+    team_a_list, _preview = receive_and_check(world, csv_bytes(family_rows(1)))
     user = world.user(role)
-    full, bare = token_for(user, [*READ, *FOCAL]), token_for(user, ["account:read"])
-    for endpoint, (url, answer, without_scope) in API_MATRIX.items():
-        url = url.format(case=ours[0].case_number, referral=referral.id)
-        assert call(app, full, url).status_code == answer(role), (endpoint, role)
-        if endpoint != "api.Me":
-            assert call(app, bare, url).status_code == without_scope, (endpoint, role)
+    full = token_for(user, [*READ, *FOCAL, *IMPORTS, "figures:read"])
+    bare = token_for(user, ["account:read"])
+    for endpoint, (url, answer, without_scope, *method) in API_MATRIX.items():
+        url = url.format(
+            case=ours[0].case_number, referral=referral.id, list=team_a_list.id, period=PERIOD
+        )
+        for token, want in ((full, answer(role)), (bare, without_scope)):
+            sent = post(app, token, url, {}, None, *method) if method else call(app, token, url)
+            if token == full or endpoint != "api.Me":
+                assert sent.status_code == want, (endpoint, role, token == full)
 
 
 # --- referrals for a partner agency's focal system ----------------------------------------
@@ -260,35 +314,17 @@ FOCAL = ["referrals:read", "referrals:write"]
 
 @pytest.fixture
 def referral(world, households):
-    from app.core.dates import local_today
-    from app.referrals.models import AgencyService, Referral
-
-    service = AgencyService(
-        agency=world.focal.agency, service="legal_aid", allowed_groups="identity"
-    )
-    sent = Referral(
-        household=households[0][0],
-        agency=world.focal.agency,
-        service=service,
-        reason="Papers for the children",
-        urgency="routine",
-        due_on=local_today(),
-        groups="identity",
-        state="sent",
-        created_by=world.caseworker_a,
-    )
-    db.session.add_all([service, sent])
-    db.session.commit()
-    return sent
+    return sent_referral(households[0][0], world.focal.agency, world.caseworker_a)
 
 
-def post(app, token: str, url: str, body: dict, version: str | None):
+def post(app, token: str, url: str, body: dict, version: str | None, method: str = "POST"):
+    """Send `body` as JSON with `method`, and `If-Match` when a `version` is given."""
     headers = {"Authorization": f"Bearer {token}"}
     if version is not None:
         headers["If-Match"] = f'"{version}"'
     outside = _cv_app.set(None)
     try:
-        return app.test_client().post(url, json=body, headers=headers)
+        return app.test_client().open(url, method=method, json=body, headers=headers)
     finally:
         _cv_app.reset(outside)
 
@@ -314,6 +350,7 @@ def test_a_change_without_if_match_is_refused_and_a_stale_one_loses(app, world, 
     url = f"/api/v1/referrals/{referral.id}"
     version = call(app, token, url).get_json()["version"]
     assert post(app, token, url, {"action": "accept"}, None).status_code == 428
+    assert post(app, token, url, {"action": "accept"}, "").status_code == 412  # `""`: stale
     first = post(app, token, url, {"action": "accept"}, version)
     second = post(app, token, url, {"action": "decline", "note": "No capacity"}, version)
     assert (first.status_code, second.status_code) == (200, 412)  # nothing lost, nothing over
@@ -360,8 +397,9 @@ def test_two_writers_with_one_version_at_the_same_moment_one_wins_one_is_told(ap
 def test_a_token_over_its_rate_is_told_when_to_come_back(app, world):
     app.config["API_RATE_PER_TOKEN"] = "3 per minute"
     token, other = token_for(world.caseworker_a), token_for(world.caseworker_a2)
-    answers = [call(app, token, "/api/v1/me").status_code for _ in range(4)]
-    assert answers == [200, 200, 200, 429]
+    answers = [call(app, token, "/api/v1/me") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "Retry-After" not in answers[0].headers  # only a 429 says when to come back
     refused = call(app, token, "/api/v1/me")
     assert refused.mimetype == "application/problem+json"
     assert int(refused.headers["Retry-After"]) > 0 and refused.get_json()["status"] == 429
@@ -413,3 +451,18 @@ def test_an_administrator_lists_every_token_and_revokes_any(app, world, login):
     assert admin.post(f"/account/tokens/{row.id}/revoke").status_code == 302
     assert call(app, token, "/api/v1/me").status_code == 401
     assert login("supervisor_a").get("/admin/tokens").status_code == 403
+
+
+def test_text_a_partner_sends_is_cleaned_as_a_forms_is(app, world, households):
+    """Found by Schemathesis: a NUL in a household's field was a server error on PostgreSQL.
+    Every text a request sends is read as a form's is: no NUL, control or direction mark."""
+    household = households[0][0]
+    token = token_for(world.caseworker_a, ["households:read", "households:write"])
+    url = f"/api/v1/households/{household.case_number}"
+    body = {"notes": "Call\x00 back\u202e\nafter Friday", "origin_district": "\x00"}
+    response = post(app, token, url, body, str(household.version), method="PATCH")
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    assert household.notes == "Call back\nafter Friday" and household.origin_district is None
+    listed = call(app, token, "/api/v1/households?q=%00Fatima%E2%80%AE")
+    assert listed.status_code == 200 and len(listed.get_json()["items"]) == len(households[0])

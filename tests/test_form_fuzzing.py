@@ -123,8 +123,10 @@ def post_targets() -> tuple[Target, ...]:
     app = create_app(settings_)
     targets = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
-        # The JSON API takes JSON, not forms: tests/test_api.py and its matrix cover it.
-        if "POST" not in rule.methods or rule.endpoint.startswith("api."):
+        # The JSON API takes JSON, not forms: tests/test_api.py and its matrix cover it. The
+        # OAuth2 token endpoint takes a machine client's form that no page holds:
+        # tests/test_api_oauth.py posts anything to it.
+        if "POST" not in rule.methods or rule.endpoint.startswith(("api.", "oauth.")):
             continue
         converters = rule._converters
         ids = tuple(n for n in rule.arguments if isinstance(converters[n], IntegerConverter))
@@ -396,6 +398,7 @@ ROLES = {
     **{f"imports.{name}": "supervisor_a" for name in IMPORT_FORMS},
     "watchlist.load": "screener",
     "api_tokens.revoke": "admin",
+    "api_tokens.revoke_client": "admin",
     "watchlist.answer": "screener",
 }
 # A session that a post ends (or starts): a new browser for every example.
@@ -431,6 +434,7 @@ FORM_PAGES: dict[str, Callable[[Scene, dict], str]] = {
     "identity.judge": lambda s, v: url_for("identity.pair", **v),
     "watchlist.load": lambda s, v: url_for("watchlist.lists"),
     "api_tokens.revoke": lambda s, v: url_for("api_tokens.everyone"),
+    "api_tokens.revoke_client": lambda s, v: url_for("api_tokens.everyone"),
     "watchlist.answer": lambda s, v: url_for("watchlist.alert", **v),
     "notifications.read": lambda s, v: url_for("notifications.index"),
     "notifications.read_all": lambda s, v: s.notified(),
@@ -661,6 +665,15 @@ class Scene:
 
         owner = db.session.get(type(self.world.caseworker_a), self.world.caseworker_a.id)
         _token, row = tokens.create_token(owner, "fuzz", ["account:read"])
+        db.session.commit()
+        return row.id
+
+    def _make_client_id(self, target: Target, values: dict) -> int:
+        """A live machine client acting as the focal point, for an administrator to revoke."""
+        from app.api import tokens
+
+        focal = db.session.get(type(self.world.focal), self.world.focal.id)
+        _secret, row = tokens.create_client(focal, "fuzz", ["referrals:read"])
         db.session.commit()
         return row.id
 

@@ -1,6 +1,8 @@
 """`flask api-token create USERNAME --scope … [--expires DAYS] [--name …]` prints a new token
-once, for an operator's scripts; `flask api spec` writes the OpenAPI document the code
-describes (committed as app/api/openapi.json; a test fails when they differ)."""
+once, for an operator's scripts; `flask api-client create USERNAME --scope … --name …` prints a
+machine client's id and secret once, and `flask api-client revoke CLIENT_ID` stops it and its
+tokens; `flask api spec` writes the OpenAPI document the code describes (committed as
+app/api/openapi.json; a test fails when they differ)."""
 
 from __future__ import annotations
 
@@ -33,6 +35,40 @@ def api_token_command(action: str, username: str, scopes, days: int, name: str) 
     click.echo(
         f"prefix {row.prefix}, scopes {row.scopes}, expires {row.expires_at:%Y-%m-%d}", err=True
     )
+
+
+@click.group("api-client")
+def api_client_cli() -> None:
+    """Machine clients of the JSON API (OAuth2 client credentials)."""
+
+
+@api_client_cli.command("create")
+@click.argument("username")
+@click.option("--scope", "scopes", multiple=True, required=True, help="e.g. referrals:read")
+@click.option("--name", required=True, help='Which system it is ("IOM referral sync").')
+@cleaned_arguments
+def api_client_create(username: str, scopes, name: str) -> None:
+    """Make a machine client acting as USERNAME; print its client_id and secret once: Awda
+    keeps only the secret's hash."""
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"No user {username}.")
+    secret, row = run_in_transaction(lambda: tokens.create_client(user, name, list(scopes)))
+    click.echo(f"client_id {row.client_id}")
+    click.echo(f"client_secret {secret}")
+    click.echo(f"acts as {username}, scopes {row.scopes}", err=True)
+
+
+@api_client_cli.command("revoke")
+@click.argument("client_id")
+@cleaned_arguments
+def api_client_revoke(client_id: str) -> None:
+    """Revoke the client CLIENT_ID: its tokens stop working at once."""
+    row = tokens.find_client(client_id)
+    if row is None:
+        raise click.ClickException(f"No API client {client_id}.")
+    run_in_transaction(lambda: tokens.revoke_client(row, None))
+    click.echo(f"revoked {row.client_id}")
 
 
 @click.group("api")

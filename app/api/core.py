@@ -9,22 +9,53 @@ user is then the current user, and the access policy decides as it does for the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_smorest import Api, abort
+from webargs.flaskparser import FlaskParser
 
-from app.extensions import login_manager
+from app.core.locks import lock_rows
+from app.core.text import clean
+from app.extensions import db, login_manager
 
 from . import tokens
-from .limits import limiter
+from .limits import init_limits
 from .schemas import Problem
 
 API_PREFIX = "/api/v1"
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")  # committed; `flask api spec` writes it
 PROBLEM_TYPE = "application/problem+json"
+
+
+class CleanParser(FlaskParser):
+    """webargs' parser, every text a request sends read through `app.core.text.clean` once the
+    schema has accepted it as sent (lengths are those of the document), as every form field is:
+    no NUL, control character or direction mark reaches a service or the database (PostgreSQL
+    refuses a NUL outright). Body text keeps its line breaks; a query's does not."""
+
+    def parse(self, argmap, req=None, *, location=None, **kwargs):
+        parsed = super().parse(argmap, req, location=location, **kwargs)
+        return _cleaned(parsed, (location or self.location) not in ("query", "querystring"))
+
+
+def _cleaned(value, multiline: bool):
+    """`value` with every string in it cleaned (keys are checked by the schemas)."""
+    if isinstance(value, str):
+        return clean(value, multiline)
+    if isinstance(value, list):
+        return [_cleaned(item, multiline) for item in value]
+    if isinstance(value, dict):
+        return {key: _cleaned(item, multiline) for key, item in value.items()}
+    return value
+
+
+PARSER = CleanParser()  # the blueprints' ARGUMENTS_PARSER
 
 
 class AwdaApi(Api):
@@ -37,14 +68,98 @@ class AwdaApi(Api):
     def _register_error_handlers(self) -> None:
         return None
 
+    def _register_responses(self) -> None:
+        """flask-smorest's error responses, documented as what they are: problem details."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = "application/json"
+        for name, (description, headers) in COMMON_RESPONSES.items():
+            content = {PROBLEM_TYPE: {"schema": self.ERROR_SCHEMA}}
+            response = {"description": description, "content": content, "headers": headers}
+            self.spec.components.response(name, response, lazy=True)
 
-SECURITY = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "awda_<token>"}}
+    def register_blueprint(self, blp, **options) -> None:
+        """Register `blp`, its error responses (`alt_response` without a content type)
+        documented as problem details, and the answers every operation shares (If-Match where
+        it answers 428, 401 and 429) documented on each."""
+        if _problem_details not in blp._prepare_doc_cbks:
+            blp._prepare_doc_cbks.insert(0, _problem_details)
+            blp._prepare_doc_cbks.append(_shared_answers)  # after the query's parameters
+        super().register_blueprint(blp, **options)
+
+
+def _problem_details(doc: dict, doc_info: dict, **_kwargs) -> dict:
+    """Before flask-smorest documents an operation: a 4xx or 5xx response that names no
+    content type is answered as problem details (`app.core.errors.problem`)."""
+    for status, responses in doc_info.get("response", {}).get("responses", {}).items():
+        if str(status).isdigit() and int(status) >= 400:
+            for response in responses:
+                if isinstance(response, dict) and response.get("content_type") is None:
+                    response["content_type"] = PROBLEM_TYPE
+    return doc
+
+
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "pattern": "\\S"},
+    "description": "the version read last (its ETag or `version`): 412 when it is not the latest",
+}
+
+
+def _header(description: str, schema: dict) -> dict:
+    return {"description": description, "required": True, "schema": schema}
+
+
+# Answers every API operation may give: no valid token (unless the operation documents its
+# own 401) and a rate limit reached (app.api.limits), each with the header that says more.
+COMMON_RESPONSES = {
+    "UNAUTHENTICATED": (
+        "No valid token",
+        {"WWW-Authenticate": _header("how to authenticate", {"type": "string"})},
+    ),
+    "RATE_LIMITED": (
+        "Too many requests",
+        {"Retry-After": _header("seconds to wait", {"type": "integer", "minimum": 0})},
+    ),
+}
+
+
+def _shared_answers(doc: dict, doc_info: dict, **_kwargs) -> dict:
+    """An operation that answers 428 (If-Match is missing) documents If-Match as required; every
+    operation documents the common responses it does not document itself."""
+    responses = doc.setdefault("responses", {})
+    if "428" in {str(status) for status in responses}:
+        doc.setdefault("parameters", []).append(IF_MATCH)
+    for status, name in ((401, "UNAUTHENTICATED"), (429, "RATE_LIMITED")):
+        if str(status) not in {str(code) for code in responses}:
+            responses[status] = name
+    return doc
+
+
+SECURITY = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "awda_<token>"},
+    # A machine client's token (app.api.oauth), sent as a bearer token like a personal one.
+    "clientCredentials": {
+        "type": "oauth2",
+        "flows": {
+            "clientCredentials": {
+                "tokenUrl": f"{API_PREFIX}/oauth/token",
+                "scopes": {scope: str(label) for scope, label in tokens.SCOPES.items()},
+            }
+        },
+    },
+}
 
 
 def init_api(app) -> AwdaApi:
     """The API of `app` (one per app: flask-smorest keeps its OpenAPI document per instance),
     with its blueprints registered."""
-    from . import referrals  # noqa: F401  (its routes join the blueprint)
+    from . import figures, imports, referrals  # noqa: F401  (their routes join the blueprint)
+    from .oauth import init_oauth
     from .routes import bp
 
     app.config.update(
@@ -55,13 +170,14 @@ def init_api(app) -> AwdaApi:
         OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": SECURITY},
-            "security": [{"bearerAuth": []}],
+            "security": [{"bearerAuth": []}, {"clientCredentials": []}],
             "info": {"description": "Awda's API for partner systems: see the README."},
         },
     )
     found = AwdaApi(app)
     found.register_blueprint(bp)
-    limiter.init_app(app)
+    init_oauth(app, found)  # the token endpoint of machine clients, outside `authenticate`
+    init_limits(app)
     app.extensions["awda_api"] = found
     return found
 
@@ -79,6 +195,27 @@ def authenticate() -> None:
     g.api_token = found
     login_manager._update_request_context_with_user(found.user)
     refresh()  # messages in the token user's language, not the one guessed before
+
+
+def if_match(missing: str) -> str:
+    """The version the request's `If-Match` names (quotes and a weak marker dropped), or 428
+    with the message `missing` when there is none (an empty version, `""`, is one: stale)."""
+    sent = request.headers.get("If-Match", "").strip()
+    if not sent:
+        abort(428, message=missing)
+    return sent.removeprefix("W/").strip('"')
+
+
+def at_version(row, version_of: Callable[[Any], str], missing: str, stale: str) -> None:
+    """Go on only if `If-Match` names `row`'s version (`version_of(row)`), compared while the
+    row is locked: 428 (`missing`) without If-Match, 412 (`stale`, with the current version
+    as ETag) when it is older. Of two writers holding one version, one goes on."""
+    expected = if_match(missing)
+    model = type(row)
+    lock_rows(sa.select(model.id).where(model.id == row.id))
+    db.session.refresh(row)
+    if expected != version_of(row):
+        abort(412, message=stale, headers={"ETag": f'"{version_of(row)}"'})
 
 
 def require_scope(scope: str) -> None:

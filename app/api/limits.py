@@ -39,3 +39,18 @@ def limit_blueprint(blueprint) -> None:
     """Both limits on every rule of `blueprint`."""
     limiter.limit(per_token, key_func=by_token)(blueprint)
     limiter.limit(per_address, key_func=get_remote_address)(blueprint)
+
+
+def init_limits(app) -> None:
+    """The limiter on `app`. Its headers are added by an after-request function of the app;
+    ours is registered first so that it runs after it (Flask runs them in reverse order)."""
+    app.after_request(_retry_after_only_when_limited)
+    limiter.init_app(app)
+
+
+def _retry_after_only_when_limited(response):
+    """Flask-Limiter sends Retry-After with every answer; a client polling a 202 would read
+    it as "come back in a minute". Only a 429 says when to try again."""
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response

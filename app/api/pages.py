@@ -1,5 +1,6 @@
 """Pages of token management: a user lists, makes and revokes their own API tokens (the new
-token is shown once); an administrator lists everyone's and revokes any."""
+token is shown once); an administrator lists everyone's and revokes any, and lists the
+machine clients (made with `flask api-client create`) and revokes any."""
 
 from __future__ import annotations
 
@@ -16,13 +17,17 @@ from app.extensions import db
 
 from . import tokens
 from .forms import RevokeForm, TokenForm
-from .models import ApiToken
+from .models import ApiClient, ApiToken
 
 pages = Blueprint("api_tokens", __name__, template_folder="templates")
 
 
+# Personal tokens only: a machine client's hour-long tokens are listed as their client.
+PERSONAL = sa.select(ApiToken).where(ApiToken.client_id.is_(None))
+
+
 def _own_tokens() -> list[ApiToken]:
-    stmt = sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
+    stmt = PERSONAL.where(ApiToken.user_id == current_user.id)
     return list(db.session.scalars(stmt.order_by(ApiToken.created_at.desc())))
 
 
@@ -60,11 +65,13 @@ def own():
 def everyone():
     require(current_user, Action.MANAGE_USERS)
     audit.record("api.tokens", user=current_user, everyone=True)
-    listed = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.created_at.desc()))
+    listed = db.session.scalars(PERSONAL.order_by(ApiToken.created_at.desc()))
+    clients = db.session.scalars(sa.select(ApiClient).order_by(ApiClient.created_at.desc()))
     return render_template(
         "api/tokens.html",
         form=None,
         listed=list(listed),
+        clients=list(clients),
         shown_once=None,
         revoke_form=RevokeForm(),
         everyone=True,
@@ -86,3 +93,19 @@ def revoke(token_id: int):
         flash(_("The token is revoked: it opens nothing any more."), "success")
     back = "api_tokens.everyone" if row.user_id != current_user.id else "api_tokens.own"
     return redirect(url_for(back))
+
+
+@pages.route("/admin/api-clients/<int:client_id>/revoke", methods=["POST"])
+@login_required
+def revoke_client(client_id: int):
+    """An administrator revokes a machine client, and with it every token it holds (the user
+    it acts as cannot: the client is the administrators' to manage)."""
+    require(current_user, Action.MANAGE_USERS)
+    row = db.session.get(ApiClient, client_id)
+    if row is None:
+        abort(404)
+    if RevokeForm().validate_on_submit():
+        tokens.revoke_client(row, current_user)
+        db.session.commit()
+        flash(_("The client is revoked: its tokens open nothing any more."), "success")
+    return redirect(url_for("api_tokens.everyone"))

@@ -10,8 +10,6 @@ row is locked while the version is compared, so two writers holding the same ver
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import request
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +18,6 @@ from flask_smorest import abort
 from app.access import Action, can
 from app.access.policy import referral_side, visible_referrals
 from app.audit import services as audit
-from app.core.locks import lock_rows
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.referrals import services, states
@@ -28,7 +25,7 @@ from app.referrals.models import Referral
 from app.registry.extract import extract
 
 from . import schemas
-from .core import require_scope
+from .core import at_version, require_scope
 from .routes import bp, cursor_after, next_cursor
 
 
@@ -108,17 +105,12 @@ class OneReferral(MethodView):
         """Move the referral as its receiving agency: send `If-Match` with its version."""
         require_scope("referrals:write")
         referral = _found(referral_id)
-        expected = request.headers.get("If-Match", "").strip().strip('"')
-        if not expected:
-            abort(428, message=str(_l("Send If-Match with the referral's version.")))
-        lock_rows(sa.select(Referral.id).where(Referral.id == referral.id))
-        db.session.refresh(referral)
-        if expected != version_of(referral):
-            abort(
-                412,
-                message=str(_l("Someone changed this referral since: read it again.")),
-                headers={"ETag": f'"{version_of(referral)}"'},
-            )
+        at_version(
+            referral,
+            version_of,
+            str(_l("Send If-Match with the referral's version.")),
+            str(_l("Someone changed this referral since: read it again.")),
+        )
         try:
             services.move(referral, change["action"], current_user, change["note"])
         except ValidationFailed as refused:

@@ -9,27 +9,30 @@ import base64
 import binascii
 
 import sqlalchemy as sa
-from flask import g
+from flask import g, url_for
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
-from app.access import Action, require, visible_groups
+from app.access import Action, can, require, visible_groups
 from app.audit import services as audit
-from app.core.db import as_utc
+from app.core.db import MAX_ID, as_utc
 from app.extensions import csrf, db
 from app.registry.extract import extract
-from app.registry.models import Household
+from app.registry.models import Household, Member
 from app.registry.queries import CaseFilters, case_query
+from app.registry.services import register_household
 
-from . import schemas
-from .core import API_PREFIX, authenticate, require_scope
+from . import household_schemas, schemas
+from .core import API_PREFIX, PARSER, at_version, authenticate, require_scope
+from .household_writes import new_household_input, saved, update
 from .limits import limit_blueprint
 
 bp = Blueprint(
     "api", __name__, url_prefix=API_PREFIX, description="Awda's JSON API for partner systems"
 )
+bp.ARGUMENTS_PARSER = PARSER  # before any route: every text sent is cleaned first
 csrf.exempt(bp)
 limit_blueprint(bp)
 bp.before_request(authenticate)
@@ -62,6 +65,8 @@ def cursor_after(cursor: str | None) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = int(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not 0 <= value <= MAX_ID:  # beyond any row: the database would refuse the number
+            raise ValueError(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         abort(
             400, message=str(_l("This cursor was not written by Awda: start from the first page."))
@@ -88,28 +93,73 @@ class Households(MethodView):
         require(current_user, Action.HOUSEHOLD_LIST)
         after = cursor_after(args["cursor"])
         filters = CaseFilters(q=args["q"] or "", stage=args["stage"])
+        # Counted by the database: loading a page's members to count them cost more than the
+        # rest of the request (bench/api.py).
+        members = (
+            sa.select(sa.func.count())
+            .where(Member.household_id == Household.id, Member.merged_into_id.is_(None))
+            .correlate(Household)
+            .scalar_subquery()
+        )
         stmt = (
             case_query(current_user, filters)
+            .add_columns(members)
             .where(Household.id > after)
             .order_by(Household.id)
             .limit(args["limit"] + 1)
-            .options(sa.orm.selectinload(Household.members))
         )
-        found = list(db.session.scalars(stmt))
-        page = found[: args["limit"]]
+        found = db.session.execute(stmt).all()
+        page = [household for household, _count in found[: args["limit"]]]
         audit.record("api.households", rows=len(page))
         return {
             "items": [
                 {
                     "case_number": h.case_number,
                     "stage": h.stage,
-                    "members": len(h.members),
+                    "members": count,
                     "version": h.version,
                 }
-                for h in page
+                for h, count in found[: args["limit"]]
             ],
             "next_cursor": next_cursor(page, args["limit"], len(found)),
         }
+
+    @bp.arguments(household_schemas.NewHousehold)
+    @bp.response(201, schemas.Household)
+    @bp.alt_response(409, schema=household_schemas.DuplicatesProblem, description="Duplicates?")
+    def post(self, sent):
+        """Register a household in the caller's team, as the registration form does. When
+        its members may already be registered, 409 names them (those the caller may open):
+        send again with their ids in `duplicates_seen` once a person has checked."""
+        require_scope("households:write")
+        require(current_user, Action.HOUSEHOLD_CREATE)
+        write = lambda: register_household(new_household_input(sent), current_user)  # noqa: E731
+        household = saved(write, sent["duplicates_seen"])
+        audit.record("api.household.create", household_id=household.id)
+        return _household_body(household), 201, _version_headers(household)
+
+
+def _found_household(case_number: str, *loads) -> Household:
+    """The household with `case_number` in the caller's scope (loaded with the options
+    `loads`), or 404."""
+    stmt = case_query(current_user, CaseFilters()).where(Household.case_number == case_number)
+    stmt = stmt.options(*loads)
+    household = db.session.scalar(stmt)
+    if household is None:
+        abort(404, message=str(_l("No household with this case number is yours to see.")))
+    return household
+
+
+def _household_body(household: Household) -> dict:
+    data = extract(household, visible_groups(current_user, household))
+    return {**data, "stage": household.stage, "version": household.version}
+
+
+def _version_headers(household: Household) -> dict:
+    return {
+        "ETag": f'"{household.version}"',
+        "Location": url_for("api.OneHousehold", case_number=household.case_number),
+    }
 
 
 @bp.route("/households/<case_number>")
@@ -119,11 +169,35 @@ class OneHousehold(MethodView):
         """One household, cut to the caller's field groups exactly as its page is."""
         require_scope("households:read")
         require(current_user, Action.HOUSEHOLD_VIEW)
-        filters = CaseFilters()
-        stmt = case_query(current_user, filters).where(Household.case_number == case_number)
-        household = db.session.scalar(stmt)
-        if household is None:
-            abort(404, message=str(_l("No household with this case number is yours to see.")))
+        # Its members' documents and needs in one statement each, not two a member.
+        members = sa.orm.selectinload(Household.members)
+        household = _found_household(
+            case_number, members.selectinload(Member.documents), members.selectinload(Member.needs)
+        )
         audit.record("api.household", household_id=household.id)
-        data = extract(household, visible_groups(current_user, household))
-        return {**data, "stage": household.stage, "version": household.version}
+        return _household_body(household), 200, {"ETag": f'"{household.version}"'}
+
+    @bp.arguments(household_schemas.HouseholdChange)
+    @bp.response(200, schemas.Household)
+    @bp.alt_response(409, schema=household_schemas.DuplicatesProblem, description="Duplicates?")
+    @bp.alt_response(412, schema=schemas.Problem, description="The version is not the latest")
+    @bp.alt_response(428, schema=schemas.Problem, description="If-Match is missing")
+    def patch(self, sent, case_number: str):
+        """Change a household as its edit form does, sending `If-Match` with its version: the
+        fields sent replace the stored ones, members are changed by id, added without one,
+        removed with `remove_members`; everything else is kept."""
+        require_scope("households:write")
+        require(current_user, Action.HOUSEHOLD_VIEW)
+        household = _found_household(case_number)
+        if not can(current_user, Action.HOUSEHOLD_EDIT, household):
+            abort(403, message=str(_l("You may read this household but not change it.")))
+        at_version(
+            household,
+            lambda h: str(h.version),
+            str(_l("Send If-Match with the household's version.")),
+            str(_l("Someone changed this household since: read it again.")),
+        )
+        digests = {m.id: m.identity_digest for m in household.members}
+        saved(lambda: update(household, sent), sent["duplicates_seen"], digests)
+        audit.record("api.household.update", household_id=household.id)
+        return _household_body(household), 200, _version_headers(household)

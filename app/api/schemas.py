@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from .messages import at_most, between, one_of
+
 
 class Problem(ma.Schema):
     """An error as RFC 9457 problem details, in the caller's language."""
@@ -23,7 +25,7 @@ class ListArgs(ma.Schema):
     """The query of a list: cursor pagination with a stable order (by id)."""
 
     limit = ma.fields.Integer(
-        load_default=50, validate=ma.validate.Range(1, 100), metadata={"description": "1-100"}
+        load_default=50, validate=between(1, 100), metadata={"description": "1-100"}
     )
     cursor = ma.fields.String(
         load_default=None, metadata={"description": "`next_cursor` of the previous page"}
@@ -31,7 +33,7 @@ class ListArgs(ma.Schema):
     stage = ma.fields.String(load_default=None, metadata={"description": "a workflow stage"})
     q = ma.fields.String(
         load_default=None,
-        validate=ma.validate.Length(max=200),
+        validate=at_most(200),
         metadata={"description": "a case number, camp ID, name or phone"},
     )
 
@@ -118,7 +120,7 @@ class Referral(ReferralSummary):
 
 
 class ReferralListArgs(ma.Schema):
-    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 100))
+    limit = ma.fields.Integer(load_default=50, validate=between(1, 100))
     cursor = ma.fields.String(load_default=None)
     state = ma.fields.String(load_default=None)
 
@@ -128,10 +130,10 @@ class ReferralChange(ma.Schema):
 
     action = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(["accept", "decline", "start", "progress", "complete"]),
+        validate=one_of(["accept", "decline", "start", "progress", "complete"]),
     )
     note = ma.fields.String(
         load_default="",
-        validate=ma.validate.Length(max=2000),
+        validate=at_most(2000),
         metadata={"description": "required to decline, record progress or complete"},
     )

@@ -15,7 +15,7 @@ from app.audit import services as audit
 from app.core.errors import render_error
 from app.core.forms import place_errors
 from app.core.text import whole_number
-from app.core.uploads import allow_uploads
+from app.core.uploads import allow_uploads, answer_too_large
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry.models import Member
@@ -100,16 +100,17 @@ def new(household_id: int):
     return redirect(url_for("registry.view", household_id=household.id) + "#attachments")
 
 
-@bp.errorhandler(413)
-def upload_too_large(_error):
-    """A file far over the limit, refused unread: the form again, the reason beside the file."""
+def _upload_too_large():
     household_id = (request.view_args or {}).get("household_id")
-    if request.endpoint not in UPLOADS or not current_user.is_authenticated or not household_id:
+    if not household_id:
         return render_error(413)
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_EDIT)
     form = _form(household, formdata=None)
     form.upload.errors = [str(_TOO_LARGE_TO_READ)]
     return _render_new(household, form, 413)
+
+
+answer_too_large(bp, UPLOADS, _upload_too_large)
 
 
 _TOO_LARGE_TO_READ = _l(

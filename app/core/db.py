@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from werkzeug.routing import IntegerConverter
 
 # Named constraints let Alembic drop and alter them on every database, SQLite included.
 NAMING_CONVENTION = {
@@ -17,8 +18,22 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id a row can have (PostgreSQL's INTEGER): a larger number in a URL or a cursor
+# names no row, and must not reach the database, which would refuse it with an error.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RowId(IntegerConverter):
+    """Flask's `int` in every URL rule: a number no row can have is a 404, not a server error
+    (and the OpenAPI document gives its maximum)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def utcnow() -> datetime:

@@ -20,6 +20,7 @@ MESSAGES = {
     404: _l("This page does not exist, or you may not see it."),
     405: _l("This action is not allowed here."),
     409: _l("This record was changed by someone else."),
+    422: _l("Some values were refused: see what is said of each field."),
     413: _l("What you sent is too large to be read. Nothing was saved."),
     429: _l("Too many requests. Wait as long as Retry-After says, then try again."),
     500: _l("Something went wrong on our side. Nothing was saved. Please try again."),
@@ -36,10 +37,17 @@ def wants_json() -> bool:
     )
 
 
-def problem(status: int, detail: str, errors: dict | None = None, headers: dict | None = None):
+def problem(
+    status: int,
+    detail: str,
+    errors: dict | None = None,
+    headers: dict | None = None,
+    extensions: dict | None = None,
+):
     """An error of the JSON API as RFC 9457 problem details: `title` the status's name,
-    `detail` what to do, and `errors` field by field where the request's values were refused
-    ({"location": {"field": ["message"]}} as webargs reports them)."""
+    `detail` what to do, `errors` field by field where the request's values were refused
+    ({"location": {"field": ["message"]}} as webargs reports them), and `extensions` as further
+    members of the problem (RFC 9457 section 3.2), such as the possible duplicates of a 409."""
     from werkzeug.http import HTTP_STATUS_CODES
 
     body = {
@@ -49,7 +57,8 @@ def problem(status: int, detail: str, errors: dict | None = None, headers: dict 
         "detail": detail,
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = _messages_listed(errors)
+    body.update(extensions or {})
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -57,10 +66,22 @@ def problem(status: int, detail: str, errors: dict | None = None, headers: dict 
     return response
 
 
-def render_error(status: int, message: str | None = None, headers: dict | None = None, errors=None):
+def _messages_listed(errors):
+    """`errors` with every field's messages as a list of plain strings (a lazy message, made
+    translatable, is rendered now; marshmallow leaves one that is not a `str` unlisted)."""
+    if isinstance(errors, dict):
+        return {str(key): _messages_listed(value) for key, value in errors.items()}
+    if isinstance(errors, list | tuple):
+        return [str(message) for message in errors]
+    return [str(errors)]
+
+
+def render_error(
+    status: int, message: str | None = None, headers: dict | None = None, errors=None, **extensions
+):
     message = message or str(MESSAGES.get(status, MESSAGES[500]))
     if request.path.startswith("/api/"):
-        return problem(status, message, errors, headers)
+        return problem(status, message, errors, headers, extensions)
     if wants_json():
         return jsonify(error=status, message=message), status, headers or {}
     page = render_template("errors/error.html", status=status, message=message)
@@ -76,7 +97,8 @@ def _http_error(error: HTTPException):
     data = getattr(error, "data", None) or {}  # what the API's abort (webargs) adds
     headers.update(data.get("headers") or {})
     errors = data.get("errors") or data.get("messages")
-    return render_error(status, data.get("message"), headers=headers, errors=errors)
+    extensions = data.get("extensions") or {}
+    return render_error(status, data.get("message"), headers, errors, **extensions)
 
 
 def _unexpected_error(error: Exception):

@@ -3,7 +3,12 @@ itself alone; every other request keeps the app's small `MAX_CONTENT_LENGTH`."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from collections.abc import Callable, Collection
+
+from flask import Blueprint, Flask, request
+from flask_login import current_user
+
+from app.core.errors import render_error
 
 
 def allow_uploads(app: Flask, endpoints: frozenset[str], megabytes_setting: str) -> None:
@@ -17,3 +22,15 @@ def allow_uploads(app: Flask, endpoints: frozenset[str], megabytes_setting: str)
             request.max_content_length = 2 * app.config[megabytes_setting] * 1024 * 1024
 
     app.before_request_funcs.setdefault(None, []).insert(0, raise_limit)
+
+
+def answer_too_large(bp: Blueprint, endpoints: Collection[str], page: Callable[[], object]) -> None:
+    """Answer a body over even the raised limit on `bp`'s upload pages (`endpoints`) with
+    `page()`: the page again, the reason beside its file field (what was typed is lost with
+    the body that was not read). Anywhere else, or signed out, the plain 413 page."""
+
+    @bp.errorhandler(413)
+    def upload_too_large(_error):
+        if request.endpoint not in endpoints or not current_user.is_authenticated:
+            return render_error(413)
+        return page()

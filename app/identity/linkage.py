@@ -339,16 +339,26 @@ def persons_holding(keys: set[str]) -> dict[str, list[int]]:
     """Blocking key -> ids of the live persons holding it, for each of `keys` anyone holds:
     the keys read through their index first, then the persons found checked to be live (in
     one statement SQLite would walk every person)."""
+    held = key_holders(IdentityKey.key, IdentityKey.member_id, keys)
+    live = _live_ids({member_id for ids in held.values() for member_id in ids})
+    return {key: [i for i in ids if i in live] for key, ids in held.items()}
+
+
+def key_holders(
+    key_column: sa.ColumnElement[str], holder_column: sa.ColumnElement[int], keys: set[str]
+) -> dict[str, list[int]]:
+    """Blocking key -> ids in `holder_column` of the rows of a key table (`identity_keys`,
+    `watch_entry_keys`) holding it, for each of `keys` held; read `BATCH` keys at a time
+    through the key column's index."""
     held: dict[str, list[int]] = {}
     ordered = sorted(keys)
     for start in range(0, len(ordered), BATCH):
-        stmt = sa.select(IdentityKey.key, IdentityKey.member_id).where(
-            IdentityKey.key.in_(ordered[start : start + BATCH])
+        stmt = sa.select(key_column, holder_column).where(
+            key_column.in_(ordered[start : start + BATCH])
         )
-        for key, member_id in db.session.execute(stmt):
-            held.setdefault(key, []).append(member_id)
-    live = _live_ids({member_id for ids in held.values() for member_id in ids})
-    return {key: [i for i in ids if i in live] for key, ids in held.items()}
+        for key, holder in db.session.execute(stmt):
+            held.setdefault(key, []).append(holder)
+    return held
 
 
 def _live_ids(ids: set[int]) -> set[int]:

@@ -23,10 +23,9 @@ from flask_login import current_user, login_required
 from app.access import Action, require
 from app.access.policy import import_or_404, visible_imports
 from app.audit import services as audit
-from app.core.errors import render_error
 from app.core.forms import place_errors
 from app.core.i18n import is_right_to_left
-from app.core.uploads import allow_uploads
+from app.core.uploads import allow_uploads, answer_too_large
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.imports import reports, services
@@ -96,17 +95,15 @@ def upload():
     return render_template("imports/upload.html", form=form, sources=sources), status
 
 
-@bp.errorhandler(413)
-def upload_too_large(_error):
-    """A file far over the limit, refused unread: the upload page again, with the reason
-    beside the file field (what was typed is lost with the body that was not read)."""
-    if request.endpoint != "imports.upload" or not current_user.is_authenticated:
-        return render_error(413)
+def _upload_too_large():
     form = UploadForm(formdata=None)
     form.fill()
     form.list_file.errors = [str(too_large(current_app.config["IMPORT_MAX_MB"]))]
     sources = [s.name for s in services.sources_of(current_user)]
     return render_template("imports/upload.html", form=form, sources=sources), 413
+
+
+answer_too_large(bp, {"imports.upload"}, _upload_too_large)
 
 
 def _receive(form: UploadForm) -> ListImport | None:

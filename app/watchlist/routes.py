@@ -16,11 +16,11 @@ from flask_login import current_user, login_required
 from app.access import Action, can, require
 from app.access.policy import alert_or_404, visible_alerts, visible_watch_lists, watch_list_or_404
 from app.audit import services as audit
-from app.core.errors import render_error
 from app.core.forms import place_errors
 from app.core.navigation import count_waiting
 from app.core.pagination import paginate
 from app.core.text import whole_number
+from app.core.uploads import answer_too_large
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import linkage
@@ -182,15 +182,13 @@ _NO_NAMES = _l(
 )
 
 
-@bp.errorhandler(413)
-def upload_too_large(_error):
-    """A file far over the limit, refused unread: the lists page again, with the reason
-    beside the file field."""
-    if request.endpoint != "watchlist.load" or not current_user.is_authenticated:
-        return render_error(413)
+def _load_too_large():
     form = LoadForm(formdata=None)
     form.list_file.errors = [str(too_large(current_app.config["IMPORT_MAX_MB"]))]
     return _lists_page(form, 413)
+
+
+answer_too_large(bp, {"watchlist.load"}, _load_too_large)
 
 
 @bp.route("/lists/<int:list_id>")

@@ -72,7 +72,11 @@ def screen_members(member_ids: list[int], source: str = "registration") -> int:
     for start in range(0, len(member_ids), BATCH):
         records = linkage.records_of(set(_live(member_ids[start : start + BATCH])))
         keys = {member_id: blocking_keys(record) for member_id, record in records.items()}
-        holding = _entries_holding(set().union(*keys.values()) if keys else set())
+        holding = linkage.key_holders(
+            WatchEntryKey.key,
+            WatchEntryKey.entry_id,
+            set().union(*keys.values()) if keys else set(),
+        )
         entries = _entries({i for ks in keys.values() for k in ks for i in holding.get(k, ())})
         listed = {e.id: entry_records(e.id, e.data) for e in entries.values()}
         for member_id, record in records.items():
@@ -123,19 +127,6 @@ def _live(member_ids: Sequence[int]) -> list[int]:
         )
     )
     return list(db.session.scalars(stmt))
-
-
-def _entries_holding(keys: set[str]) -> dict[str, list[int]]:
-    """Blocking key -> ids of the listed entries holding it."""
-    held: dict[str, list[int]] = {}
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), BATCH):
-        stmt = sa.select(WatchEntryKey.key, WatchEntryKey.entry_id).where(
-            WatchEntryKey.key.in_(ordered[start : start + BATCH])
-        )
-        for key, entry_id in db.session.execute(stmt):
-            held.setdefault(key, []).append(entry_id)
-    return held
 
 
 def _entries(ids: set[int]) -> dict[int, WatchEntry]:
