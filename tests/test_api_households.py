@@ -8,6 +8,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -269,3 +270,54 @@ def test_any_body_is_answered_without_a_server_error(app, world, body):
     response = post(app, token, "/api/v1/households", body, None)
     assert response.status_code in {201, 409, 422}, response.get_json()
     assert response.mimetype in {"application/json", "application/problem+json"}
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ('"{v}:br"', 200),  # the ETag as Flask-Compress sends a compressed answer's
+        ('"{v}:gzip"', 200),
+        ('"0", "{v}"', 200),  # a list naming the current version
+        ("*", 200),
+        ('W/"{v}"', 412),  # If-Match compares strongly (RFC 9110 section 13.1.1)
+        ('""', 412),
+    ],
+)
+def test_if_match_is_read_as_http_says(app, world, registered, if_match, status):
+    token = token_for(world.caseworker_a, WRITE)
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "If-Match": if_match.format(v=registered["version"]),
+    }
+    url = f"/api/v1/households/{registered['case_number']}"
+    response = send(app, "PATCH", url, headers, json={"shelter": "Block 9"})
+    assert response.status_code == status, response.get_json()
+
+
+def send(app, method: str, url: str, headers: dict, **body):
+    outside = _cv_app.set(None)
+    try:
+        return app.test_client().open(url, method=method, headers=headers, **body)
+    finally:
+        _cv_app.reset(outside)
+
+
+def test_a_body_that_is_not_json_is_refused_not_read_as_nothing(app, world, registered):
+    token = token_for(world.caseworker_a, WRITE)
+    headers = {"Authorization": f"Bearer {token}", "If-Match": f'"{registered["version"]}"'}
+    url = f"/api/v1/households/{registered['case_number']}"
+    plain = send(
+        app, "PATCH", url, {**headers, "Content-Type": "text/plain"}, data='{"shelter": "x"}'
+    )
+    assert plain.status_code == 415 and plain.mimetype == "application/problem+json"
+    deep = b'{"shelter": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    nested = send(app, "PATCH", url, {**headers, "Content-Type": "application/json"}, data=deep)
+    assert nested.status_code == 400 and nested.get_json()["errors"]["json"]
+
+
+def test_a_change_that_changes_nothing_keeps_the_version(app, world, registered):
+    token = token_for(world.caseworker_a, WRITE)
+    case, version = registered["case_number"], registered["version"]
+    for body in ({}, {"duplicates_seen": [2**40]}, {"camp_ref": registered["camp_ref"]}):
+        response = change(app, token, case, body, version)
+        assert response.status_code == 200 and response.get_json()["version"] == version

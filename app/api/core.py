@@ -18,7 +18,7 @@ from flask import g, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_smorest import Api, abort
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.core.locks import lock_rows
 from app.core.text import clean
@@ -42,6 +42,20 @@ class CleanParser(FlaskParser):
     def parse(self, argmap, req=None, *, location=None, **kwargs):
         parsed = super().parse(argmap, req, location=location, **kwargs)
         return _cleaned(parsed, (location or self.location) not in ("query", "querystring"))
+
+    def _raw_load_json(self, req):
+        """A body sent as something other than JSON is refused (415), never read as `{}`; a
+        body nested too deep to read is invalid JSON, not a server error."""
+        if req.get_data(cache=True) and not is_json_request(req):
+            abort(415, message=str(_l("Send the body as JSON (Content-Type: application/json).")))
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as deep:
+            return self._handle_invalid_json_error(deep, req)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        message = str(_l("The body is not valid JSON."))
+        abort(400, message=message, errors={"json": [message]})
 
 
 def _cleaned(value, multiline: bool):
@@ -125,6 +139,7 @@ COMMON_RESPONSES = {
         "Too many requests",
         {"Retry-After": _header("seconds to wait", {"type": "integer", "minimum": 0})},
     ),
+    "NOT_JSON": ("The body was not sent as JSON", {}),
 }
 
 
@@ -134,7 +149,10 @@ def _shared_answers(doc: dict, doc_info: dict, **_kwargs) -> dict:
     responses = doc.setdefault("responses", {})
     if "428" in {str(status) for status in responses}:
         doc.setdefault("parameters", []).append(IF_MATCH)
-    for status, name in ((401, "UNAUTHENTICATED"), (429, "RATE_LIMITED")):
+    shared = [(401, "UNAUTHENTICATED"), (429, "RATE_LIMITED")]
+    if "application/json" in doc.get("requestBody", {}).get("content", {}):
+        shared.append((415, "NOT_JSON"))
+    for status, name in shared:
         if str(status) not in {str(code) for code in responses}:
             responses[status] = name
     return doc
@@ -197,13 +215,22 @@ def authenticate() -> None:
     refresh()  # messages in the token user's language, not the one guessed before
 
 
-def if_match(missing: str) -> str:
-    """The version the request's `If-Match` names (quotes and a weak marker dropped), or 428
-    with the message `missing` when there is none (an empty version, `""`, is one: stale)."""
+# What Flask-Compress adds to an ETag it compresses ("3:br"): the same version of the record.
+_CODINGS = (":br", ":gzip", ":deflate", ":zstd")
+
+
+def if_match(missing: str) -> set[str]:
+    """The versions the request's `If-Match` names (RFC 9110 section 13.1.1: a list of strong
+    entity tags, or `*`), each without its quotes and any compression suffix; 428 with the
+    message `missing` when there is none. A weak tag (`W/"3"`) never matches, as the RFC says."""
     sent = request.headers.get("If-Match", "").strip()
     if not sent:
         abort(428, message=missing)
-    return sent.removeprefix("W/").strip('"')
+    tags = set()
+    for tag in (part.strip().strip('"') for part in sent.split(",")):
+        if tag and not tag.startswith("W/"):
+            tags.add(next((tag.removesuffix(c) for c in _CODINGS if tag.endswith(c)), tag))
+    return tags
 
 
 def at_version(row, version_of: Callable[[Any], str], missing: str, stale: str) -> None:
@@ -214,7 +241,7 @@ def at_version(row, version_of: Callable[[Any], str], missing: str, stale: str) 
     model = type(row)
     lock_rows(sa.select(model.id).where(model.id == row.id))
     db.session.refresh(row)
-    if expected != version_of(row):
+    if "*" not in expected and version_of(row) not in expected:
         abort(412, message=stale, headers={"ETag": f'"{version_of(row)}"'})
 
 

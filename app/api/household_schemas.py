@@ -10,7 +10,7 @@ import marshmallow as ma
 from app.registry import vocab
 from app.registry.forms import MAX_MEMBERS
 
-from .messages import at_most, between, one_of
+from .messages import at_most, between, how_many, one_of
 from .schemas import Problem
 
 NAME = {"validate": at_most(80)}
@@ -99,16 +99,14 @@ class NewHousehold(HouseholdFields):
     camp_ref = ma.fields.String(required=True, validate=at_most(40))
     origin_governorate = ma.fields.String(required=True, validate=at_most(12))
     members = ma.fields.List(
-        ma.fields.Nested(NewMember), required=True, validate=ma.validate.Length(1, MAX_MEMBERS)
+        ma.fields.Nested(NewMember), required=True, validate=how_many(1, MAX_MEMBERS)
     )
 
 
 class HouseholdChange(HouseholdFields):
     """A change: the fields given replace the stored ones; members not named are kept."""
 
-    members = ma.fields.List(
-        ma.fields.Nested(MemberChange), validate=ma.validate.Length(max=MAX_MEMBERS)
-    )
+    members = ma.fields.List(ma.fields.Nested(MemberChange), validate=how_many(0, MAX_MEMBERS))
     remove_members = ma.fields.List(
         ma.fields.Integer(), load_default=list, metadata={"description": "ids of members to remove"}
     )

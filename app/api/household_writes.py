@@ -229,9 +229,11 @@ def _identity_changed(household: Household, digests: dict | None) -> list:
 
 
 def update(household: Household, sent: dict) -> Household:
-    """`household` changed by the `HouseholdChange` JSON `sent`, at the version read. Raises
-    Refused, StaleEdit."""
+    """`household` changed by the `HouseholdChange` JSON `sent`, at the version read (left as
+    it is when `sent` changes nothing). Raises Refused, StaleEdit."""
     data, origins = changed_household_input(household, sent)
+    if data == stored_household_input(household):
+        return household  # nothing changes: no write, no new version, nothing in the history
     try:
         return update_household(household, data, household.version, current_user)
     except ValidationFailed as refused:

@@ -14,6 +14,8 @@ from flask_smorest.fields import Upload
 from app.imports.headers import FIELD_NAMES
 from app.imports.reading import ENCODINGS
 
+from .messages import at_most, between, one_of
+
 
 class Mapping(ma.fields.String):
     """A JSON object `{"heading": "field"}` sent as one form field (text, so documented as a
@@ -42,7 +44,7 @@ class ImportChoices(ma.Schema):
 
     source = ma.fields.String(
         required=True,
-        validate=ma.validate.Length(max=120),
+        validate=at_most(120),
         error_messages={"required": _l("Say where the list comes from.")},
         metadata={"description": "where the list comes from; a new name makes a new source"},
     )
@@ -60,7 +62,7 @@ class ImportChoices(ma.Schema):
     )
     encoding = ma.fields.String(
         load_default=None,
-        validate=ma.validate.OneOf(ENCODINGS),
+        validate=one_of(ENCODINGS),
         metadata={"description": "a CSV's text encoding, when Awda should not guess it"},
     )
     mapping = Mapping(
@@ -181,7 +183,7 @@ ImportProblemPage = _page(ImportProblem, "ImportProblemPage")
 
 
 class PageArgs(ma.Schema):
-    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 100))
+    limit = ma.fields.Integer(load_default=50, validate=between(1, 100))
     cursor = ma.fields.String(load_default=None)
 
 

@@ -64,6 +64,13 @@ def at_most(length: int) -> ma.validate.Length:
     )
 
 
+def how_many(low: int, high: int) -> ma.validate.Length:
+    """A list of `low` to `high` items."""
+    return ma.validate.Length(
+        low, high, error=_l("Send from %(low)d to %(high)d of these.", low=low, high=high)
+    )
+
+
 def one_of(choices: Iterable[str]) -> ma.validate.OneOf:
     """One of `choices` (codes, listed in the message as they are to be sent)."""
     codes = list(choices)
