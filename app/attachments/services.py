@@ -21,6 +21,7 @@ from app import jobs
 from app.access import Action, FieldGroup, can, visible_groups
 from app.audit import services as audit
 from app.auth.models import User
+from app.core.dates import local_today
 from app.core.db import utcnow
 from app.core.text import shown_file_name
 from app.core.validation import ValidationFailed
@@ -69,7 +70,7 @@ def attach(
         errors["kind"] = [str(_l("Choose what the document is."))]
     if group not in {g.value for g in groups_to_attach(actor, household)}:
         errors["group"] = [str(_l("Choose who may see it."))]
-    if dated is None or dated > date.today() or dated.year < EARLIEST_YEAR:
+    if dated is None or dated > local_today() or dated.year < EARLIEST_YEAR:
         errors["dated"] = [str(_l("Give the document's date: from 1900 to today."))]
     if member is not None and member.household_id != household.id:
         errors["member_id"] = [str(_l("Choose a member of this household."))]
