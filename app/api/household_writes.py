@@ -186,12 +186,11 @@ def saved(write: Callable[[], Household], seen: list[int], digests: dict | None 
     whose identity is new or changed (`digests`: member id -> digest before) may already be
     registered as persons the caller may open and whose ids `seen` does not hold, 409 too when
     someone saved the household meanwhile."""
+    seen_ids = set(seen)
     attempt = Attempt()
     try:
         household = write()
-        findings = duplicates.possible_duplicates(
-            _identity_changed(household, digests), current_user
-        )
+        findings = duplicates.unseen_duplicates(household, digests or {}, seen_ids, current_user)
     except Refused as refused:
         attempt.rollback()
         abort(422, message=None, errors={"json": refused.errors})
@@ -210,22 +209,13 @@ def saved(write: Callable[[], Household], seen: list[int], digests: dict | None 
         }
         for f in findings
         for c in f.candidates
-        if c.member.id not in set(seen)
+        if c.member.id not in seen_ids
     ]
     if unseen:
         attempt.rollback()
-        abort(
-            409,
-            message=str(ALREADY_REGISTERED),
-            extensions={"duplicates": unseen},
-        )
+        abort(409, message=str(ALREADY_REGISTERED), extensions={"duplicates": unseen})
     attempt.commit()
     return household
-
-
-def _identity_changed(household: Household, digests: dict | None) -> list:
-    digests = digests or {}
-    return [m for m in household.members if digests.get(m.id) != m.identity_digest]
 
 
 def update(household: Household, sent: dict) -> Household:

@@ -109,8 +109,8 @@ class Households(MethodView):
             .limit(args["limit"] + 1)
         )
         found = db.session.execute(stmt).all()
-        page = [household for household, _count in found[: args["limit"]]]
-        audit.record("api.households", rows=len(page))
+        rows = found[: args["limit"]]
+        audit.record("api.households", rows=len(rows))
         return {
             "items": [
                 {
@@ -119,9 +119,9 @@ class Households(MethodView):
                     "members": count,
                     "version": h.version,
                 }
-                for h, count in found[: args["limit"]]
+                for h, count in rows
             ],
-            "next_cursor": next_cursor(page, args["limit"], len(found)),
+            "next_cursor": next_cursor([h for h, _count in rows], args["limit"], len(found)),
         }
 
     @bp.arguments(household_schemas.NewHousehold)

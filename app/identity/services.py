@@ -95,6 +95,20 @@ def possible_duplicates(members: Iterable[Member], actor: User) -> list[Finding]
     return findings
 
 
+def unseen_duplicates(
+    household: Household, digests: dict[int, str | None], seen: set[int], actor: User
+) -> list[Finding]:
+    """Possible duplicates (`possible_duplicates`) of the members of `household` just saved
+    whose identity is new or changed (`digests`: member id -> digest before the save), when
+    any candidate among them is not in `seen` (the ids a person has already been shown and
+    answered); [] when there are none or all were seen. Called inside the save's savepoint, so
+    that the save's own checks come first and nothing is kept if the person is to look first."""
+    changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
+    findings = possible_duplicates(changed, actor)
+    shown = {c.member.id for f in findings for c in f.candidates}
+    return findings if shown - seen else []
+
+
 def shown_to(actor: User, candidates: Iterable[linkage.Candidate]) -> list[linkage.Candidate]:
     """The candidates whose household `actor` may open: the only ones a page may name."""
     return [c for c in candidates if can(actor, Action.HOUSEHOLD_VIEW, c.member.household)]

@@ -153,15 +153,10 @@ def edit(household_id: int):
 
 
 def _unseen_duplicates(household: Household, digests: dict[int, str | None]) -> list:
-    """Possible duplicates (in the user's scope) of the members just saved whose identity is
-    new or changed (`digests`: member id -> digest before), unless this post comes from the
-    page that showed them (`duplicates_seen`). Called inside the save's savepoint, so that the
-    save's own checks come first and nothing is kept if the person is to look first."""
-    changed = [m for m in household.members if digests.get(m.id) != m.identity_digest]
-    findings = duplicates.possible_duplicates(changed, current_user)
+    """`identity.services.unseen_duplicates`, seen being what the page that showed them
+    posted back (`duplicates_seen`)."""
     seen = {whole_number(v) for v in request.form.get("duplicates_seen", "").split(",")}
-    shown = {c.member.id for f in findings for c in f.candidates}
-    return findings if shown - seen else []
+    return duplicates.unseen_duplicates(household, digests, seen, current_user)
 
 
 def _version(form: HouseholdForm) -> int:
