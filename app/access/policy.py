@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import sqlalchemy as sa
 from flask import abort, g, has_app_context
@@ -391,23 +391,58 @@ def _holds(user: User, household: Household, question: str, condition) -> bool:
     A page asks the same question many times; the answer is kept for the rest of the request,
     keyed by what it depends on (the user's roles and team; the household's team, caseworker and
     stage). Whatever else it depends on (an emergency access, a collaboration) calls
-    `forget_answers` when it changes.
+    `forget_answers` when it changes. `household_or_404` asks every question at once.
     """
     from app.registry.models import Household
 
     if household.id is None:
         return False
-    key = (
+    key = _answer_key(user, household, question)
+    answers = _answers()
+    if key not in answers:
+        found = sa.select(sa.exists().where(Household.id == household.id, condition()))
+        answers[key] = bool(db.session.scalar(found))
+    return answers[key]
+
+
+def _answers() -> dict:
+    return g.setdefault("_awda_scope_answers", {}) if has_app_context() else {}
+
+
+def _answer_key(user: User, household: Household, question: str) -> tuple:
+    return (
         (user.id, user.team_id, user.role, user.second_role),
         question,
         (household.id, household.team_id, household.assigned_to_id, household.stage),
         household.merged_into_id,
     )
-    answers = g.setdefault("_awda_scope_answers", {}) if has_app_context() else {}
-    if key not in answers:
-        found = sa.select(sa.exists().where(Household.id == household.id, condition()))
-        answers[key] = bool(db.session.scalar(found))
-    return answers[key]
+
+
+def _questions(user: User) -> dict[str, sa.ColumnElement[bool]]:
+    """Every question a household's pages may ask about it for this user, as SQL conditions on
+    the household row: each action on one household that the user's roles allow, and whether
+    they are in its protection audience."""
+    asked = {
+        action.value: household_scope(user, action)
+        for action in sorted(_HOUSEHOLD_ACTIONS)
+        if _allowed_role(user, action)
+    }
+    if any(FieldGroup.VULNERABILITIES in _GROUPS.get(role, ()) for role in user.roles):
+        asked["protection"] = protection_audience(user)
+    return asked
+
+
+def _answer_columns(questions: dict[str, sa.ColumnElement[bool]]) -> list:
+    return [
+        sa.case((condition, True), else_=False).label(f"q{i}")
+        for i, condition in enumerate(questions.values())
+    ]
+
+
+def _keep_answers(user: User, household: Household, questions: dict, answered) -> None:
+    answers = _answers()
+    for question, answer in zip(questions, answered, strict=True):
+        answers[_answer_key(user, household, question)] = bool(answer)
 
 
 def forget_answers() -> None:
@@ -467,21 +502,39 @@ def _found_or_404(stmt: sa.Select, audited_as: Action):
     return found
 
 
-def household_or_404(user: User, household_id: int, action: Action) -> Household:
-    """Load a household through the user's scope for the action.
+def household_or_404(user: User, household_id: int, action: Action, load=()) -> Household:
+    """Load a household through the user's scope for the action (`household_or_none`).
 
     A household outside the scope answers 404, like one that does not exist, so that probing case
     ids tells an outsider nothing. A role that may never do the action gets 403.
     """
+    household = household_or_none(user, household_id, action, load)
+    if household is None:
+        refuse_household(action, household_id)
+    return household  # type: ignore[return-value]
+
+
+def household_or_none(user: User, household_id: int, action: Action, load=()) -> Household | None:
+    """The household if it is in the user's scope for the action, loaded with the loader options
+    `load`; in the same statement, the answer to every question its pages ask about it for this
+    user (`can`, `visible_groups`), kept for the request. None if out of scope or missing; a role
+    that may never do the action gets 403."""
     from app.registry.models import Household
 
     require(user, action)
-    scoped = sa.select(Household).where(household_scope(user, action))
-    household = db.session.scalar(scoped.where(Household.id == household_id))
-    if household is None or not can(user, action, household):
-        _refused(action, household_id, 404)
-        abort(404)
-    return household
+    questions = _questions(user)
+    scoped = sa.select(Household, *_answer_columns(questions)).where(household_scope(user, action))
+    found = db.session.execute(scoped.where(Household.id == household_id).options(*load)).first()
+    if found is None:
+        return None
+    _keep_answers(user, found[0], questions, found[1:])
+    return found[0] if can(user, action, found[0]) else None
+
+
+def refuse_household(action: Action, household_id: int) -> NoReturn:
+    """Answer 404 (audited), as for a household that does not exist."""
+    _refused(action, household_id, 404)
+    abort(404)
 
 
 # --- hand-overs between teams ---------------------------------------------------------------

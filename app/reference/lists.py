@@ -11,8 +11,8 @@ transaction (`_bump_on_change`), whoever makes it: the administration pages, a c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import chain
 from datetime import date
+from itertools import chain
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -109,12 +109,9 @@ class ReferenceLists:
         return self.caseworkers.get(team_id, ()) if team_id is not None else ()
 
 
-def _rows(stmt: sa.Select) -> list[sa.Row]:
-    return list(db.session.execute(stmt))
-
-
-def _named(model, *extra, order_by) -> list[sa.Row]:
-    return _rows(sa.select(model.id, model.name_en, model.name_ar, *extra).order_by(*order_by))
+def _rows(make, *columns, order_by) -> tuple:
+    """`make(*row)` of each row of `columns`, in `order_by` order."""
+    return tuple(make(*row) for row in db.session.execute(sa.select(*columns).order_by(*order_by)))
 
 
 def _caseworkers() -> dict[int, tuple[Caseworker, ...]]:
@@ -124,33 +121,31 @@ def _caseworkers() -> dict[int, tuple[Caseworker, ...]]:
         .order_by(User.full_name)
     )
     teams: dict[int, list[Caseworker]] = {}
-    for user_id, full_name, team_id in _rows(stmt):
+    for user_id, full_name, team_id in db.session.execute(stmt):
         teams.setdefault(team_id, []).append(Caseworker(user_id, full_name))
     return {team: tuple(people) for team, people in teams.items()}
 
 
-def _build() -> ReferenceLists:
-    district_order = (Governorate.name_en, District.name_en)
-    districts = _rows(
+def _districts() -> tuple[DistrictEntry, ...]:
+    stmt = (
         sa.select(District.id, District.name_en, District.name_ar, District.governorate_id)
         .join(Governorate, Governorate.id == District.governorate_id)
-        .order_by(*district_order)
+        .order_by(Governorate.name_en, District.name_en)
     )
-    batches = sa.select(ReturnBatch.id, ReturnBatch.number, ReturnBatch.departure_date)
+    return tuple(DistrictEntry(*row) for row in db.session.execute(stmt))
+
+
+def _build() -> ReferenceLists:
+    """Every list, read in one go (six small statements) from the current session."""
+    named = (Governorate.id, Governorate.name_en, Governorate.name_ar)
+    camp = (Camp.id, Camp.name_en, Camp.name_ar, Camp.code, Camp.active)
+    batch = (ReturnBatch.id, ReturnBatch.number, ReturnBatch.departure_date)
     return ReferenceLists(
-        camps=tuple(
-            CampEntry(*row) for row in _named(Camp, Camp.code, Camp.active, order_by=[Camp.name_en])
-        ),
-        batches=tuple(
-            BatchEntry(*row)
-            for row in _rows(batches.order_by(ReturnBatch.departure_date.desc(), ReturnBatch.id))
-        ),
-        governorates=tuple(Named(*row) for row in _named(Governorate, order_by=[Governorate.name_en])),
-        districts=tuple(DistrictEntry(*row) for row in districts),
-        teams=tuple(
-            TeamEntry(*row)
-            for row in _rows(sa.select(Team.id, Team.name, Team.agency_id).order_by(Team.name))
-        ),
+        camps=_rows(CampEntry, *camp, order_by=[Camp.name_en]),
+        batches=_rows(BatchEntry, *batch, order_by=[batch[2].desc(), ReturnBatch.id]),
+        governorates=_rows(Named, *named, order_by=[Governorate.name_en]),
+        districts=_districts(),
+        teams=_rows(TeamEntry, Team.id, Team.name, Team.agency_id, order_by=[Team.name]),
         caseworkers=_caseworkers(),
     )
 

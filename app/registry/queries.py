@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.access import visible_households
 from app.auth.models import User
@@ -92,6 +92,15 @@ def case_query(user: User, filters: CaseFilters) -> sa.Select:
         stmt = stmt.where(Household.assigned_to_id == filters.caseworker_id)
     return stmt
 
+
+# What a household's page shows of it, loaded with it: a fixed number of statements, however
+# many members.
+PAGE_LOADS = (
+    selectinload(Household.members).selectinload(Member.documents),
+    selectinload(Household.members).selectinload(Member.needs),
+    joinedload(Household.assigned_to),
+    joinedload(Household.updated_by),
+)
 
 _ROW_LOADS = (
     selectinload(Household.members),
