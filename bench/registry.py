@@ -185,9 +185,9 @@ def page_counts(app, client, url: str) -> tuple[int, int, int]:
     """(statements, permission statements, permission checks) of one request for `url`: every
     statement sent, those sent to answer `can()` or to load a household with its permissions,
     and how many times `can()` was asked."""
-    from app.access import policy
+    from app.access import answers, policy
 
-    asking = {policy._holds.__code__}
+    asking = {answers.holds.__code__}
     counted = {"statements": 0, "permission": 0, "checks": 0}
 
     def statement(*_args) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NoReturn
 import sqlalchemy as sa
 from flask import abort, g, has_app_context
 
+from app.access import answers
 from app.access.roles import Role
 from app.extensions import db
 
@@ -264,7 +265,7 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
     kind = _scope_kind(action)
     if not has_app_context():
         return _build_scope(user, kind)
-    built = g.setdefault("_awda_scopes", {})
+    built = g.setdefault(answers.SCOPES, {})
     key = (user.id, user.team_id, user.role, user.second_role, kind)
     if key not in built:
         built[key] = _build_scope(user, kind)
@@ -445,74 +446,18 @@ def visible_households(user: User) -> sa.Select:
     return sa.select(Household).where(household_scope(user))
 
 
-def _holds(user: User, household: Household, question: str, condition) -> bool:
-    """Does this saved household meet the condition? Asked of the database, so that scope is
-    written once, in SQL, for lists and single records alike.
-
-    A page asks the same question many times; the answer is kept for the rest of the request,
-    keyed by what it depends on (the user's roles and team; the household's team, caseworker and
-    stage). Whatever else it depends on (an emergency access, a collaboration) calls
-    `forget_answers` when it changes. `household_or_404` asks every question at once.
-    """
-    from app.registry.models import Household
-
-    if household.id is None:
-        return False
-    key = _answer_key(user, household, question)
-    answers = _answers()
-    if key not in answers:
-        found = sa.select(sa.exists().where(Household.id == household.id, condition()))
-        answers[key] = bool(db.session.scalar(found))
-    return answers[key]
-
-
-def _answers() -> dict:
-    return g.setdefault("_awda_scope_answers", {}) if has_app_context() else {}
-
-
-def _answer_key(user: User, household: Household, question: str) -> tuple:
-    return (
-        (user.id, user.team_id, user.role, user.second_role),
-        question,
-        (household.id, household.team_id, household.assigned_to_id, household.stage),
-        household.merged_into_id,
-    )
-
-
 def _questions(user: User) -> dict[str, sa.ColumnElement[bool]]:
     """Every question a household's pages may ask about it for this user, as SQL conditions on
     the household row: each action on one household that the user's roles allow, and whether
-    they are in its protection audience."""
+    they are in its protection audience. Actions scoped alike share one condition."""
     asked = {
         action.value: household_scope(user, action)
         for action in sorted(_HOUSEHOLD_ACTIONS)
         if _allowed_role(user, action)
-    }  # actions scoped alike share one condition, asked once (`_answer_columns`)
+    }
     if any(FieldGroup.VULNERABILITIES in _GROUPS.get(role, ()) for role in user.roles):
         asked["protection"] = protection_audience(user)
     return asked
-
-
-def _answer_columns(questions: dict[str, sa.ColumnElement[bool]]) -> list:
-    """One column per distinct condition, in the order `_keep_answers` reads them."""
-    distinct = {id(condition): condition for condition in questions.values()}
-    return [
-        sa.case((condition, True), else_=False).label(f"q{i}")
-        for i, condition in enumerate(distinct.values())
-    ]
-
-
-def _keep_answers(user: User, household: Household, questions: dict, answered) -> None:
-    columns = {id(c): n for n, c in enumerate({id(c): c for c in questions.values()}.values())}
-    answers = _answers()
-    for question, condition in questions.items():
-        answers[_answer_key(user, household, question)] = bool(answered[columns[id(condition)]])
-
-
-def forget_answers() -> None:
-    """Scope changed other than through the household's own columns: ask the database again."""
-    if has_app_context():
-        g.pop("_awda_scope_answers", None)
 
 
 def can(user: User | None, action: Action, record: object | None = None) -> bool:
@@ -520,7 +465,7 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
     if not _allowed_role(user, action):
         return False
     if action in _HOUSEHOLD_ACTIONS and record is not None:
-        return _holds(user, record, action.value, lambda: household_scope(user, action))  # type: ignore[arg-type]
+        return answers.holds(user, record, action.value, lambda: household_scope(user, action))  # type: ignore[arg-type]
     return True
 
 
@@ -531,7 +476,12 @@ def visible_groups(user: User | None, household: Household) -> frozenset[FieldGr
     groups = frozenset().union(*(_GROUPS.get(role, frozenset()) for role in user.roles))  # type: ignore[union-attr]
     # Only roles that read vulnerabilities can be in the protection audience.
     audience = lambda: protection_audience(user)  # type: ignore[arg-type]  # noqa: E731
-    if FieldGroup.VULNERABILITIES in groups and _holds(user, household, "protection", audience):  # type: ignore[arg-type]
+    if FieldGroup.VULNERABILITIES in groups and answers.holds(
+        user,  # type: ignore[arg-type]
+        household,
+        "protection",
+        audience,
+    ):
         groups |= {FieldGroup.PROTECTION}
     return groups
 
@@ -587,11 +537,11 @@ def household_or_none(user: User, household_id: int, action: Action, load=()) ->
 
     require(user, action)
     questions = _questions(user)
-    scoped = sa.select(Household, *_answer_columns(questions)).where(household_scope(user, action))
+    scoped = sa.select(Household, *answers.columns(questions)).where(household_scope(user, action))
     found = db.session.execute(scoped.where(Household.id == household_id).options(*load)).first()
     if found is None:
         return None
-    _keep_answers(user, found[0], questions, found[1:])
+    answers.keep(user, found[0], questions, found[1:])
     return found[0] if can(user, action, found[0]) else None
 
 
