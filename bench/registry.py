@@ -220,6 +220,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--database")
     parser.add_argument(
+        "--against",
+        metavar="URL",
+        help="a database of another size, filled the same way: its case list is timed in turn"
+        " with this one's, request for request, so that the ratio of the two is measured under"
+        " the same load",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="measure the database of a previous run without filling it again",
@@ -330,6 +337,8 @@ def main() -> None:
     _print_household(report)
     _keep(dialect, args.households, figures, floor, report)
     _compare_sizes(dialect, args.households, figures)
+    if args.against:
+        _case_list_against(client, args.against, args.runs)
 
 
 def _household_report(app, client, timing: dict, floor: float, read_household) -> dict:
@@ -382,6 +391,22 @@ def _compare_sizes(dialect: str, households: int, figures: dict) -> None:
             f"case list at {max(households, other):,} vs {min(households, other):,} households:"
             f" {large / small:.2f}x (goal <= 1.5x)"
         )
+
+
+def _case_list_against(client, url: str, runs: int) -> None:
+    """The case list here and on the database at `url`, one request each in turn."""
+    other = logged_in_client(build_app(url))
+    here, there = [], []
+    for _ in range(runs + 1):
+        for samples, browser in ((here, client), (there, other)):
+            started = time.perf_counter()
+            assert browser.get("/households/").status_code == 200
+            samples.append((time.perf_counter() - started) * 1000)
+    here_median, there_median = statistics.median(here[1:]), statistics.median(there[1:])
+    print(
+        f"case list, in turn with {url.rsplit('/', 1)[-1]}: {here_median:.1f} ms here,"
+        f" {there_median:.1f} ms there: {here_median / there_median:.2f}x (goal <= 1.5x)"
+    )
 
 
 if __name__ == "__main__":
