@@ -8,8 +8,8 @@ Without --database it uses a new SQLite file under bench/results/; under scripts
 (TEST_DATABASE_URL set) it makes a database `awda_bench` on that server. The database is filled
 through `flask demo-data`, as an operator would. Each run also counts a household page's
 statements (for the household with fewest and most members) and permission checks, and writes
-its figures to bench/results/registry-<database>-<households>.json; when the run at another size
-is there, it prints how the case list's time grew between the two.
+its figures to bench/results/registry-<database>-<households>.json. With --against URL (the
+same data at another size) it times the two case lists in turn and prints their ratio.
 """
 
 from __future__ import annotations
@@ -103,15 +103,21 @@ def search_url(client, query: str) -> str:
     return sent.headers["Location"]
 
 
-def timed(function, runs: int) -> tuple[float, float]:
-    function()  # warm caches, as a server that has been up a while would be
-    samples = []
+def in_turn(functions: list, runs: int) -> list[tuple[float, float]]:
+    """(median, 95th percentile) in ms of each function, called one after the other `runs`
+    times: figures compared with each other are taken under the same load of the machine."""
+    for function in functions:
+        function()  # warm caches, as a server that has been up a while would be
+    samples: list[list[float]] = [[] for _ in functions]
     for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+        for function, kept in zip(functions, samples, strict=True):
+            started = time.perf_counter()
+            function()
+            kept.append((time.perf_counter() - started) * 1000)
+    return [
+        (statistics.median(kept), sorted(kept)[max(0, int(len(kept) * 0.95) - 1)])
+        for kept in samples
+    ]
 
 
 def raw_sql(connection, user_id: int, team_id: int):
@@ -316,9 +322,12 @@ def main() -> None:
                 lambda: read_household(next(ids)),
             )
         )
+        nothing = lambda: client.get("/bench/nothing")  # noqa: E731
+        floors = []
         for label, app_call, sql_call in rows:
-            app_median, app_p95 = timed(app_call, args.runs)
-            sql_median, sql_p95 = timed(sql_call, args.runs)
+            timings = in_turn([app_call, sql_call, nothing], args.runs)
+            (app_median, app_p95), (sql_median, sql_p95), floor_here = timings
+            floors.append(floor_here)
             figures[label] = {
                 "app_median": app_median,
                 "app_p95": app_p95,
@@ -329,14 +338,13 @@ def main() -> None:
                 f"{label:<34}{app_median:>10.1f}ms{app_p95:>8.1f}ms"
                 f"{sql_median:>10.1f}ms{sql_p95:>8.1f}ms"
             )
-        floor, floor_p95 = timed(lambda: client.get("/bench/nothing"), args.runs)
+        floor, floor_p95 = floors[-1]  # taken in turn with the household page
         print(f"{'do-nothing route (the floor)':<34}{floor:>10.1f}ms{floor_p95:>8.1f}ms")
     engine.dispose()
     report = _household_report(app, client, figures["household page"], floor, read_household)
     report.update(_statement_report(app, client, smallest, largest, sizes))
     _print_household(report)
     _keep(dialect, args.households, figures, floor, report)
-    _compare_sizes(dialect, args.households, figures)
     if args.against:
         _case_list_against(client, args.against, args.runs)
 
@@ -378,21 +386,6 @@ def _keep(dialect: str, households: int, figures: dict, floor: float, report: di
     path.write_text(json.dumps(kept, indent=2))
 
 
-def _compare_sizes(dialect: str, households: int, figures: dict) -> None:
-    """The case list's growth against the run of this database at another size, if kept."""
-    for path in sorted(RESULTS.glob(f"registry-{dialect}-*.json")):
-        other = int(path.stem.rsplit("-", 1)[1])
-        if other == households:
-            continue
-        then = json.loads(path.read_text())["figures"]["case list, page 1"]["app_median"]
-        now = figures["case list, page 1"]["app_median"]
-        small, large = (now, then) if households < other else (then, now)
-        print(
-            f"case list at {max(households, other):,} vs {min(households, other):,} households:"
-            f" {large / small:.2f}x (goal <= 1.5x)"
-        )
-
-
 def _case_list_against(client, url: str, runs: int) -> None:
     """The case list here and on the database at `url`, one request each in turn."""
     other = logged_in_client(build_app(url))
@@ -404,7 +397,7 @@ def _case_list_against(client, url: str, runs: int) -> None:
             samples.append((time.perf_counter() - started) * 1000)
     here_median, there_median = statistics.median(here[1:]), statistics.median(there[1:])
     print(
-        f"case list, in turn with {url.rsplit('/', 1)[-1]}: {here_median:.1f} ms here,"
+        f"case list, in turn with {sa.make_url(url).database}: {here_median:.1f} ms here,"
         f" {there_median:.1f} ms there: {here_median / there_median:.2f}x (goal <= 1.5x)"
     )
 
