@@ -78,10 +78,12 @@ def import_models() -> None:
     import app.attachments.models
     import app.audit.models
     import app.auth.models
+    import app.core.cache
     import app.history.models
     import app.identity.models
     import app.imports.models
     import app.notifications.models
+    import app.reference.lists  # keeps the reference lists' shared cache in step with changes
     import app.reference.models
     import app.referrals.models
     import app.registry.models

@@ -11,8 +11,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.access.answers import forget_answers
 from app.access.models import EmergencyAccess
-from app.access.policy import Action, can, forget_answers
+from app.access.policy import Action, can
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.reauth import require_password

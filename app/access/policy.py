@@ -21,11 +21,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, NoReturn
 
 import sqlalchemy as sa
 from flask import abort, g, has_app_context
 
+from app.access import answers
 from app.access.roles import Role
 from app.extensions import db
 
@@ -171,6 +173,15 @@ _HOLDING_TEAM_ONLY = frozenset(
 # no other supervisor; the rule: app.workflow.approvals) reads the household and decides it
 # while the request waits; it is not in their lists.
 _STAND_IN_ACTIONS = frozenset({Action.HOUSEHOLD_VIEW, Action.APPROVE})
+# Every action, by what its scope depends on (see `_role_scope`): one stands for the others.
+_SCOPE_KINDS = {
+    (
+        action in _COLLABORATOR_ACTIONS,
+        action in _HOLDING_TEAM_ONLY,
+        action in _STAND_IN_ACTIONS,
+    ): action
+    for action in sorted(Action, reverse=True)
+}
 
 # What each role reads of a household in its scope. PROTECTION is added per household, for its
 # audience only (see `protection_audience`).
@@ -186,7 +197,19 @@ def _signed_in(user: User | None) -> bool:
 
 
 def _allowed_role(user: User | None, action: Action) -> bool:
-    return _signed_in(user) and not user.roles.isdisjoint(_ROLE_ACTIONS[action])  # type: ignore[union-attr]
+    if not _signed_in(user):
+        return False
+    return action in _role_actions(user.role, user.second_role)  # type: ignore[union-attr]
+
+
+@cache
+def _role_actions(role: str, second_role: str | None) -> frozenset[Action]:
+    """The actions a user holding `role` (and an administrator's `second_role`) may attempt:
+    asked dozens of times a page, worked out once per pair of roles."""
+    held = {Role(role), *([Role(second_role)] if second_role else [])}
+    return frozenset(
+        action for action, roles in _ROLE_ACTIONS.items() if not held.isdisjoint(roles)
+    )
 
 
 def _screening_stages() -> list[str]:
@@ -236,11 +259,50 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
     """The SQL condition selecting the households on which this user may do `action` (by
     default: see them in lists): the one statement of everyone's scope. Lists filter with it;
     `can()` asks it about one household. A household merged into another is in nobody's scope
-    (its content is the kept household's now; `app.identity.merging`)."""
+    (its content is the kept household's now; `app.identity.merging`).
+
+    Actions scoped alike share one condition, built once per request (`_scope_kind`)."""
+    kind = _scope_kind(action)
+    if not has_app_context():
+        return _build_scope(user, kind)
+    built = g.setdefault(answers.SCOPES, {})
+    key = (user.id, user.team_id, user.role, user.second_role, kind)
+    if key not in built:
+        built[key] = _build_scope(user, kind)
+    return built[key]
+
+
+def _scope_kind(action: Action) -> Action:
+    """An action standing for every action whose scope is built the same (`_role_scope`)."""
+    return _SCOPE_KINDS[
+        (
+            action in _COLLABORATOR_ACTIONS,
+            action in _HOLDING_TEAM_ONLY,
+            action in _STAND_IN_ACTIONS,
+        )
+    ]
+
+
+def _build_scope(user: User, action: Action) -> sa.ColumnElement[bool]:
     from app.registry.models import Household
 
     roles = sa.or_(sa.false(), *(_role_scope(role, user, action) for role in sorted(user.roles)))
     return sa.and_(Household.merged_into_id.is_(None), roles)
+
+
+def in_scope(
+    household_id: sa.ColumnElement, user: User, action: Action = Action.HOUSEHOLD_LIST, *also
+) -> sa.ColumnElement[bool]:
+    """SQL: the household `household_id` (a column of another table: a referral's, a task's)
+    is in the user's scope for `action`, and meets the conditions on it `also`.
+
+    A correlated EXISTS, checked by the households' primary key for the rows at hand. `IN
+    (SELECT id FROM households WHERE <scope>)` says the same, but SQLite, which keeps no
+    statistics, lists the whole scope first (every household of a team, 80,000 at 250,000
+    households) to find the few rows a page shows; PostgreSQL plans both alike."""
+    from app.registry.models import Household
+
+    return sa.exists().where(Household.id == household_id, household_scope(user, action), *also)
 
 
 def protection_audience(user: User) -> sa.ColumnElement[bool]:
@@ -384,36 +446,18 @@ def visible_households(user: User) -> sa.Select:
     return sa.select(Household).where(household_scope(user))
 
 
-def _holds(user: User, household: Household, question: str, condition) -> bool:
-    """Does this saved household meet the condition? Asked of the database, so that scope is
-    written once, in SQL, for lists and single records alike.
-
-    A page asks the same question many times; the answer is kept for the rest of the request,
-    keyed by what it depends on (the user's roles and team; the household's team, caseworker and
-    stage). Whatever else it depends on (an emergency access, a collaboration) calls
-    `forget_answers` when it changes.
-    """
-    from app.registry.models import Household
-
-    if household.id is None:
-        return False
-    key = (
-        (user.id, user.team_id, user.role, user.second_role),
-        question,
-        (household.id, household.team_id, household.assigned_to_id, household.stage),
-        household.merged_into_id,
-    )
-    answers = g.setdefault("_awda_scope_answers", {}) if has_app_context() else {}
-    if key not in answers:
-        found = sa.select(sa.exists().where(Household.id == household.id, condition()))
-        answers[key] = bool(db.session.scalar(found))
-    return answers[key]
-
-
-def forget_answers() -> None:
-    """Scope changed other than through the household's own columns: ask the database again."""
-    if has_app_context():
-        g.pop("_awda_scope_answers", None)
+def _questions(user: User) -> dict[str, sa.ColumnElement[bool]]:
+    """Every question a household's pages may ask about it for this user, as SQL conditions on
+    the household row: each action on one household that the user's roles allow, and whether
+    they are in its protection audience. Actions scoped alike share one condition."""
+    asked = {
+        action.value: household_scope(user, action)
+        for action in sorted(_HOUSEHOLD_ACTIONS)
+        if _allowed_role(user, action)
+    }
+    if any(FieldGroup.VULNERABILITIES in _GROUPS.get(role, ()) for role in user.roles):
+        asked["protection"] = protection_audience(user)
+    return asked
 
 
 def can(user: User | None, action: Action, record: object | None = None) -> bool:
@@ -421,7 +465,7 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
     if not _allowed_role(user, action):
         return False
     if action in _HOUSEHOLD_ACTIONS and record is not None:
-        return _holds(user, record, action.value, lambda: household_scope(user, action))  # type: ignore[arg-type]
+        return answers.holds(user, record, action.value, lambda: household_scope(user, action))  # type: ignore[arg-type]
     return True
 
 
@@ -432,7 +476,12 @@ def visible_groups(user: User | None, household: Household) -> frozenset[FieldGr
     groups = frozenset().union(*(_GROUPS.get(role, frozenset()) for role in user.roles))  # type: ignore[union-attr]
     # Only roles that read vulnerabilities can be in the protection audience.
     audience = lambda: protection_audience(user)  # type: ignore[arg-type]  # noqa: E731
-    if FieldGroup.VULNERABILITIES in groups and _holds(user, household, "protection", audience):  # type: ignore[arg-type]
+    if FieldGroup.VULNERABILITIES in groups and answers.holds(
+        user,  # type: ignore[arg-type]
+        household,
+        "protection",
+        audience,
+    ):
         groups |= {FieldGroup.PROTECTION}
     return groups
 
@@ -467,21 +516,39 @@ def _found_or_404(stmt: sa.Select, audited_as: Action):
     return found
 
 
-def household_or_404(user: User, household_id: int, action: Action) -> Household:
-    """Load a household through the user's scope for the action.
+def household_or_404(user: User, household_id: int, action: Action, load=()) -> Household:
+    """Load a household through the user's scope for the action (`household_or_none`).
 
     A household outside the scope answers 404, like one that does not exist, so that probing case
     ids tells an outsider nothing. A role that may never do the action gets 403.
     """
+    household = household_or_none(user, household_id, action, load)
+    if household is None:
+        refuse_household(action, household_id)
+    return household  # type: ignore[return-value]
+
+
+def household_or_none(user: User, household_id: int, action: Action, load=()) -> Household | None:
+    """The household if it is in the user's scope for the action, loaded with the loader options
+    `load`; in the same statement, the answer to every question its pages ask about it for this
+    user (`can`, `visible_groups`), kept for the request. None if out of scope or missing; a role
+    that may never do the action gets 403."""
     from app.registry.models import Household
 
     require(user, action)
-    scoped = sa.select(Household).where(household_scope(user, action))
-    household = db.session.scalar(scoped.where(Household.id == household_id))
-    if household is None or not can(user, action, household):
-        _refused(action, household_id, 404)
-        abort(404)
-    return household
+    questions = _questions(user)
+    scoped = sa.select(Household, *answers.columns(questions)).where(household_scope(user, action))
+    found = db.session.execute(scoped.where(Household.id == household_id).options(*load)).first()
+    if found is None:
+        return None
+    answers.keep(user, found[0], questions, found[1:])
+    return found[0] if can(user, action, found[0]) else None
+
+
+def refuse_household(action: Action, household_id: int) -> NoReturn:
+    """Answer 404 (audited), as for a household that does not exist."""
+    _refused(action, household_id, 404)
+    abort(404)
 
 
 # --- hand-overs between teams ---------------------------------------------------------------
@@ -525,7 +592,6 @@ def transfer_or_404(user: User, transfer_id: int):
 def visible_disclosures(user: User) -> sa.Select:
     """Case staff see the disclosures of households they may open; a focal point of the receiving
     body sees those approved for it."""
-    from app.registry.models import Household
     from app.transfers.models import APPROVED, Disclosure
 
     if _allowed_role(user, Action.DISCLOSURES_RECEIVED):
@@ -533,8 +599,8 @@ def visible_disclosures(user: User) -> sa.Select:
             Disclosure.agency_id == user.agency_id, Disclosure.state == APPROVED
         )
     if _allowed_role(user, Action.HOUSEHOLD_VIEW):
-        readable = sa.select(Household.id).where(household_scope(user, Action.HOUSEHOLD_VIEW))
-        return sa.select(Disclosure).where(Disclosure.household_id.in_(readable))
+        readable = in_scope(Disclosure.household_id, user, Action.HOUSEHOLD_VIEW)
+        return sa.select(Disclosure).where(readable)
     return sa.select(Disclosure).where(sa.false())
 
 
@@ -569,15 +635,13 @@ def visible_referrals(user: User) -> sa.Select:
     """The household's team sees the referrals of the households it may refer; a focal point
     those sent to their agency (never a draft)."""
     from app.referrals.models import Referral
-    from app.registry.models import Household
 
     if _allowed_role(user, Action.REFERRAL_INBOX):
         return sa.select(Referral).where(
             Referral.agency_id == user.agency_id, Referral.state != "draft"
         )
     if _allowed_role(user, Action.REFER):
-        mine = sa.select(Household.id).where(household_scope(user, Action.REFER))
-        return sa.select(Referral).where(Referral.household_id.in_(mine))
+        return sa.select(Referral).where(in_scope(Referral.household_id, user, Action.REFER))
     return sa.select(Referral).where(sa.false())
 
 

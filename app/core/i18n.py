@@ -46,6 +46,15 @@ def current_language() -> str:
     return str(get_locale() or SOURCE_LANGUAGE)
 
 
+def localized(name_en: str, name_ar: str | None) -> str:
+    """A name kept in English and Arabic, in the reader's language: Arabic for an Arabic reader
+    when there is one, English otherwise."""
+    locale = get_locale()
+    if locale is not None and locale.language == "ar" and name_ar:
+        return name_ar
+    return name_en
+
+
 @cache
 def language_name(code: str) -> str:
     """The language's name in itself: "العربية", "English", "کوردیی ناوەندی"."""

@@ -35,7 +35,8 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        # A capped count was taken past this page's end (see `paginate_parts`): more follow.
+        return self.page < self.pages or self.capped
 
     @property
     def prev_num(self) -> int:
@@ -51,8 +52,10 @@ def paginate(
 ) -> Page:
     """`stmt` selects `entity` rows, filtered and ordered; returns one page of them.
 
-    With `cap`, rows are counted up to `cap` only (`Page.capped`): counting every match of a
-    common name would read them all, where a page needs 25.
+    With `cap`, rows are counted up to `cap` only (`Page.capped`), or to the end of the page
+    asked for if that is further: counting every match of a common name, or every household of a
+    team of 100,000, would read them all where a page needs 25, and the count would grow with the
+    database. The pager still goes on past the cap, page after page (`Page.has_next`).
     """
     return paginate_parts(stmt, [stmt], entity, page, per_page, options, cap)
 
@@ -69,6 +72,8 @@ def paginate_parts(
     """A page of rows listed part after part: `parts` are disjoint, each filtered and ordered,
     and together select what `stmt` selects (which is what is counted). Each part is read with
     its own LIMIT and OFFSET, so the database stops at the page's end in every part."""
+    if cap is not None:
+        cap = max(cap, max(page, 1) * per_page)
     total, capped = _count(stmt, entity, cap)
     page = min(max(page, 1), max(1, math.ceil(total / per_page)))
     offset, ids = (page - 1) * per_page, []

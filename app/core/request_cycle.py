@@ -13,6 +13,7 @@ from app.core.dates import local_today
 from app.core.i18n import current_language, in_reader_script, language_name, text_direction
 from app.core.navigation import main_menu
 from app.extensions import db
+from app.reference.lists import lists
 
 # No inline scripts, no other hosts: everything the page needs is served by the app.
 CONTENT_SECURITY_POLICY = (
@@ -26,8 +27,9 @@ def register(app: Flask) -> None:
     app.after_request(_security_headers)
     app.teardown_request(_rollback_on_exception)
     app.context_processor(_layout_context)
-    # A global, not a context variable: macros imported without context name people too.
+    # Globals, not context variables: macros imported without context use them too.
     app.add_template_global(in_reader_script)
+    app.add_template_global(lists, "reference_lists")
 
 
 def _finish_transaction(response: Response) -> Response:

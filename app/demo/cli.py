@@ -10,7 +10,9 @@ from flask.cli import with_appcontext
 
 from app.auth.services import find_user
 from app.core.cli_support import run_in_transaction
+from app.core.db import refresh_statistics
 from app.demo import households, reference, referrals, watchlist
+from app.extensions import db
 from app.identity import services as duplicates
 
 
@@ -61,6 +63,8 @@ def demo_data_command(count: int, seed: int) -> None:
     pairs = 0
     if made <= SCAN_UP_TO:  # a benchmark's register is scanned by `flask identity scan`
         pairs = duplicates.scan()[1]
+    if made:
+        run_in_transaction(lambda: refresh_statistics(db.session))
     took = time.perf_counter() - started
     click.echo(
         f"Created {made} demo households, {referred} referrals, {pairs} possible "

@@ -35,7 +35,7 @@ from sqlalchemy.orm import selectinload
 from app import jobs
 from app.access import Action, can
 from app.access.policy import (
-    household_scope,
+    in_scope,
     visible_imports,
     visible_referrals,
     visible_transfers,
@@ -293,12 +293,9 @@ def visible(user: User) -> sa.ColumnElement[bool]:
     """SQL: the user's own notifications about what the access policy lets them see now."""
     shown: list[sa.ColumnElement[bool]] = []
     if can(user, Action.HOUSEHOLD_VIEW):
-        readable = sa.select(Household.id).where(household_scope(user, Action.HOUSEHOLD_VIEW))
+        readable = in_scope(Notification.household_id, user, Action.HOUSEHOLD_VIEW)
         shown.append(
-            sa.and_(
-                Notification.target_type.in_((Target.APPROVAL, Target.TASK)),
-                Notification.household_id.in_(readable),
-            )
+            sa.and_(Notification.target_type.in_((Target.APPROVAL, Target.TASK)), readable)
         )
     if can(user, Action.REFERRAL_INBOX) or can(user, Action.REFER):
         from app.referrals.models import Referral
@@ -323,7 +320,12 @@ def visible(user: User) -> sa.ColumnElement[bool]:
 
 
 def _pointing_to(target_type: str, ids: sa.Select) -> sa.ColumnElement[bool]:
-    return sa.and_(Notification.target_type == target_type, Notification.target_id.in_(ids))
+    """SQL: a notification about one of the records `ids` selects (a query of their ids). Asked
+    of each notification at hand by its target's key (a correlated EXISTS), never by listing
+    every record the user may see: the menu counts them on every page."""
+    target = ids.selected_columns[0]
+    pointed = ids.where(target == Notification.target_id).exists()
+    return sa.and_(Notification.target_type == target_type, pointed)
 
 
 def unread_count(user: User) -> int:

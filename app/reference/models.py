@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import get_locale
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Timestamped
+from app.core.i18n import localized
 from app.extensions import db
 
 
@@ -20,10 +20,7 @@ class Bilingual:
 
     @property
     def name(self) -> str:
-        locale = get_locale()
-        if locale is not None and locale.language == "ar" and self.name_ar:
-            return self.name_ar
-        return self.name_en
+        return localized(self.name_en, self.name_ar)
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from app.access import Action, can, household_or_404, require
 from app.access.policy import referral_or_404, referral_side, visible_referrals
@@ -49,7 +50,9 @@ def _helpers() -> dict:
 
 def _household_referrals(household: Household) -> list[Referral]:
     found = visible_referrals(current_user).where(Referral.household_id == household.id)
-    return list(db.session.scalars(found.order_by(Referral.id.desc())))
+    # Each one's service and agency named, in the same statement.
+    named = joinedload(Referral.service).joinedload(AgencyService.agency)
+    return list(db.session.scalars(found.order_by(Referral.id.desc()).options(named)))
 
 
 @bp.route("/households/<int:household_id>/refer", methods=["GET", "POST"])

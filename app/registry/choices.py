@@ -1,8 +1,8 @@
-"""Choices of the registry's select boxes, read from the reference tables."""
+"""Choices of the registry's select boxes, from the reference lists (app.reference.lists: read
+once per process, kept until an administrator changes them)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
@@ -10,8 +10,7 @@ from wtforms import SelectChoice
 from app.access.roles import Role
 from app.auth.models import User
 from app.core.formatting import day
-from app.extensions import db
-from app.reference.models import Camp, District, Governorate, ReturnBatch
+from app.reference.lists import lists
 from app.registry import vocab
 
 
@@ -20,44 +19,32 @@ def _blank(label: str | None = None) -> SelectChoice:
 
 
 def camps(blank: str | None = None) -> list[SelectChoice]:
-    rows = db.session.scalars(sa.select(Camp).where(Camp.active).order_by(Camp.name_en))
-    return [_blank(blank), *(SelectChoice(c.id, c.name) for c in rows)]
+    active = (c for c in lists().camps if c.active)
+    return [_blank(blank), *(SelectChoice(c.id, c.name) for c in active)]
 
 
 def batches(blank: str | None = None) -> list[SelectChoice]:
-    rows = db.session.scalars(sa.select(ReturnBatch).order_by(ReturnBatch.departure_date.desc()))
-    labels = (SelectChoice(b.id, f"{b.number} ({day(b.departure_date)})") for b in rows)
+    labels = (SelectChoice(b.id, f"{b.number} ({day(b.departure_date)})") for b in lists().batches)
     return [_blank(blank or _("— none —")), *labels]
 
 
 def governorates(blank: str | None = None) -> list[SelectChoice]:
-    rows = db.session.scalars(sa.select(Governorate).order_by(Governorate.name_en))
-    return [_blank(blank), *(SelectChoice(g.id, g.name) for g in rows)]
+    return [_blank(blank), *(SelectChoice(g.id, g.name) for g in lists().governorates)]
 
 
 def districts() -> list[SelectChoice]:
     """Districts grouped by governorate; the page's script shows the chosen governorate's."""
-    stmt = (
-        sa.select(District)
-        .join(District.governorate)
-        .order_by(Governorate.name_en, District.name_en)
-    )
+    reference = lists()
     grouped = (
-        SelectChoice(d.id, d.name, optgroup=d.governorate.name) for d in db.session.scalars(stmt)
+        SelectChoice(d.id, d.name, optgroup=reference.governorate(d.governorate_id).name)
+        for d in reference.districts
     )
     return [_blank(), *grouped]
 
 
 def team_caseworkers(user: User, blank: str | None = None) -> list[SelectChoice]:
-    choices = [_blank(blank or _("— none —"))]
-    if user.team_id is None:
-        return choices
-    rows = db.session.scalars(
-        sa.select(User)
-        .where(User.team_id == user.team_id, User.holding(Role.CASEWORKER), User.active)
-        .order_by(User.full_name)
-    )
-    return [*choices, *(SelectChoice(u.id, u.full_name) for u in rows)]
+    people = lists().team_caseworkers(user.team_id)
+    return [_blank(blank or _("— none —")), *(SelectChoice(u.id, u.full_name) for u in people)]
 
 
 def fill_household_form(form, user: User) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     orm,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,17 @@ from app.identity.identifiers import identifier_key
 from app.identity.person import BirthDate, Precision, age_between
 from app.reference.models import Camp, District, Governorate, ReturnBatch, Team
 from app.registry import search_index
+
+
+def merged_rows_index(table: str) -> Index:
+    """The rows merged into another, by the row they were merged into. Partial: merged rows are
+    few, and an index of every row's NULL would tempt SQLite (which keeps no statistics) to
+    read a household's members through it, every member of every household (`IS NULL` cannot
+    use a partial index on `IS NOT NULL`; `merged_into_id = ?` can)."""
+    merged = text("merged_into_id IS NOT NULL")
+    return Index(
+        f"ix_{table}_merged_into_id", "merged_into_id", sqlite_where=merged, postgresql_where=merged
+    )
 
 
 class Household(Timestamped, db.Model):
@@ -58,7 +70,7 @@ class Household(Timestamped, db.Model):
     stage_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set when this household was merged into another (app.identity.merging): kept, out of
     # every list and search, so that the merge can be undone.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     # Optimistic lock: a save made from an older version is refused, never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -86,6 +98,7 @@ class Household(Timestamped, db.Model):
 
     __table_args__ = (
         UniqueConstraint("camp_id", "camp_ref_key"),
+        merged_rows_index("households"),
         Index(
             "ix_households_search_text_trgm",
             "search_text",
@@ -136,7 +149,7 @@ class Member(db.Model):
     identity_digest: Mapped[str | None] = mapped_column(String(40))
     # Set when a person judged the same as another was merged into it (app.identity.merging);
     # the row is kept, out of every list, so that the merge can be undone.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     relationship: Mapped[str] = mapped_column(String(20))
     # A member routed apart from the household (e.g. referred to the judiciary while the
     # family goes on); None while the member goes with the household.
@@ -153,6 +166,7 @@ class Member(db.Model):
     )
 
     __table_args__ = (
+        merged_rows_index("members"),
         Index(
             "ix_members_name_folded_trgm",
             "name_folded",

@@ -7,7 +7,16 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.access import Action, FieldGroup, can, household_or_404, require, visible_groups
+from app.access import (
+    Action,
+    FieldGroup,
+    can,
+    household_or_404,
+    household_or_none,
+    refuse_household,
+    require,
+    visible_groups,
+)
 from app.audit import services as audit
 from app.core.attempt import Attempt
 from app.core.forms import place_errors
@@ -22,7 +31,7 @@ from app.registry.forms import MAX_MEMBERS, HouseholdForm, blank_member_row
 from app.registry.list_form import LIST_FILTERS, CaseListForm
 from app.registry.mapping import form_values, household_input
 from app.registry.models import Household
-from app.registry.queries import search_cases
+from app.registry.queries import PAGE_LOADS, search_cases
 from app.registry.services import StaleEdit, register_household, update_household
 
 bp = Blueprint("registry", __name__, template_folder="templates", url_prefix="/households")
@@ -86,11 +95,13 @@ def register():
 @bp.get("/<int:household_id>")
 @login_required
 def view(household_id: int):
-    kept = _kept_instead(household_id)
-    if kept is not None:
-        flash(_("That household was merged into %(case)s.", case=kept.case_number), "info")
-        return redirect(url_for("registry.view", household_id=kept.id))
-    household = household_or_404(current_user, household_id, Action.HOUSEHOLD_VIEW)
+    household = household_or_none(current_user, household_id, Action.HOUSEHOLD_VIEW, PAGE_LOADS)
+    if household is None:
+        kept = _kept_instead(household_id)
+        if kept is not None:
+            flash(_("That household was merged into %(case)s.", case=kept.case_number), "info")
+            return redirect(url_for("registry.view", household_id=kept.id))
+        refuse_household(Action.HOUSEHOLD_VIEW, household_id)
     audit.record("household.view", household_id=household.id)
     return render_template("registry/view.html", household=household, vocab=vocab)
 

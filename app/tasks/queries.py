@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from app.access import Action, can, visible_households
+from app.access import Action, can
+from app.access.policy import in_scope
 from app.auth.models import User
 from app.core.dates import local_today
 from app.core.pagination import Page, count, paginate
@@ -30,17 +31,19 @@ _ROW_LOADS = (
 
 def open_tasks(user: User) -> sa.Select:
     """Open tasks on the households the user may see. Whoever oversees the team sees all of
-    them; a caseworker those given to them, and those given to nobody on their own households."""
-    stmt = (
-        visible_households(user)
-        .join(Task, Task.household_id == Household.id)
-        .with_only_columns(Task)
-        .where(Task.done_at.is_(None))
-    )
-    if can(user, Action.TEAM_VIEW):
-        return stmt
-    unassigned_on_mine = sa.and_(Task.assigned_to_id.is_(None), Household.assigned_to_id == user.id)
-    return stmt.where(sa.or_(Task.assigned_to_id == user.id, unassigned_on_mine))
+    them; a caseworker those given to them, and those given to nobody on their own households.
+    Read from the open tasks, each checked against the scope (`in_scope`), never from the
+    scope's households: the menu counts them on every page."""
+    if not can(user, Action.HOUSEHOLD_LIST):
+        return sa.select(Task).where(sa.false())
+    mine = []
+    if not can(user, Action.TEAM_VIEW):
+        unassigned_on_mine = sa.and_(
+            Task.assigned_to_id.is_(None), Household.assigned_to_id == user.id
+        )
+        mine.append(sa.or_(Task.assigned_to_id == user.id, unassigned_on_mine))
+    scoped = in_scope(Task.household_id, user, Action.HOUSEHOLD_LIST, *mine)
+    return sa.select(Task).where(Task.done_at.is_(None), scoped)
 
 
 def due_count(user: User) -> int:

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import Action, can
-from app.access.policy import forget_answers, receives_transfer, sends_transfer
+from app.access.answers import forget_answers
+from app.access.policy import receives_transfer, sends_transfer
 from app.auth.models import User
 from app.core.db import utcnow
 from app.core.locks import lock_rows

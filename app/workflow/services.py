@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.access import Action, Role, can
-from app.access.policy import forget_answers
+from app.access.answers import forget_answers
 from app.auth.models import User
 from app.core.db import utcnow
 from app.extensions import db
