@@ -32,9 +32,10 @@ def neutralised(cell: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-# What `neutralised` changes, found in a batch's text cells joined by NUL (which is neither a
-# separator nor a formula character, so no match spans two cells).
-_FORMULA_IN_BATCH = re.compile(r"(?:^|\x00)[=+\-@\t\r]|[,;|\t\r\n][=+\-@]")
+# What `neutralised` may change, sought in a batch's text cells each put after a NUL (neither a
+# separator nor a formula character, so no match spans two cells): a cell's first character or
+# a separator, then a formula character (or a tab or carriage return, more than needed).
+_FORMULA_IN_BATCH = re.compile(r"[\x00,;|\t\r\n][=+\-@\t\r]")
 
 
 def neutralised_rows(rows: list[Sequence], texts: Sequence[int]) -> list[Sequence]:
@@ -43,7 +44,7 @@ def neutralised_rows(rows: list[Sequence], texts: Sequence[int]) -> list[Sequenc
     if not rows or not texts:
         return rows
     by_column = list(zip(*rows, strict=True))
-    text = "\x00".join("\x00".join(filter(None, by_column[i])) for i in texts)
+    text = "".join("\x00" + "\x00".join(by_column[i]) for i in texts)
     if not _FORMULA_IN_BATCH.search(text):
         return rows
     chosen = frozenset(texts)

@@ -51,6 +51,10 @@ class Cells:
     def caseworker(self):
         return self._joined("caseworker", User, User.id == Household.assigned_to_id)
 
+    def member_counts(self):
+        """The household's counts of members, females and children (PostgreSQL)."""
+        return self._joined("member_counts", _lateral_counts(), sa.true()).c
+
     def name(self, table) -> sa.ColumnElement[str]:
         """The Arabic name for an Arabic reader when there is one, else the English, else ""."""
         if self.arabic:
@@ -68,23 +72,42 @@ def stage_label(_cells: Cells) -> sa.ColumnElement[str]:
     return sa.case(labels, value=Household.stage, else_=Household.stage)
 
 
-def _members() -> sa.Select:
-    return sa.select(sa.func.count()).where(
+_MEMBER_COUNTS = {
+    "members": lambda: None,
+    "females": lambda: Member.sex == "F",
+    "children": lambda: Member.birth_date > years_before(local_today(), 18),  # under 18 today
+}
+
+
+def member_count(cells: Cells, key: str) -> sa.ColumnElement[int]:
+    """Members of the household (all, "females" or "children"), merged members left out.
+
+    On PostgreSQL the three counts are one LATERAL subquery, read once per household (a join
+    grouped by household would aggregate every member of the table whatever the scope); on
+    SQLite, which has no LATERAL, each is a subquery of its own on the members' index."""
+    if cells.dialect == "postgresql":
+        return getattr(cells.member_counts(), key)
+    condition = _MEMBER_COUNTS[key]()
+    counted = sa.select(sa.func.count()).where(
         Member.household_id == Household.id, Member.merged_into_id.is_(None)
     )
-
-
-def member_count(condition=None) -> sa.ColumnElement[int]:
-    """Members of the household (those meeting `condition`), merged members left out."""
-    counted = _members()
     if condition is not None:
         counted = counted.where(condition)
     return counted.correlate(Household).scalar_subquery()
 
 
-def children() -> sa.ColumnElement[int]:
-    """Members under 18 today, as the household page counts them."""
-    return member_count(Member.birth_date > years_before(local_today(), 18))
+def _counted(key: str):
+    condition = _MEMBER_COUNTS[key]()
+    count = sa.func.count()
+    return (count if condition is None else count.filter(condition)).label(key)
+
+
+def _lateral_counts():
+    return (
+        sa.select(*(_counted(key) for key in _MEMBER_COUNTS))
+        .where(Member.household_id == Household.id, Member.merged_into_id.is_(None))
+        .lateral("member_counts")
+    )
 
 
 def phone_local(_cells: Cells) -> sa.ColumnElement[str]:

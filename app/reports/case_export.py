@@ -13,10 +13,9 @@ from flask_babel import lazy_gettext as _l
 from app.access import FieldGroup
 from app.core.formatting import listing
 from app.extensions import db
-from app.registry.models import Household, Member
+from app.registry.models import Household
 from app.reports.case_cells import (
     Cells,
-    children,
     documents_on_file,
     head_name,
     member_count,
@@ -76,7 +75,7 @@ COLUMNS: dict[str, Column] = {
             _l("Members"),
             FieldGroup.IDENTITY,
             False,
-            lambda _c: member_count(),
+            lambda cells: member_count(cells, "members"),
             number=True,
         ),
         Column(
@@ -84,7 +83,7 @@ COLUMNS: dict[str, Column] = {
             _l("Females"),
             FieldGroup.IDENTITY,
             False,
-            lambda _c: member_count(Member.sex == "F"),
+            lambda cells: member_count(cells, "females"),
             number=True,
         ),
         Column(
@@ -92,7 +91,7 @@ COLUMNS: dict[str, Column] = {
             _l("Children under 18"),
             FieldGroup.IDENTITY,
             False,
-            lambda _c: children(),
+            lambda cells: member_count(cells, "children"),
             number=True,
         ),
         Column(

@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import operator
+import os
 import tempfile
 from collections.abc import Iterator
 
+import rustpy_xlsxwriter
 import sqlalchemy as sa
-import xlsxwriter
 from flask import Flask
 from flask_babel import force_locale, get_locale
 
-from app.core.spreadsheets import BOM, csv_row, neutralised, neutralised_rows
+from app.core.spreadsheets import BOM, csv_row, neutralised, neutralised_rows, xlsx_bytes
 from app.extensions import db
 from app.registry.models import Household
 from app.reports.case_cells import Cells, cells_query
@@ -44,10 +46,12 @@ def text_positions(columns: list[Column]) -> list[int]:
 
 def batches(stmt: sa.Select, columns: list[Column]) -> Iterator[list[tuple]]:
     """The rows, at most `BATCH` at a time, formulas neutralised."""
-    query = export_query(stmt, columns)
+    # One statement object for every batch: its cache key is computed once, not per batch.
+    page = export_query(stmt, columns).where(Household.id > sa.bindparam("last")).limit(BATCH)
     texts = text_positions(columns)
+    connection = db.session.connection()  # Core rows: the ORM has no entity to load here
     last = 0
-    while rows := db.session.execute(query.where(Household.id > last).limit(BATCH)).all():
+    while rows := connection.execute(page, {"last": last}).all():
         last = rows[-1][0]
         yield neutralised_rows(list(map(_CELLS, rows)), texts)
 
@@ -87,25 +91,41 @@ def csv_lines(
 
 
 def xlsx_file(stmt: sa.Select, columns: list[Column], locale_header: list[str], rtl: bool):
-    """Written row by row to a temporary file (XlsxWriter's constant-memory mode)."""
+    """The workbook in a temporary file, opened for reading (and already unlinked).
+
+    Written by rust_xlsxwriter in constant-memory mode, row by row as the batches come, to a
+    path (given a Python file it keeps the whole zip in memory); numbers stay numbers, text
+    is written as text, never as a formula, and neutralised all the same."""
+    keys = _distinct([neutralised(label) for label in locale_header])
+    records = (dict(zip(keys, row, strict=True)) for rows in batches(stmt, columns) for row in rows)
+    first = next(records, None)
+    if first is None:  # no row, so no record to name the columns: the header alone
+        return _header_only(locale_header, rtl)
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        rows = itertools.chain([first], records)
+        view = {"right_to_left": rtl}
+        rustpy_xlsxwriter.write_worksheet(rows, path, sheet_name="Awda", sheet_view=view)
+        return open(path, "rb")
+    finally:
+        os.unlink(path)
+
+
+def _distinct(labels: list[str]) -> list[str]:
+    """The header's labels made distinct (they name the columns of the records written)."""
+    seen: set[str] = set()
+    distinct = []
+    for label in labels:
+        while label in seen:
+            label += "\u200b"  # a zero-width space: two columns a translation named alike
+        seen.add(label)
+        distinct.append(label)
+    return distinct
+
+
+def _header_only(locale_header: list[str], rtl: bool):
     out = tempfile.TemporaryFile()  # noqa: SIM115 - sent, then closed, by the response
-    book = xlsxwriter.Workbook(
-        out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    sheet = book.add_worksheet("Awda")
-    if rtl:
-        sheet.right_to_left()
-    for c, text in enumerate(locale_header):
-        sheet.write_string(0, c, neutralised(text))
-    r = 0
-    for rows in batches(stmt, columns):
-        for row in rows:
-            r += 1
-            for c, cell in enumerate(row):
-                if isinstance(cell, int):
-                    sheet.write_number(r, c, cell)
-                else:
-                    sheet.write_string(r, c, cell)
-    book.close()
+    out.write(xlsx_bytes([("Awda", [locale_header])], right_to_left=rtl))
     out.seek(0)
     return out
