@@ -42,8 +42,9 @@ GOALS = {"csv": 0.5, "xlsx": 0.2}
 MEMORY_GOAL = 1.2
 
 
-def app_export(client, format_: str) -> tuple[int, float]:
-    """Rows received and seconds, from the form's post to the file's last byte."""
+def app_export(client, format_: str, count_xlsx: bool = True) -> tuple[int, float]:
+    """Rows received and seconds, from the form's post to the file's last byte (an XLSX's rows
+    are counted after the clock stops, unless `count_xlsx` is false: then it is -1)."""
     import re
 
     page = client.get("/reports/cases").get_data(as_text=True)
@@ -57,11 +58,14 @@ def app_export(client, format_: str) -> tuple[int, float]:
     assert response.status_code == 200, "the export was refused"
     if format_ == "csv":
         rows = sum(chunk.count(b"\n") for chunk in response.iter_encoded()) - 1
-    else:
+    elif count_xlsx:
         body = b"".join(response.iter_encoded())
-        rows = _xlsx_rows(body)
+    else:  # as a server sends it: chunk by chunk, none kept
+        rows = sum(0 for _chunk in response.iter_encoded()) - 1
     seconds = time.perf_counter() - started
     response.close()
+    if format_ == "xlsx" and count_xlsx:
+        rows = _xlsx_rows(body)
     return rows, seconds
 
 
@@ -84,7 +88,7 @@ def peak_memory(url: str, format_: str) -> int:
 def child(url: str, format_: str) -> None:
     app = build_app(url)
     client = logged_in_client(app)
-    rows, _seconds = app_export(client, format_)
+    rows, _seconds = app_export(client, format_, count_xlsx=False)
     status = Path("/proc/self/status").read_text()
     vmhwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))
     print(json.dumps({"rows": rows, "vmhwm_kib": int(vmhwm.split()[1])}))
@@ -97,33 +101,40 @@ def measure(url: str, households: int, runs: int) -> dict:
         team = db.session.execute(
             sa.text("SELECT team_id FROM users WHERE username = :u"), {"u": CASEWORKER}
         ).scalar_one()
-    app_export(client, "csv")  # warm caches, as a server that has been up a while would be
-    # Interleaved, so that a change of load on a shared machine falls on all alike.
+    samples = _interleaved(client, url, team, runs)
+    medians = {name: statistics.median(s for _rows, s in runs_) for name, runs_ in samples.items()}
+    floor_rows = samples["dump0"][0][0]
+    for format_ in ("csv", "xlsx"):
+        rows = samples[format_][0][0]
+        assert rows == floor_rows, f"{format_}: {rows} rows, the dump {floor_rows}"
+    rows = read_rows(url, team)
+    return {
+        "backend": sa.make_url(url).get_backend_name(),
+        "households": households,
+        "rows": floor_rows,
+        "dump": min(medians[f"dump{v}"] for v in range(len(FLOOR_SQL))),
+        "csv": medians["csv"],
+        "xlsx": medians["xlsx"],
+        "writers": {
+            name: statistics.median(write_alone(name, rows) for _ in range(max(1, runs // 2)))
+            for name in WRITERS
+        },
+        "memory": {f: peak_memory(url, f) for f in ("csv", "xlsx")},
+    }
+
+
+def _interleaved(client, url: str, team: int, runs: int) -> dict[str, list]:
+    """(rows, seconds) of every dump and export, in turns, so that a change of load on a
+    shared machine falls on all alike; after one export that warms the caches, as a server
+    that has been up a while would have them."""
+    app_export(client, "csv")
     samples: dict[str, list] = {}
     for _ in range(runs):
         for variant in range(len(FLOOR_SQL)):
             samples.setdefault(f"dump{variant}", []).append(floor_dump(url, team, variant))
         for format_ in ("csv", "xlsx"):
             samples.setdefault(format_, []).append(app_export(client, format_))
-    medians = {name: statistics.median(s for _rows, s in runs_) for name, runs_ in samples.items()}
-    floor_rows = samples["dump0"][0][0]
-    figures = {
-        "backend": sa.make_url(url).get_backend_name(),
-        "households": households,
-        "rows": floor_rows,
-        "dump": min(medians[f"dump{v}"] for v in range(len(FLOOR_SQL))),
-    }
-    for format_ in ("csv", "xlsx"):
-        rows = samples[format_][0][0]
-        assert rows == floor_rows, f"{format_}: {rows} rows, the dump {floor_rows}"
-        figures[format_] = medians[format_]
-    rows = read_rows(url, team)
-    figures["writers"] = {
-        name: statistics.median(write_alone(name, rows) for _ in range(max(1, runs // 2)))
-        for name in WRITERS
-    }
-    figures["memory"] = {f: peak_memory(url, f) for f in ("csv", "xlsx")}
-    return figures
+    return samples
 
 
 def report(figures: dict) -> None:

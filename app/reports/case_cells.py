@@ -8,6 +8,7 @@ Built inside the reader's locale (labels of stages and document kinds are bound 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -22,6 +23,12 @@ from app.registry.models import Household, Member
 from app.workflow.stages import Stage
 
 
+class _Counts(NamedTuple):
+    members: sa.ColumnElement[int]
+    females: sa.ColumnElement[int]
+    children: sa.ColumnElement[int]
+
+
 @dataclass
 class Cells:
     """The tables one export reads: a reference table is joined only if a column names it."""
@@ -29,6 +36,7 @@ class Cells:
     dialect: str
     arabic: bool = field(default_factory=lambda: getattr(get_locale(), "language", None) == "ar")
     joins: dict[str, tuple[object, sa.ColumnElement[bool]]] = field(default_factory=dict)
+    grouped: bool = False  # one row per household out of several (members joined)
 
     def _joined(self, key: str, table, on) -> object:
         self.joins.setdefault(key, (table, on))
@@ -52,8 +60,19 @@ class Cells:
         return self._joined("caseworker", User, User.id == Household.assigned_to_id)
 
     def member_counts(self):
-        """The household's counts of members, females and children (PostgreSQL)."""
-        return self._joined("member_counts", _lateral_counts(), sa.true()).c
+        """The household's counts of members, females and children, each member read once: a
+        LATERAL subquery on PostgreSQL (a join grouped by household would count every member
+        of the table whatever the scope); on SQLite, which has no LATERAL, the members joined
+        and the rows grouped by household (`grouped`)."""
+        if self.dialect == "postgresql":
+            return self._joined("member_counts", _lateral_counts(), sa.true()).c
+        if "members" not in self.joins:
+            member = aliased(Member, name="member")
+            on = sa.and_(member.household_id == Household.id, member.merged_into_id.is_(None))
+            self._joined("members", member, on)
+            self.grouped = True
+        member = self.joins["members"][0]
+        return _Counts(*(_counted(k, member, sa.func.count(member.id)) for k in _MEMBER_COUNTS))
 
     def name(self, table) -> sa.ColumnElement[str]:
         """The Arabic name for an Arabic reader when there is one, else the English, else ""."""
@@ -73,38 +92,26 @@ def stage_label(_cells: Cells) -> sa.ColumnElement[str]:
 
 
 _MEMBER_COUNTS = {
-    "members": lambda: None,
-    "females": lambda: Member.sex == "F",
-    "children": lambda: Member.birth_date > years_before(local_today(), 18),  # under 18 today
+    "members": lambda _m: None,
+    "females": lambda m: m.sex == "F",
+    "children": lambda m: m.birth_date > years_before(local_today(), 18),  # under 18 today
 }
 
 
 def member_count(cells: Cells, key: str) -> sa.ColumnElement[int]:
-    """Members of the household (all, "females" or "children"), merged members left out.
-
-    On PostgreSQL the three counts are one LATERAL subquery, read once per household (a join
-    grouped by household would aggregate every member of the table whatever the scope); on
-    SQLite, which has no LATERAL, each is a subquery of its own on the members' index."""
-    if cells.dialect == "postgresql":
-        return getattr(cells.member_counts(), key)
-    condition = _MEMBER_COUNTS[key]()
-    counted = sa.select(sa.func.count()).where(
-        Member.household_id == Household.id, Member.merged_into_id.is_(None)
-    )
-    if condition is not None:
-        counted = counted.where(condition)
-    return counted.correlate(Household).scalar_subquery()
+    """Members of the household (all, "females" or "children"), merged members left out."""
+    return getattr(cells.member_counts(), key)
 
 
-def _counted(key: str):
-    condition = _MEMBER_COUNTS[key]()
-    count = sa.func.count()
-    return (count if condition is None else count.filter(condition)).label(key)
+def _counted(key: str, member, counted) -> sa.ColumnElement[int]:
+    condition = _MEMBER_COUNTS[key](member)
+    return (counted if condition is None else counted.filter(condition)).label(key)
 
 
 def _lateral_counts():
+    """The three counts in one subquery read once per household (PostgreSQL)."""
     return (
-        sa.select(*(_counted(key) for key in _MEMBER_COUNTS))
+        sa.select(*(_counted(key, Member, sa.func.count()) for key in _MEMBER_COUNTS))
         .where(Member.household_id == Household.id, Member.merged_into_id.is_(None))
         .lateral("member_counts")
     )
@@ -183,4 +190,6 @@ def cells_query(stmt: sa.Select, cells: list[sa.ColumnElement], context: Cells) 
     query = query.select_from(Household)
     for table, on in context.joins.values():
         query = query.outerjoin(table, on)
+    if context.grouped:
+        query = query.group_by(Household.id)
     return query.order_by(Household.id)

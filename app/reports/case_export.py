@@ -24,7 +24,7 @@ from app.reports.case_cells import (
     text,
 )
 
-BATCH = 1000
+BATCH = 5000
 
 
 @dataclass(frozen=True)

@@ -49,11 +49,18 @@ def batches(stmt: sa.Select, columns: list[Column]) -> Iterator[list[tuple]]:
     # One statement object for every batch: its cache key is computed once, not per batch.
     page = export_query(stmt, columns).where(Household.id > sa.bindparam("last")).limit(BATCH)
     texts = text_positions(columns)
-    connection = db.session.connection()  # Core rows: the ORM has no entity to load here
+    connection = db.session.connection()
     last = 0
-    while rows := connection.execute(page, {"last": last}).all():
+    while rows := _fetched(connection.execute(page, {"last": last})):
         last = rows[-1][0]
         yield neutralised_rows(list(map(_CELLS, rows)), texts)
+
+
+def _fetched(result: sa.CursorResult) -> list[tuple]:
+    """The driver's own tuples: every cell is text or an integer as the database gave it, so
+    building SQLAlchemy rows (a third of the Python time) would add nothing."""
+    with result:
+        return result.cursor.fetchall()
 
 
 def csv_chunks(stmt: sa.Select, columns: list[Column], via_copy: bool | None = None):
