@@ -36,7 +36,7 @@ class Cells:
     dialect: str
     arabic: bool = field(default_factory=lambda: getattr(get_locale(), "language", None) == "ar")
     joins: dict[str, tuple[object, sa.ColumnElement[bool]]] = field(default_factory=dict)
-    grouped: bool = False  # one row per household out of several (members joined)
+    whole: bool = False  # the export in one statement (COPY), not a batch
 
     def _joined(self, key: str, table, on) -> object:
         self.joins.setdefault(key, (table, on))
@@ -60,17 +60,19 @@ class Cells:
         return self._joined("caseworker", User, User.id == Household.assigned_to_id)
 
     def member_counts(self):
-        """The household's counts of members, females and children, each member read once: a
-        LATERAL subquery on PostgreSQL (a join grouped by household would count every member
-        of the table whatever the scope); on SQLite, which has no LATERAL, the members joined
-        and the rows grouped by household (`grouped`)."""
-        if self.dialect == "postgresql":
+        """The household's counts of members, females and children, each member read once.
+
+        The members joined and the rows grouped by household, as the fastest dump does (the
+        database may merge both tables in the order of their ids); but a batch on PostgreSQL,
+        whose planner would group every household left before taking the first `BATCH`, reads
+        them in a LATERAL subquery per household (SQLite, which has no LATERAL, stops on its
+        own)."""
+        if self.dialect == "postgresql" and not self.whole:
             return self._joined("member_counts", _lateral_counts(), sa.true()).c
         if "members" not in self.joins:
             member = aliased(Member, name="member")
             on = sa.and_(member.household_id == Household.id, member.merged_into_id.is_(None))
             self._joined("members", member, on)
-            self.grouped = True
         member = self.joins["members"][0]
         return _Counts(*(_counted(k, member, sa.func.count(member.id)) for k in _MEMBER_COUNTS))
 
@@ -190,6 +192,7 @@ def cells_query(stmt: sa.Select, cells: list[sa.ColumnElement], context: Cells) 
     query = query.select_from(Household)
     for table, on in context.joins.values():
         query = query.outerjoin(table, on)
-    if context.grouped:
-        query = query.group_by(Household.id)
+    if "members" in context.joins:  # one row per household, and what it was joined to
+        tables = [t for key, (t, _on) in context.joins.items() if key != "members"]
+        query = query.group_by(Household.id, *(table.id for table in tables))
     return query.order_by(Household.id)

@@ -36,7 +36,8 @@ def copy_statement(stmt: sa.Select, columns: list[Column]) -> tuple[str, dict]:
     planner keeps apart (OFFSET 0), so that neutralising a cell reads it, never recomputes it."""
     from app.reports.case_files import export_query
 
-    cells = export_query(stmt, columns).offset(sa.literal_column("0")).subquery("cells")
+    cells = export_query(stmt, columns, whole=True).offset(sa.literal_column("0"))
+    cells = cells.subquery("cells")
     query = sa.select(*(_cell(c, cells.c[c.key]) for c in columns)).order_by(cells.c.id)
     compiled = query.compile(
         dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}

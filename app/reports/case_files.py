@@ -27,16 +27,11 @@ from app.reports.case_export import BATCH, Column
 _CELLS = operator.itemgetter(slice(1, None))  # a row without its household id
 
 
-def export_query(stmt: sa.Select, columns: list[Column], wrap_text=None) -> sa.Select:
+def export_query(stmt: sa.Select, columns: list[Column], whole: bool = False) -> sa.Select:
     """The households of `stmt` (the policy's scoped query), their id then one cell per
-    column; `wrap_text` (if given) is applied to every text cell."""
-    context = Cells(db.session.get_bind().dialect.name)
-    cells = []
-    for column in columns:
-        cell = column.cell(context)
-        if wrap_text is not None and not column.number:
-            cell = wrap_text(cell)
-        cells.append(cell.label(column.key))
+    column, for batches (or, if `whole`, for one statement that reads them all)."""
+    context = Cells(db.session.get_bind().dialect.name, whole=whole)
+    cells = [column.cell(context).label(column.key) for column in columns]
     return cells_query(stmt, cells, context)
 
 
