@@ -192,7 +192,15 @@ def cells_query(stmt: sa.Select, cells: list[sa.ColumnElement], context: Cells) 
     query = query.select_from(Household)
     for table, on in context.joins.values():
         query = query.outerjoin(table, on)
-    if "members" in context.joins:  # one row per household, and what it was joined to
-        tables = [t for key, (t, _on) in context.joins.items() if key != "members"]
-        query = query.group_by(Household.id, *(table.id for table in tables))
+    if "members" in context.joins:  # one row per household
+        query = query.group_by(Household.id, *_joined_keys(context))
     return query.order_by(Household.id)
+
+
+def _joined_keys(context: Cells) -> list:
+    """PostgreSQL reads a grouped row's other columns only from tables whose keys it groups by;
+    SQLite takes them from the household's row as they are, and grouping by more would have
+    it sort every batch rather than walk the households in order."""
+    if context.dialect != "postgresql":
+        return []
+    return [table.id for key, (table, _on) in context.joins.items() if key != "members"]

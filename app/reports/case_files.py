@@ -39,10 +39,15 @@ def text_positions(columns: list[Column]) -> list[int]:
     return [i for i, column in enumerate(columns) if not column.number]
 
 
+def page_statement(stmt: sa.Select, columns: list[Column]) -> sa.Select:
+    """The next `BATCH` households after the id `last`: one statement object for every batch,
+    so that its cache key is computed once, not per batch."""
+    return export_query(stmt, columns).where(Household.id > sa.bindparam("last")).limit(BATCH)
+
+
 def batches(stmt: sa.Select, columns: list[Column]) -> Iterator[list[tuple]]:
     """The rows, at most `BATCH` at a time, formulas neutralised."""
-    # One statement object for every batch: its cache key is computed once, not per batch.
-    page = export_query(stmt, columns).where(Household.id > sa.bindparam("last")).limit(BATCH)
+    page = page_statement(stmt, columns)
     texts = text_positions(columns)
     connection = db.session.connection()
     last = 0
@@ -60,7 +65,7 @@ def _fetched(result: sa.CursorResult) -> list[tuple]:
 
 def csv_chunks(stmt: sa.Select, columns: list[Column], via_copy: bool | None = None):
     """The CSV's rows, one chunk a batch: written by PostgreSQL (COPY) when it can, else by
-    Python's csv module. Both give the same bytes (`tests/test_case_export_copy.py`)."""
+    Python's csv module. Both give the same bytes (`tests/test_case_export_files.py`)."""
     from app.reports.case_copy import copy_chunks, copy_writes
 
     if via_copy is None:
