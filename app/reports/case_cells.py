@@ -60,13 +60,12 @@ class Cells:
         return self._joined("caseworker", User, User.id == Household.assigned_to_id)
 
     def member_counts(self):
-        """The household's counts of members, females and children, each member read once.
-
-        The members joined and the rows grouped by household, as the fastest dump does (the
-        database may merge both tables in the order of their ids); but a batch on PostgreSQL,
-        whose planner would group every household left before taking the first `BATCH`, reads
-        them in a LATERAL subquery per household (SQLite, which has no LATERAL, stops on its
-        own)."""
+        """The household's counts of members, females and children, each member read once:
+        the members joined and the rows grouped by household, as the fastest dump does (the
+        database may merge the two tables in the order of their ids, and SQLite's batch still
+        walks the households in order and stops at `BATCH`). A batch on PostgreSQL, whose
+        planner would group every household left before it took the first `BATCH`, counts
+        them in a LATERAL subquery per household instead."""
         if self.dialect == "postgresql" and not self.whole:
             return self._joined("member_counts", _lateral_counts(), sa.true()).c
         if "members" not in self.joins:
@@ -85,10 +84,12 @@ class Cells:
 
 
 def text(value) -> sa.ColumnElement[str]:
+    """A text cell: "" where the database has nothing (NULL)."""
     return sa.func.coalesce(value, "")
 
 
 def stage_label(_cells: Cells) -> sa.ColumnElement[str]:
+    """The stage as the reader's language names it (an unknown stage as it is stored)."""
     labels = {stage.value: str(stage.label) for stage in Stage}
     return sa.case(labels, value=Household.stage, else_=Household.stage)
 

@@ -36,6 +36,7 @@ def export_query(stmt: sa.Select, columns: list[Column], whole: bool = False) ->
 
 
 def text_positions(columns: list[Column]) -> list[int]:
+    """Where the text cells are in a row (the others are numbers, never neutralised)."""
     return [i for i, column in enumerate(columns) if not column.number]
 
 
@@ -57,8 +58,8 @@ def batches(stmt: sa.Select, columns: list[Column]) -> Iterator[list[tuple]]:
 
 
 def _fetched(result: sa.CursorResult) -> list[tuple]:
-    """The driver's own tuples: every cell is text or an integer as the database gave it, so
-    building SQLAlchemy rows (a third of the Python time) would add nothing."""
+    """The driver's own tuples: every cell is text or an integer as the database gives it, with
+    nothing for SQLAlchemy to convert, so no row object is built for it."""
     with result:
         return result.cursor.fetchall()
 
