@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import resource
 import subprocess
 import tempfile
 import time
@@ -39,15 +40,19 @@ def floor_sql(variant: int, team: int) -> str:
     return FLOOR_SQL[variant].format(team=int(team), adult=adult)
 
 
-def floor_dump(url: str, team: int, variant: int = 0) -> tuple[int, float]:
-    """Rows and seconds: the database writing the cells as CSV (SQLite's shell in its own
-    process, or COPY read by psycopg, JIT off as in the app's COPY)."""
+def floor_dump(url: str, team: int, variant: int = 0) -> tuple[int, float, float | None]:
+    """Rows, seconds and CPU seconds (SQLite; None for PostgreSQL, whose work is the server's):
+    the database writing the cells as CSV (SQLite's shell in its own process, or COPY read by
+    psycopg, JIT off as in the app's COPY)."""
     query = floor_sql(variant, team)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), None
     if url.startswith("sqlite"):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         command = ["sqlite3", "-csv", sa.make_url(url).database, query]  # the bench's own query
         out = subprocess.run(command, capture_output=True, check=True)  # noqa: S603
         rows = out.stdout.count(b"\n")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     else:
         import psycopg
 
@@ -59,7 +64,7 @@ def floor_dump(url: str, team: int, variant: int = 0) -> tuple[int, float]:
         ):
             for data in copy:
                 rows += bytes(data).count(b"\n")
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, cpu
 
 
 def read_rows(url: str, team: int) -> list[tuple]:
