@@ -53,19 +53,22 @@ def copy_chunks(stmt: sa.Select, columns: list[Column]) -> Iterator[bytes]:
     connection.exec_driver_sql("SET LOCAL jit = off")
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(statement, params) as copy:
-        rows: list = []
+        # Copied into one buffer as they come: holding psycopg's row buffers instead doubled
+        # the time the rows took.
+        chunk, ends = bytearray(), []
         for row in copy:
-            rows.append(row)
-            if len(rows) == BATCH:
-                yield _crlf(rows)
-                rows = []
-        if rows:
-            yield _crlf(rows)
+            chunk += row
+            ends.append(len(chunk))
+            if len(ends) == BATCH:
+                yield _crlf(chunk, ends)
+                chunk, ends = bytearray(), []
+        if ends:
+            yield _crlf(chunk, ends)
 
 
-def _crlf(rows: list) -> bytes:
-    """The rows joined, each ended by "\\r\\n" rather than COPY's "\\n"."""
-    chunk = b"".join(rows)
-    if chunk.count(b"\n") == len(rows):  # no line break inside a cell: the usual case
-        return chunk.replace(b"\n", b"\r\n")
-    return b"".join(bytes(row)[:-1] + b"\r\n" for row in rows)
+def _crlf(chunk: bytearray, ends: list[int]) -> bytes:
+    """The rows (ending at the offsets `ends`), each ended by "\\r\\n" rather than COPY's "\\n"."""
+    if chunk.count(b"\n") == len(ends):  # no line break inside a cell: the usual case
+        return bytes(chunk).replace(b"\n", b"\r\n")
+    rows = (chunk[start : end - 1] for start, end in zip([0, *ends], ends, strict=False))
+    return b"".join(bytes(row) + b"\r\n" for row in rows)
