@@ -17,8 +17,8 @@ from app.registry import saved_search
 from app.registry.list_form import CaseListForm
 from app.registry.queries import case_query
 from app.reports import case_export as case_export_service
+from app.reports import case_files, exports
 from app.reports import dashboard as figures
-from app.reports import exports
 from app.reports.aggregates import cross_table, offered_periods, published
 from app.reports.case_export import DEFAULT_COLUMNS
 from app.reports.forms import UNIT_LABELS, CaseExportForm, ReportForm
@@ -183,15 +183,13 @@ def _send_cases(form, filters_form, stmt, columns):
     kind = "identifiable" if identifiable else "pseudonymised"
     name = f"awda-cases-{kind}-{local_today():%Y%m%d}"
     if form.format.data == "xlsx":
-        file = case_export_service.xlsx_file(stmt, columns, head, is_right_to_left())
+        file = case_files.xlsx_file(stmt, columns, head, is_right_to_left())
         response = Response(file, mimetype=FORMATS["xlsx"][0], direct_passthrough=True)
         response.call_on_close(file.close)
         extension = "xlsx"
     else:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response = Response(
-            case_export_service.csv_lines(app, stmt, columns, head), mimetype="text/csv"
-        )
+        response = Response(case_files.csv_lines(app, stmt, columns, head), mimetype="text/csv")
         extension = "csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
