@@ -93,6 +93,7 @@ def import_models() -> None:
 def _register_jobs() -> None:
     """Every module that defines background jobs (app.jobs), so that workers know them."""
     import app.attachments.services
+    import app.auth.sessions
     import app.imports.commit
     import app.notifications.services
     import app.watchlist.screening  # noqa: F401
