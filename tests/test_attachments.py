@@ -6,7 +6,6 @@ their field group (or an agency a referral shares it with), removed with a reaso
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from app.attachments import checking
 from app.attachments.models import Attachment
 from app.audit.models import AuditEntry
+from app.core.dates import local_today
 from app.extensions import db
 from app.workflow.stages import Stage
 from tests.factories import HouseholdFactory
@@ -278,7 +278,7 @@ def test_the_date_defaults_to_nothing_and_the_member_is_chosen_from_the_link(log
         f'<option selected value="{member.id}"' in page or f'value="{member.id}" selected' in page
     )
     assert 'capture="environment"' in page  # the tablet's camera
-    assert date.today().isoformat() in page  # the latest date allowed
+    assert local_today().isoformat() in page  # the latest date allowed (in Baghdad)
 
 
 def _referral(world, household, groups: str, state: str = "sent"):
