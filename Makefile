@@ -11,6 +11,8 @@ PYTEST_ARGS ?=
 # Debian packages: Pango, HarfBuzz and a font with Arabic for PDFs; Chromium for the browser tests.
 PRINT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 BROWSER_PACKAGES := chromium
+# Redis (shared API rate limits) and PgBouncer, started by the several-machines test.
+SERVER_PACKAGES := redis-server pgbouncer
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
 
@@ -67,6 +69,7 @@ test-sqlite: install $(AXE)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-postgres: install
+	scripts/system-packages $(SERVER_PACKAGES)
 	scripts/with-postgres $(BIN)/python -m pytest -n 2 -m "not browser" $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres

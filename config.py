@@ -8,6 +8,9 @@ server started without thinking about it gets the strict profile).
 | AWDA_ENV | profile | production |
 | SECRET_KEY | signs sessions and CSRF tokens; required in production | none |
 | DATABASE_URL | SQLAlchemy URL | SQLite file instance/awda.sqlite3 |
+| AWDA_DB_POOLER | `transaction`: DATABASE_URL is PgBouncer in transaction mode | none |
+| AWDA_DB_POOL_SIZE, AWDA_DB_MAX_OVERFLOW | connections a process keeps, and may add | 5, 10 |
+| AWDA_PROXIES | reverse proxies in front that set X-Forwarded-For and -Proto | 0 |
 | TEST_DATABASE_URL | database for the test profile | in-memory SQLite |
 | SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | true (false in development) |
 | AWDA_PAGE_SIZE | rows per page in lists | 25 |
@@ -68,6 +71,28 @@ def _int(name: str, default: int) -> int:
     return default if value is None else int(value)
 
 
+def engine_options(url: str | None) -> dict[str, Any]:
+    """SQLAlchemy's engine options for the database at `url`.
+
+    PostgreSQL: AWDA_DB_POOL_SIZE and AWDA_DB_MAX_OVERFLOW size each process's pool (a server
+    with 4 gunicorn workers holds up to 4 x (size + overflow) connections). With
+    AWDA_DB_POOLER=transaction (PgBouncer in transaction mode, whose server connections change
+    between transactions) psycopg never prepares statements: a statement prepared on one server
+    connection would be missing on the next ("prepared statement does not exist").
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if not (url or "").startswith("postgresql"):
+        return options
+    options["pool_size"] = _int("AWDA_DB_POOL_SIZE", 5)
+    options["max_overflow"] = _int("AWDA_DB_MAX_OVERFLOW", 10)
+    pooler = (_env("AWDA_DB_POOLER") or "").lower()
+    if pooler not in ("", "session", "transaction"):
+        raise ConfigError(f"AWDA_DB_POOLER={pooler!r}: use transaction, session or nothing.")
+    if pooler == "transaction":
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 class Config:
     """Production profile: every value from the environment, nothing insecure by default."""
 
@@ -77,7 +102,10 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        # Behind a reverse proxy the client's address (login throttling, rate limits, the audit
+        # trail) and the scheme come from its headers, trusted from this many proxies only.
+        self.PROXIES = max(0, _int("AWDA_PROXIES", 0))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
@@ -168,6 +196,7 @@ class TestingConfig(Config):
         super().__init__()
         self.SECRET_KEY = "testing-only-not-secret"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.SESSION_COOKIE_SECURE = False
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024

@@ -34,8 +34,19 @@ def create_app(profile: str | config_module.Config | None = None) -> Flask:
     errors.register(app)
     request_cycle.register(app)
     sessions.register(app)
+    _trust_proxies(app)
     _check_database(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind AWDA_PROXIES reverse proxies, the client's address and scheme are read from
+    X-Forwarded-For and X-Forwarded-Proto as those proxies set them, and from no one else."""
+    count = app.config.get("PROXIES", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def _check_database(app: Flask) -> None:
@@ -97,6 +108,7 @@ def import_models() -> None:
 def _register_jobs() -> None:
     """Every module that defines background jobs (app.jobs), so that workers know them."""
     import app.attachments.services
+    import app.auth.sessions
     import app.imports.commit
     import app.notifications.services
     import app.watchlist.screening  # noqa: F401

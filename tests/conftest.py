@@ -158,6 +158,11 @@ class World:
 
 @pytest.fixture
 def world(app) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The teams, places and users of `World`, written in the current app's database."""
     momd = AgencyFactory(code="MOMD", name_en="Ministry of Migration and Displacement")
     ngo = AgencyFactory(code="NGO", kind="ngo")
     team_a = TeamFactory(name="Team A", agency=momd)

@@ -282,7 +282,6 @@ def test_the_date_defaults_to_nothing_and_the_member_is_chosen_from_the_link(log
 
 
 def _referral(world, household, groups: str, state: str = "sent"):
-    from app.core.dates import local_today
     from app.referrals.models import AgencyService, Referral
 
     service = db.session.scalar(sa.select(AgencyService)) or AgencyService(

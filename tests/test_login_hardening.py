@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.auth import sessions
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.auth.passwords import password_problems
+from app.core.db import utcnow
 from app.extensions import db
 from tests.factories import PASSWORD
 
@@ -61,23 +63,32 @@ def test_many_failures_from_one_address_slow_it_down_for_every_username(world, m
     assert _try(make_browser, "caseworker.a", PASSWORD, "10.9.9.10").status_code == 302
 
 
+def _clock(monkeypatch, moment) -> None:
+    """The sessions' clock (app.auth.sessions) stands at `moment`."""
+    monkeypatch.setattr(sessions, "utcnow", lambda: moment)
+
+
 def test_an_idle_session_ends(app, login, monkeypatch):
     browser = login("caseworker_a")
     assert browser.get("/households/").status_code == 200
-    later = sessions.time.time() + 31 * 60
-    monkeypatch.setattr(sessions.time, "time", lambda: later)
+    _clock(monkeypatch, utcnow() + timedelta(minutes=31))
     response = browser.get("/households/")
     assert response.status_code == 302 and "/login" in response.location
+    assert "Your session ended" in browser.get(response.location).get_data(as_text=True)
+    ended = db.session.scalar(sa.select(UserSession))
+    assert ended.ended_why == "idle"
+    assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "session.expired"))
 
 
 def test_a_busy_session_still_ends_after_twelve_hours(app, login, monkeypatch):
     browser = login("caseworker_a")
-    start = sessions.time.time()
+    start = utcnow()
     for step in range(1, 36):  # a request every 20 minutes: never idle
-        monkeypatch.setattr(sessions.time, "time", lambda n=step: start + n * 20 * 60)
+        _clock(monkeypatch, start + timedelta(minutes=20 * step))
         assert browser.get("/account").status_code == 200
-    monkeypatch.setattr(sessions.time, "time", lambda: start + 12 * 3600 + 60)
+    _clock(monkeypatch, start + timedelta(hours=12, minutes=1))
     assert browser.get("/households/").status_code == 302
+    assert db.session.scalar(sa.select(UserSession.ended_why)) == "expired"
 
 
 def test_hsts_only_over_https(browser):

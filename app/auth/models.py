@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,10 +13,6 @@ from app.access.roles import Role
 from app.core.db import Timestamped, utcnow
 from app.extensions import db
 from app.reference.models import Agency, Team
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -38,9 +33,6 @@ class User(UserMixin, Timestamped, db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the id kept in the session cookie: replacing it ends every session of the user,
-    # so a cookie copied before logout, a password change or deactivation opens nothing.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     # Lockout: consecutive failed logins, and until when the account refuses to log in.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -49,12 +41,6 @@ class User(UserMixin, Timestamped, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     agency: Mapped[Agency] = relationship()
     team: Mapped[Team | None] = relationship()
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
-
-    def end_sessions(self) -> None:
-        self.session_token = new_session_token()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -88,6 +74,24 @@ class User(UserMixin, Timestamped, db.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+
+class UserSession(db.Model):
+    """A login, kept on the server (app.auth.sessions): the browser holds a random token, this
+    row its SHA-256. Every app server reads it at every request, so ending it ends it everywhere.
+    """
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # When and why it ended: logout, idle, expired, password, deactivated.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_why: Mapped[str | None] = mapped_column(String(16))
+    client: Mapped[str | None] = mapped_column(String(64))  # the address it was opened from
+    user: Mapped[User] = relationship()
 
 
 class LoginFailure(db.Model):

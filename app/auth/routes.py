@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 from urllib.parse import urlsplit
@@ -30,7 +29,6 @@ from app.auth.services import (
     note_second_factor_failure,
 )
 from app.core.i18n import SESSION_KEY as LANGUAGE_KEY
-from app.core.text import whole_number
 from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -45,15 +43,7 @@ login_manager.login_message = None  # the login page itself says what to do
 login_manager.session_protection = "strong"
 
 
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The user of a session id `<user id>:<session token>`, if that session is still live."""
-    user_id, _, token = session_id.partition(":")
-    number = whole_number(user_id)
-    user = db.session.get(User, number) if number is not None else None
-    if user is None or not user.active or not token:
-        return None
-    return user if hmac.compare_digest(token, user.session_token) else None
+login_manager.user_loader(sessions.load_user)  # the session row, on every server
 
 
 def safe_next(target: str | None) -> str:
@@ -106,7 +96,7 @@ def complete_login(user: User, target: str, **how: str) -> None:
         user.locale = chosen  # picked on the login page: the user's language from now on
     note_login_complete(user)
     login_user(user)
-    sessions.start()
+    sessions.open_for(user)
     audit.record("login.success", user=user, **how)
     log.info("Login: %s", user.username)
 
@@ -183,7 +173,7 @@ def enrol_two_factor():
 def logout():
     log.info("Logout: %s", current_user.username)
     audit.record("logout")
-    current_user.end_sessions()
+    sessions.end_current("logout")
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.access.roles import SECOND_ROLES, Role
 from app.audit import services as audit
+from app.auth import sessions
 from app.auth.models import LoginFailure, User
 from app.auth.passwords import (
     burn_time,
@@ -124,7 +125,7 @@ def update_user(user: User, data: UserInput, password: str | None = None) -> Use
     if password:
         user.password_hash = hash_password(password)
     if password or not user.active:
-        user.end_sessions()
+        sessions.end_all(user, "password" if password else "deactivated")
     db.session.flush()
     after = _account(user)
     audit.record(

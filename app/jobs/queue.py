@@ -24,8 +24,11 @@ def procrastinate_app(app: Flask) -> procrastinate.App:
     """The procrastinate app of Flask `app`, with every registered job as a task."""
     found = app.extensions.get(_KEY)
     if found is None:
+        # The app's own connection settings (no prepared statements behind a pooler).
+        connect_args = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {})
         connector = procrastinate.PsycopgConnector(
-            conninfo=jobs.libpq_url(app.config["SQLALCHEMY_DATABASE_URI"])
+            conninfo=jobs.libpq_url(app.config["SQLALCHEMY_DATABASE_URI"]),
+            kwargs=dict(connect_args),
         )
         found = procrastinate.App(connector=connector)
         for name in jobs.TASKS:
