@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import json
 import random
 import sys
 import time
@@ -52,14 +53,19 @@ def main() -> None:
         people, login_ms = _log_in(server.port, accounts)
         print_start(url, households, args, server, login_ms)
         run_phase(people, journey, args.warmup)  # warm the caches, as a server up for a while
+        rounds = []
         for _ in range(args.rounds):
             floor = _measured(server, _strangers(people), do_nothing, args.seconds)
             pages = _measured(server, people, household_page, args.seconds)
-            print_saturation(floor, pages, len(people))
+            rounds.append(print_saturation(floor, pages, len(people)))
         tally, seconds = run_phase(people, journey, args.seconds, args.think)
-        print_journey(tally, seconds, len(people), args.think)
+        steps = print_journey(tally, seconds, len(people), args.think)
     finally:
         server.stop()
+    if args.json:
+        figures = {"database": sa.make_url(url).get_backend_name(), "households": households}
+        figures |= {"users": args.users, "saturation": rounds, "journey": steps}
+        Path(args.json).write_text(json.dumps(figures, indent=2))
 
 
 def _arguments() -> argparse.Namespace:
@@ -72,6 +78,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--rounds", type=int, default=1, help="saturation measures, in turn")
     parser.add_argument("--warmup", type=float, default=10, help="untimed journey first")
+    parser.add_argument("--json", help="also write the figures to this file")
     return parser.parse_args()
 
 

@@ -36,16 +36,18 @@ def print_start(url: str, households: int, args, server, login_ms: list[float]) 
     )
 
 
-def print_saturation(floor: tuple, pages: tuple, users: int) -> None:
-    """Household pages per second beside the do-nothing route's, no think time."""
+def print_saturation(floor: tuple, pages: tuple, users: int) -> dict:
+    """Household pages per second beside the do-nothing route's, no think time; the figures
+    (requests per second, milliseconds, worker CPU milliseconds per request) as a dict."""
     print(f"\nsaturation: {users} people, no think time")
     print(f"{'route':<20}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}{'CPU/req':>10}")
-    rates = []
+    rates, figures = [], {}
     for name, (tally, seconds, cpu) in (("do-nothing route", floor), ("household page", pages)):
         times = [t for step in tally.times.values() for t in step]
         errors = sum(len(e) for e in tally.errors.values())
         rates.append(len(times) / seconds)
         cpu_ms = cpu * 1000 / max(1, len(times))
+        figures[name] = {**_figures(times, seconds, errors), "cpu_ms": round(cpu_ms, 2)}
         print(
             f"{name:<20}{rates[-1]:>8.1f}{percentile(times, 0.5):>8.0f}"
             f"{percentile(times, 0.95):>8.0f}{percentile(times, 0.99):>8.0f}{errors:>8}"
@@ -55,24 +57,28 @@ def print_saturation(floor: tuple, pages: tuple, users: int) -> None:
     ratio = rates[1] / rates[0] if rates[0] else math.nan
     verdict = "met" if ratio >= GOAL_RATIO else "missed"
     print(f"household pages / do-nothing route: {ratio:.3f}x (goal >= {GOAL_RATIO}x: {verdict})")
+    return {**figures, "ratio": round(ratio, 4)}
 
 
-def print_journey(tally: Tally, seconds: float, users: int, think: float) -> None:
-    """Per step: requests, rate, percentiles and errors; then the goal."""
+def print_journey(tally: Tally, seconds: float, users: int, think: float) -> dict:
+    """Per step: requests, rate, percentiles and errors; then the goal. The figures as a dict
+    of steps (and "all")."""
     print(f"\njourney: {users} people, think time {think:g} s (0.5-1.5x), {seconds:.1f} s")
     print(
         f"{'step':<16}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}"
         f"{'max':>8}{'errors':>8}"
     )
     everything: list[float] = []
-    over = []
+    over, figures = [], {}
     for step in STEPS:
         times = tally.times.get(step, [])
         everything += times
+        figures[step] = _figures(times, seconds, len(tally.errors.get(step, [])))
         _print_row(step, times, seconds, len(tally.errors.get(step, [])))
         if percentile(times, 0.95) >= GOAL_P95_MS:
             over.append(step)
     errors = sum(len(e) for e in tally.errors.values())
+    figures["all"] = _figures(everything, seconds, errors)
     _print_row("all", everything, seconds, errors)
     if tally.export_rows:
         print(f"rows per export: median {percentile(tally.export_rows, 0.5):,.0f}")
@@ -80,6 +86,16 @@ def print_journey(tally: Tally, seconds: float, users: int, think: float) -> Non
     verdict = "met" if not over and not errors else "missed"
     slow = f"; p95 over {GOAL_P95_MS} ms: {', '.join(over)}" if over else ""
     print(f"goal: p95 < {GOAL_P95_MS} ms at every step, 0 errors: {verdict}{slow}")
+    return figures
+
+
+def _figures(times: list[float], seconds: float, errors: int) -> dict:
+    return {
+        "requests": len(times),
+        "per_second": round(len(times) / seconds, 2),
+        **{f"p{q}": round(percentile(times, q / 100), 1) for q in (50, 95, 99)},
+        "errors": errors,
+    }
 
 
 def _print_row(step: str, times: list[float], seconds: float, errors: int) -> None:

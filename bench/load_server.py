@@ -60,14 +60,24 @@ def prepare_people(app, count: int, seed: int = 7) -> list[Account]:
             by_team.setdefault(user.team_id, []).append(user)
         for team_users in by_team.values():
             scope = household_scope(team_users[0], Action.HOUSEHOLD_EDIT)
-            ids = db.session.scalars(sa.select(Household.id).where(scope).order_by(Household.id))
-            ids = list(ids)
+            editable = sa.select(Household.id).where(scope, Household.id.not_in(_born_later()))
+            ids = list(db.session.scalars(editable.order_by(Household.id)))
             for index, user in enumerate(team_users):
                 share = ids[index :: len(team_users)]
                 accounts.append(Account(user.username, rng.sample(share, min(SHARE, len(share)))))
         db.session.remove()
         db.engine.dispose()
     return sorted(accounts, key=lambda a: a.username)
+
+
+def _born_later() -> sa.Select:
+    """Households with a member born after today, which their form refuses to save as it is:
+    demo-data made some (babies of the year born in a month still to come) before it was
+    fixed, and a person would have to correct the date first. Left out of the edits."""
+    from app.core.dates import local_today
+    from app.registry.models import Member
+
+    return sa.select(Member.household_id).where(Member.birth_date > local_today())
 
 
 @dataclass
