@@ -6,12 +6,15 @@ the same app's do-nothing route (/healthz: one SELECT 1) under the same load as 
 
 Without --database it uses bench/results/bench-<households>.sqlite3, a database that
 `python bench/registry.py --households N` filled through `flask demo-data` (copy it, the run
-writes to it). Everything stays on 127.0.0.1, and every phase stops after --seconds.
+writes to it); under scripts/with-postgres, name a database on that server. Everything stays on
+127.0.0.1; each phase starts no request after --seconds, and one unanswered 60 s later counts as
+an error, so a run ends within a few minutes whatever the server does.
 
 It prints, on the same run:
 - saturation, no think time: household pages per second beside /healthz per second, their
-  ratio (goal of issue 19: >= 0.3x), and the gunicorn workers' CPU per request (which the
-  load generator, sharing the cores, does not inflate);
+  ratio (goal of issue 19: >= 0.3x), and the CPU per request of the gunicorn workers and of
+  this load generator, which share the cores (the workers' CPU ratio is what a server with
+  cores to itself would reach);
 - the journey, each person waiting --think seconds (0.5-1.5x, at random) between requests:
   requests per second and p50/p95/p99 per step, errors (goal: 50 users, p95 < 300 ms, none).
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import os
 import random
 import sys
 import time
@@ -105,6 +109,8 @@ def _log_in(port: int, accounts) -> tuple[list[Person], list[float]]:
 
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         done = list(pool.map(one, accounts))
+    for index, (person, _) in enumerate(done):
+        person.part = index  # each starts the journey at another part of it
     return [p for p, _ in done], [ms for _, ms in done]
 
 
@@ -117,10 +123,16 @@ def _strangers(people: list[Person]) -> list[Person]:
 
 
 def _measured(server, people, action, seconds: float) -> tuple:
-    """A saturation phase: its tally, its length, and the workers' CPU seconds during it."""
-    before = server.worker_cpu_seconds()
+    """A saturation phase: its tally, its length, and the CPU seconds the gunicorn workers and
+    this load generator used during it."""
+    before, mine = server.worker_cpu_seconds(), _own_cpu_seconds()
     tally, elapsed = run_phase(people, action, seconds)
-    return tally, elapsed, server.worker_cpu_seconds() - before
+    return tally, elapsed, server.worker_cpu_seconds() - before, _own_cpu_seconds() - mine
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 if __name__ == "__main__":

@@ -74,6 +74,9 @@ class Person:
     deadline: float = 0.0
     think: float = 0.0
     saves: int = 0
+    part: int = 0  # where in the journey's round the person is
+    results: str | None = None  # the list of its last search
+    household: str | None = None  # the household it last opened
 
     def step(self, tally: Tally, name: str, call):
         """Run one timed request; Stopped once the phase is over, Refused on a wrong answer."""
@@ -113,21 +116,31 @@ def household_page(person: Person, tally: Tally) -> None:
 
 
 def journey(person: Person, tally: Tally) -> None:
-    """One round: list, search, household, edit and save, export the search's results."""
+    """The next part of the round (list and search, household, edit and save, export of the
+    search's results). People start the round at different parts, as people at work are at
+    any moment, so that a short phase measures every step even when the server is slow."""
+    part = JOURNEY[person.part % len(JOURNEY)]
+    person.part += 1
+    part(person, tally)
+
+
+def _search(person: Person, tally: Tally) -> None:
     listed = person.get(tally, "case list", "/households/")
     fields = [("q", person.rng.choice(SEARCHES)), ("csrf_token", csrf_token(listed, "list"))]
     sent = person.post(tally, "search (post)", "/households/search", fields, 303)
-    results = local_path(sent)
-    person.get(tally, "search results", results)
-    path = f"/households/{person.rng.choice(person.households)}"
-    person.get(tally, "household page", path)
-    _edit(person, tally, path)
-    _export(person, tally, "/reports/cases?" + results.partition("?")[2])
+    person.results = local_path(sent)
+    person.get(tally, "search results", person.results)
 
 
-def _edit(person: Person, tally: Tally, path: str) -> None:
+def _household(person: Person, tally: Tally) -> None:
+    person.household = f"/households/{person.rng.choice(person.households)}"
+    person.get(tally, "household page", person.household)
+
+
+def _edit(person: Person, tally: Tally) -> None:
     """The household's form, posted back as the browser has it with a new note; a save goes
     back to the household page (a stale version would answer 409)."""
+    path = person.household or f"/households/{person.rng.choice(person.households)}"
     page = person.get(tally, "edit form", f"{path}/edit")
     person.saves += 1
     note = f"Load test: saved by {person.username}, round {person.saves}."
@@ -137,8 +150,11 @@ def _edit(person: Person, tally: Tally, path: str) -> None:
         tally.fail("edit save", f"save of {path} went to {local_path(saved)}")
 
 
-def _export(person: Person, tally: Tally, path: str) -> None:
+def _export(person: Person, tally: Tally) -> None:
     """The export page of the search's results, then its CSV file, read to the end."""
+    if person.results is None:
+        _search(person, tally)
+    path = "/reports/cases?" + (person.results or "").partition("?")[2]
     page = person.get(tally, "export form", path)
     fields = [("columns", c) for c in EXPORT_COLUMNS]
     fields += [("format", "csv"), ("csrf_token", csrf_token(page, "export form"))]
@@ -148,6 +164,9 @@ def _export(person: Person, tally: Tally, path: str) -> None:
         return
     with tally.lock:
         tally.export_rows.append(answer.body.count(b"\n") - 1)
+
+
+JOURNEY = (_search, _household, _edit, _export)
 
 
 def run_phase(
