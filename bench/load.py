@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_client import Browser, log_in
 from load_report import print_journey, print_saturation, print_start
-from load_server import prepare_people, start_gunicorn
+from load_server import children, cpu_seconds, database_server, prepare_people, start_gunicorn
 from load_steps import Person, do_nothing, household_page, journey, run_phase
 from registry import RESULTS, build_app
 
@@ -53,17 +53,18 @@ def main() -> None:
     households = _count_households(app)
     accounts = prepare_people(app, args.users)
     server = start_gunicorn(url, args.workers, RESULTS / "load-gunicorn.log")
+    meter = _Meter(server, database_server(url))
     try:
         people, login_ms = _log_in(server.port, accounts)
         print_start(url, households, args, server, login_ms)
         run_phase(people, journey, args.warmup)  # warm the caches, as a server up for a while
         rounds = []
         for _ in range(args.rounds):
-            floor = _measured(server, _strangers(people), do_nothing, args.seconds)
-            pages = _measured(server, people, household_page, args.seconds)
+            floor = meter.measure(_strangers(people), do_nothing, args.seconds)
+            pages = meter.measure(people, household_page, args.seconds)
             rounds.append(print_saturation(floor, pages, len(people)))
-        tally, seconds = run_phase(people, journey, args.seconds, args.think)
-        steps = print_journey(tally, seconds, len(people), args.think)
+        phase = meter.measure(people, journey, args.seconds, args.think)
+        steps = print_journey(phase, len(people), args.think)
     finally:
         server.stop()
     if args.json:
@@ -122,17 +123,28 @@ def _strangers(people: list[Person]) -> list[Person]:
     ]
 
 
-def _measured(server, people, action, seconds: float) -> tuple:
-    """A saturation phase: its tally, its length, and the CPU seconds the gunicorn workers and
-    this load generator used during it."""
-    before, mine = server.worker_cpu_seconds(), _own_cpu_seconds()
-    tally, elapsed = run_phase(people, action, seconds)
-    return tally, elapsed, server.worker_cpu_seconds() - before, _own_cpu_seconds() - mine
+class _Meter:
+    """CPU seconds used during a phase by the gunicorn workers, the database server (when it
+    is a PostgreSQL of this machine: its backends) and this load generator."""
 
+    def __init__(self, server, database_pid: int | None) -> None:
+        self.server, self.database_pid = server, database_pid
 
-def _own_cpu_seconds() -> float:
-    times = os.times()
-    return times.user + times.system
+    def measure(self, people, action, seconds: float, think: float = 0.0) -> dict:
+        """Run a phase: its tally, length and CPU seconds (app, database, client)."""
+        before = self._used()
+        tally, elapsed = run_phase(people, action, seconds, think)
+        cpu = {k: v - before[k] for k, v in self._used().items()}
+        return {"tally": tally, "seconds": elapsed, "cpu": cpu}
+
+    def _used(self) -> dict[str, float]:
+        times = os.times()
+        database = cpu_seconds(children(self.database_pid)) if self.database_pid else 0.0
+        return {
+            "app": self.server.worker_cpu_seconds(),
+            "database": database,
+            "client": times.user + times.system,
+        }
 
 
 if __name__ == "__main__":

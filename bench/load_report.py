@@ -36,43 +36,40 @@ def print_start(url: str, households: int, args, server, login_ms: list[float]) 
     )
 
 
-def print_saturation(floor: tuple, pages: tuple, users: int) -> dict:
+def print_saturation(floor: dict, pages: dict, users: int) -> dict:
     """Household pages per second beside the do-nothing route's, no think time; the figures
-    (requests per second, milliseconds, worker CPU milliseconds per request) as a dict."""
+    (requests per second, milliseconds, CPU milliseconds per request) as a dict."""
     print(f"\nsaturation: {users} people, no think time")
     print(
-        f"{'route':<20}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}"
-        f"{'server CPU/req':>16}{'client CPU/req':>16}"
+        f"{'route':<18}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}"
+        f"{'CPU/req: app':>14}{'database':>10}{'client':>8}"
     )
-    rates, figures = [], {}
-    for name, (tally, seconds, cpu, client) in (
-        ("do-nothing route", floor),
-        ("household page", pages),
-    ):
-        times = [t for step in tally.times.values() for t in step]
-        errors = sum(len(e) for e in tally.errors.values())
-        rates.append(len(times) / seconds)
-        cpu_ms, client_ms = (c * 1000 / max(1, len(times)) for c in (cpu, client))
-        figures[name] = _figures(times, seconds, errors)
-        figures[name] |= {"server_cpu_ms": round(cpu_ms, 2), "client_cpu_ms": round(client_ms, 2)}
+    figures = {}
+    for name, phase in (("do-nothing route", floor), ("household page", pages)):
+        times = [t for step in phase["tally"].times.values() for t in step]
+        errors = sum(len(e) for e in phase["tally"].errors.values())
+        figures[name] = _figures(times, phase["seconds"], errors) | _cpu(phase, len(times))
+        row = figures[name]
         print(
-            f"{name:<20}{rates[-1]:>8.1f}{percentile(times, 0.5):>8.0f}"
-            f"{percentile(times, 0.95):>8.0f}{percentile(times, 0.99):>8.0f}{errors:>8}"
-            f"{cpu_ms:>14.1f}ms{client_ms:>14.1f}ms"
+            f"{name:<18}{row['per_second']:>8.1f}{row['p50']:>8.0f}{row['p95']:>8.0f}"
+            f"{row['p99']:>8.0f}{errors:>7}{row['app_cpu_ms']:>12.1f}ms"
+            f"{row['database_cpu_ms']:>8.1f}ms{row['client_cpu_ms']:>6.1f}ms"
         )
-        _print_errors(tally)
+        _print_errors(phase["tally"])
+    rates = [figures[n]["per_second"] for n in ("do-nothing route", "household page")]
     ratio = rates[1] / rates[0] if rates[0] else math.nan
     verdict = "met" if ratio >= GOAL_RATIO else "missed"
     print(f"household pages / do-nothing route: {ratio:.3f}x (goal >= {GOAL_RATIO}x: {verdict})")
-    cpu = [figures[n]["server_cpu_ms"] for n in ("do-nothing route", "household page")]
-    cpu_ratio = cpu[0] / cpu[1] if cpu[1] else math.nan
-    print(f"the same by the workers' CPU per request (cores to themselves): {cpu_ratio:.3f}x")
+    served = [figures[n]["served_cpu_ms"] for n in ("do-nothing route", "household page")]
+    cpu_ratio = served[0] / served[1] if served[1] else math.nan
+    print(f"the same by CPU per request, app and database (cores to themselves): {cpu_ratio:.3f}x")
     return {**figures, "ratio": round(ratio, 4), "cpu_ratio": round(cpu_ratio, 4)}
 
 
-def print_journey(tally: Tally, seconds: float, users: int, think: float) -> dict:
+def print_journey(phase: dict, users: int, think: float) -> dict:
     """Per step: requests, rate, percentiles and errors; then the goal. The figures as a dict
     of steps (and "all")."""
+    tally, seconds = phase["tally"], phase["seconds"]
     print(f"\njourney: {users} people, think time {think:g} s (0.5-1.5x), {seconds:.1f} s")
     print(
         f"{'step':<16}{'requests':>9}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}"
@@ -88,15 +85,33 @@ def print_journey(tally: Tally, seconds: float, users: int, think: float) -> dic
         if percentile(times, 0.95) >= GOAL_P95_MS:
             over.append(step)
     errors = sum(len(e) for e in tally.errors.values())
-    figures["all"] = _figures(everything, seconds, errors)
+    figures["all"] = _figures(everything, seconds, errors) | _cpu(phase, len(everything))
     _print_row("all", everything, seconds, errors)
     if tally.export_rows:
         print(f"rows per export: median {percentile(tally.export_rows, 0.5):,.0f}")
     _print_errors(tally)
+    served, cores = figures["all"]["served_cpu_ms"], os.cpu_count() or 1
+    print(
+        f"CPU per request, all steps: app and database {served:.1f} ms, so at most "
+        f"{cores * 1000 / served if served else math.nan:.0f} requests/s on {cores} cores "
+        "to themselves"
+    )
     verdict = "met" if not over and not errors else "missed"
     slow = f"; p95 over {GOAL_P95_MS} ms: {', '.join(over)}" if over else ""
     print(f"goal: p95 < {GOAL_P95_MS} ms at every step, 0 errors: {verdict}{slow}")
     return figures
+
+
+def _cpu(phase: dict, requests: int) -> dict:
+    """CPU milliseconds per request: of the app's workers, the database server, both, and the
+    load generator."""
+    per = {k: round(v * 1000 / max(1, requests), 2) for k, v in phase["cpu"].items()}
+    return {
+        "app_cpu_ms": per["app"],
+        "database_cpu_ms": per["database"],
+        "served_cpu_ms": round(per["app"] + per["database"], 2),
+        "client_cpu_ms": per["client"],
+    }
 
 
 def _figures(times: list[float], seconds: float, errors: int) -> dict:

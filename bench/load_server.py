@@ -88,17 +88,11 @@ class Server:
 
     def worker_cpu_seconds(self) -> float:
         """User and system CPU seconds of the gunicorn workers so far (Linux /proc)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.workers():
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        return cpu_seconds(children(self.process.pid))
 
-    def workers(self) -> list[str]:
+    def workers(self) -> list[int]:
         """The worker processes' ids (gunicorn's children)."""
-        master = self.process.pid
-        return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        return children(self.process.pid)
 
     def stop(self) -> None:
         """SIGTERM to gunicorn (it ends its workers); SIGKILL to its group if it lingers."""
@@ -137,6 +131,39 @@ def start_gunicorn(url: str, workers: int, log: Path) -> Server:
         time.sleep(0.5)
     server.stop()
     raise SystemExit(f"gunicorn did not answer within 90 s: see {log}")
+
+
+def children(pid: int) -> list[int]:
+    """The ids of a process's children (Linux /proc)."""
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds these processes have used so far (those gone count 0)."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_server(url: str) -> int | None:
+    """The process id of the PostgreSQL server behind `url` if it runs on this machine and
+    says where its data is (a superuser asks); None for SQLite, which runs in the workers."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = sa.create_engine(url, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as connection:
+            data = connection.scalar(sa.text("SHOW data_directory"))
+        return int(Path(data, "postmaster.pid").read_text().split()[0])
+    except (sa.exc.DBAPIError, OSError, ValueError):
+        return None
+    finally:
+        engine.dispose()
 
 
 def _answers(port: int) -> bool:
