@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import config
 from app import create_app
 from app.access.roles import Role
 from app.auth.models import User
+from app.demo.households import _family
 from app.extensions import db
 from app.reference.models import Agency, Camp, Team
 from app.referrals.models import Referral
@@ -292,6 +297,14 @@ def test_demo_data_a_second_run_adds_nothing_and_says_so(app, governorates):
     assert "already loaded" in second.output and "nothing added" in second.output
     assert (user_count(), household_count()) == (users, households) == (users, 12)
     assert "admin" in second.output  # the logins are still printed
+
+
+@given(today=st.dates(date(2000, 1, 1), date(2100, 12, 31)), seed=st.integers(0, 2**32))
+@settings(max_examples=60, deadline=None)
+def test_no_demo_member_is_born_after_the_day_the_data_is_made(today, seed):
+    """The household form refuses a birth date in the future: a demo household must save."""
+    families = [_family(random.Random(seed + n), today) for n in range(5)]
+    assert all(m["birth_date"] <= today for family in families for m, _, _ in family)
 
 
 def test_demo_caseworkers_see_only_their_own_teams_households(app, governorates, make_browser):

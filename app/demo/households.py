@@ -89,7 +89,8 @@ class _Person:
 
 
 def _member(rng, names, given, father, grandfather, family, sex, age, relationship, today):
-    birth = date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+    # A baby of the year is born by today, not later in it: the form refuses a future birth.
+    birth = min(date(today.year - age, rng.randint(1, 12), rng.randint(1, 28)), today)
     precision, estimated_on = rng.choices(("day", "year", "age"), (6, 2, 2))[0], None
     if precision == "year":
         birth = date(birth.year, 1, 1)
