@@ -117,6 +117,7 @@ def start_gunicorn(url: str, workers: int, log: Path) -> Server:
     }
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
     command += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    log.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no bench/results yet
     with log.open("w") as out:
         process = subprocess.Popen(  # noqa: S603 - our own command line
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
