@@ -10,6 +10,7 @@ server started without thinking about it gets the strict profile).
 | DATABASE_URL | SQLAlchemy URL | SQLite file instance/awda.sqlite3 |
 | AWDA_DB_POOLER | `transaction`: DATABASE_URL is PgBouncer in transaction mode | none |
 | AWDA_DB_POOL_SIZE, AWDA_DB_MAX_OVERFLOW | connections a process keeps, and may add | 5, 10 |
+| AWDA_REPLICA_URL | a streaming replica the figures and the case export read from | none |
 | AWDA_PROXIES | reverse proxies in front that set X-Forwarded-For and -Proto | 0 |
 | TEST_DATABASE_URL | database for the test profile | in-memory SQLite |
 | SESSION_COOKIE_SECURE | send the session cookie over HTTPS only | true (false in development) |
@@ -50,6 +51,7 @@ from typing import Any
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'awda.sqlite3'}"
+REPLICA_BIND = "replica"  # Flask-SQLAlchemy's name of the replica's engine (app.core.replica)
 
 
 class ConfigError(RuntimeError):
@@ -93,6 +95,28 @@ def engine_options(url: str | None) -> dict[str, Any]:
     return options
 
 
+def replica_binds(database_url: str | None, replica_url: str | None) -> dict[str, dict]:
+    """Flask-SQLAlchemy's SQLALCHEMY_BINDS: {"replica": the engine options of `replica_url`},
+    or {} when no replica is named.
+
+    The replica's engine gets the options the primary's would (pool sizes, and no prepared
+    statements behind PgBouncer). Raises ConfigError when it is another kind of database than
+    the primary: the statements read from it are compiled for the primary's."""
+    if replica_url is None:
+        return {}
+    if _backend(replica_url) != _backend(database_url or DEFAULT_DATABASE_URL):
+        raise ConfigError(
+            "AWDA_REPLICA_URL names another kind of database than DATABASE_URL: "
+            "it must be a replica of that database."
+        )
+    return {REPLICA_BIND: {"url": replica_url, **engine_options(replica_url)}}
+
+
+def _backend(url: str) -> str:
+    """ "postgresql" of "postgresql+psycopg://…"."""
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
 class Config:
     """Production profile: every value from the environment, nothing insecure by default."""
 
@@ -103,6 +127,11 @@ class Config:
         self.SECRET_KEY = _env("SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", DEFAULT_DATABASE_URL)
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        # Figures and the case export read from a streaming replica when one is named; every
+        # write and every other page stay on DATABASE_URL (app.core.replica).
+        self.SQLALCHEMY_BINDS = replica_binds(
+            self.SQLALCHEMY_DATABASE_URI, _env("AWDA_REPLICA_URL")
+        )
         # Behind a reverse proxy the client's address (login throttling, rate limits, the audit
         # trail) and the scheme come from its headers, trusted from this many proxies only.
         self.PROXIES = max(0, _int("AWDA_PROXIES", 0))
@@ -197,6 +226,7 @@ class TestingConfig(Config):
         self.SECRET_KEY = "testing-only-not-secret"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
         self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
+        self.SQLALCHEMY_BINDS = {}  # never a replica named for another database; tests set one
         self.SESSION_COOKIE_SECURE = False
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024

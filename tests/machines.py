@@ -1,5 +1,6 @@
 """Real servers on loopback for the several-machines test (tests/test_machines.py): gunicorn
-app servers, `flask jobs worker` processes, Redis and PgBouncer, each started in a temporary
+app servers, `flask jobs worker` processes, Redis, PgBouncer and a PostgreSQL streaming replica
+(a hot standby), each started in a temporary
 directory and stopped (SIGTERM, then SIGKILL) whatever the test's outcome; and a person's
 browser as `requests` over HTTP."""
 
@@ -18,10 +19,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import requests
 from sqlalchemy.engine import make_url
 
 import config
+from app.jobs import libpq_url
 from tests.conftest import CSRF_FIELD
 from tests.factories import PASSWORD
 
@@ -135,6 +138,84 @@ def start_pgbouncer(servers: Servers, database_url: str) -> str:
     wait_for_port(port, servers)
     through = url.set(host="127.0.0.1", port=port, query={})
     return through.render_as_string(hide_password=False)
+
+
+def start_standby(servers: Servers, database_url: str) -> str:
+    """A hot standby of the PostgreSQL server of `database_url` (a Unix socket, trust
+    authentication, as scripts/with-postgres starts it): `pg_basebackup -R` of the whole server,
+    started on a socket directory and port of its own and streaming the primary's WAL from then
+    on. Returns the URL of the same database on the standby, once it accepts connections."""
+    url = make_url(database_url)
+    programs, needed = _primary(database_url)
+    folder = Path(tempfile.mkdtemp(prefix="awda-standby."))
+    folder.chmod(0o755)
+    servers.folders.append(folder)
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    data = str(folder / "data")
+    primary = ["-h", url.query["host"], "-p", str(url.query.get("port", 5432)), "-U", url.username]
+    backup = [str(programs / "pg_basebackup"), *primary, "-D", data, "-R", "--checkpoint=fast"]
+    # This machine's pg_basebackup, fixed arguments; the copy need not survive a power cut.
+    run = [*_as_postgres_user(), *backup, "--no-sync"]
+    subprocess.run(run, check=True, capture_output=True, timeout=60)  # noqa: S603
+    port = free_port()  # only a socket's name here: the standby listens on no TCP port
+    settings = ["listen_addresses=", "fsync=off", "hot_standby=on", *needed]
+    server = [str(programs / "postgres"), "-D", data, "-k", str(folder), "-p", str(port)]
+    servers.start("standby", [*_as_postgres_user(), *server, *(f"-c{s}" for s in settings)])
+    standby = url.set(query={"host": str(folder), "port": str(port)})
+    _wait_for_connection(standby.render_as_string(hide_password=False), servers)
+    return standby.render_as_string(hide_password=False)
+
+
+# A standby must allow at least as much of these as its primary, or it refuses to recover.
+AT_LEAST_THE_PRIMARYS = (
+    "max_connections",
+    "max_worker_processes",
+    "max_wal_senders",
+    "max_prepared_transactions",
+    "max_locks_per_transaction",
+)
+
+
+def _primary(database_url: str) -> tuple[Path, list[str]]:
+    """The folder of the server programs of the primary's major version (Debian's
+    /usr/lib/postgresql/N/bin, as scripts/with-postgres finds them, or those on the PATH), and
+    the settings a standby of it needs."""
+    with psycopg.connect(libpq_url(database_url)) as connection:
+        version, *values = (
+            connection.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in ("server_version_num", *AT_LEAST_THE_PRIMARYS)
+        )
+    pairs = zip(AT_LEAST_THE_PRIMARYS, values, strict=True)
+    settings = [f"{name}={value}" for name, value in pairs]
+    debian = Path(f"/usr/lib/postgresql/{int(version) // 10000}/bin")
+    if (debian / "pg_basebackup").exists():
+        return debian, settings
+    return Path(program("pg_basebackup")).parent, settings
+
+
+def _wait_for_connection(database_url: str, servers: Servers, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        servers.check_running()
+        with contextlib.suppress(psycopg.OperationalError):  # starting, or still recovering
+            psycopg.connect(libpq_url(database_url), connect_timeout=2).close()
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the standby took no connection after {timeout} s")
+
+
+def wait_for_replay(primary_url: str, standby_url: str, timeout: float = 10) -> None:
+    """Until the standby has replayed everything the primary has written so far."""
+    with psycopg.connect(libpq_url(primary_url), autocommit=True) as primary:
+        written = primary.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+    replayed = "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn"
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(libpq_url(standby_url), autocommit=True) as standby:
+        while not standby.execute(replayed, [written]).fetchone()[0]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the standby had not replayed {written} after {timeout} s")
+            time.sleep(0.02)
 
 
 def app_environment(database_url: str, **settings: str) -> dict[str, str]:

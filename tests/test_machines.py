@@ -1,16 +1,19 @@
 """Awda on several machines: two gunicorn app servers and two job workers on one PostgreSQL
-database, over real HTTP on loopback. Server 1 reaches PostgreSQL directly, server 2 through
-PgBouncer in transaction mode (AWDA_DB_POOLER=transaction); API rate counts live in Redis.
+database, over real HTTP on loopback. Server 1 reaches PostgreSQL directly and reads figures and
+exports from a streaming replica (AWDA_REPLICA_URL), server 2 goes through PgBouncer in
+transaction mode (AWDA_DB_POOLER=transaction); API rate counts live in Redis.
 
 A person's requests go to either server, as a load balancer would send them. What one server
 decides, the other knows: a logout ends the session everywhere, failed logins on both count
 toward one lockout, of two people saving the same household at the same moment on different
 servers one is saved and the other told, a job queued once is done once whichever worker takes
-it, and the API's rate limit counts calls to both servers.
+it, the API's rate limit counts calls to both servers, and an export read from the replica is
+audited on the primary and holds what the replica has replayed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -47,9 +50,11 @@ from tests.machines import (
     start_app_server,
     start_pgbouncer,
     start_redis,
+    start_standby,
     start_worker,
     started,
     wait_for_health,
+    wait_for_replay,
 )
 from tests.test_import_commit import csv_bytes, family_rows, receive_and_check
 
@@ -73,6 +78,8 @@ class Cluster:
     two: str  # app server 2 (through PgBouncer in transaction mode)
     pooled: str  # the database's URL through PgBouncer
     servers: Servers
+    primary: str  # the database's URL on the primary
+    standby: str  # and on the streaming replica, read by server 1's figures and exports
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +110,8 @@ def _start(app: Flask, world: World, servers: Servers, url: str, directory) -> C
     }
     direct = app_environment(url, **shared)
     pooled = start_pgbouncer(servers, url)
-    one = start_app_server(servers, "server-1", direct)
+    standby = start_standby(servers, url)  # a copy of the whole server, world included
+    one = start_app_server(servers, "server-1", {**direct, "AWDA_REPLICA_URL": standby})
     two = start_app_server(
         servers, "server-2", app_environment(pooled, AWDA_DB_POOLER="transaction", **shared)
     )
@@ -111,7 +119,7 @@ def _start(app: Flask, world: World, servers: Servers, url: str, directory) -> C
     start_worker(servers, "worker-2", direct)
     wait_for_health(one, servers)
     wait_for_health(two, servers)
-    return Cluster(app=app, world=world, one=one, two=two, pooled=pooled, servers=servers)
+    return Cluster(app, world, one, two, pooled, servers, primary=url, standby=standby)
 
 
 def at_once(*calls: Callable[[], object]) -> list:
@@ -267,3 +275,65 @@ def _run_while_another_client_holds_the_server_connection(url: str, options: dic
         other.execute("SELECT 1").fetchall()  # holds that server connection (in a transaction)
         mine.execute("SELECT count(*) FROM users WHERE active = %s", [True]).fetchall()
         mine.commit()
+
+
+def test_an_export_reads_the_replica_and_is_audited_on_the_primary(cluster):
+    """Server 1 reads the case export's rows from the standby, which refuses any write ("cannot
+    execute INSERT in a read-only transaction"): the login's session row and the export's audit
+    entry reach the primary all the same. A household saved on the primary is in the export
+    once the standby has replayed it, and not while replay is paused."""
+    world = cluster.world
+    registrar = Browser(cluster.app)
+    registrar.login(world.caseworker_a)
+    saved = [_saved_household(registrar, world, f"HOL-900{n}") for n in (1, 2)]
+    wait_for_replay(cluster.primary, cluster.standby)
+    amal = Person()
+    assert amal.login(cluster.one, "caseworker.a").status_code == 302
+    page = amal.get(cluster.one, "/reports/cases").text
+    assert "may lag the latest saves by a few seconds" in page
+
+    with _replay_paused(cluster.standby):
+        late = _saved_household(registrar, world, "HOL-9003")
+        before = _exported(amal, cluster.one)
+    assert set(saved) <= set(before) and late not in before
+    wait_for_replay(cluster.primary, cluster.standby)
+    after = _exported(amal, cluster.one)
+    assert late in after
+
+    db.session.expire_all()
+    audited = db.session.scalars(
+        sa.select(AuditEntry.detail)
+        .where(AuditEntry.action == "export.cases", AuditEntry.user_id == world.caseworker_a.id)
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [entry["rows"] for entry in audited] == [len(before), len(after)]
+
+
+def _saved_household(browser: Browser, world: World, camp_ref: str) -> str:
+    """A household registered on the primary (through the test's own app): its case number."""
+    payload = household_payload(world, members=[HEAD], camp_ref=camp_ref)
+    created = browser.save_household("/households/new", payload)
+    assert created.status_code == 302
+    newest = sa.select(Household.case_number).order_by(Household.id.desc()).limit(1)
+    return db.session.scalar(newest)
+
+
+def _exported(person: Person, server: str) -> list[str]:
+    """The case numbers of the person's case export (CSV) from `server`."""
+    person.get(server, "/reports/cases")
+    form = {"columns": ["case_number", "stage"], "format": "csv"}
+    response = person.post(server, "/reports/cases", form)
+    assert response.status_code == 200, response.text[:500]
+    lines = response.content.decode("utf-8-sig").splitlines()[1:]
+    return [line.split(",")[0] for line in lines]
+
+
+@contextlib.contextmanager
+def _replay_paused(standby_url: str):
+    """The standby receives the primary's WAL but applies none of it meanwhile."""
+    with psycopg.connect(libpq_url(standby_url), autocommit=True) as standby:
+        standby.execute("SELECT pg_wal_replay_pause()")
+        try:
+            yield
+        finally:
+            standby.execute("SELECT pg_wal_replay_resume()")

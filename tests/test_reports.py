@@ -245,6 +245,7 @@ def test_a_reporting_officer_sees_published_figures_only(world, caseload, report
 def test_a_supervisor_sees_exact_team_counts(world, caseload, login):
     text = login("supervisor_a").get(_query(STAGE_BY_SEX)).get_data(as_text=True)
     assert "Exact counts" in text and "Anbar" not in text
+    assert "may lag the latest saves" not in text  # said only when a replica is read
 
 
 def test_the_csv_download_is_suppressed_and_audited(world, caseload, reporting, make_browser):

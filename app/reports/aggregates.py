@@ -22,7 +22,7 @@ from app.access.policy import reportable_households
 from app.auth.models import User
 from app.core.dates import local_today, start_of_local_day
 from app.core.db import as_utc
-from app.extensions import db
+from app.core.replica import reading_connection
 from app.registry.models import Household, Member, MemberNeed
 from app.reports.dimensions import DIMENSIONS, HOUSEHOLD, NEED, NO_NEED, Dimension
 from app.reports.periods import Period, available
@@ -106,15 +106,17 @@ def cross_table(user: User, request: Request) -> CrossTable:
     rows = DIMENSIONS[request.rows]
     columns = DIMENSIONS[request.columns] if request.columns else None
     units = _units(user, request)
-    counted = set(db.session.scalars(units))
     on = local_today()
-    row_groups = _groups(rows, request.unit, units, counted, on)
+    with reading_connection() as connection:  # the replica's, if there is one
+        counted = set(connection.scalars(units))
+        row_groups = _groups(connection, rows, request.unit, units, counted, on)
+        column_groups = None
+        if columns is not None:
+            column_groups = _groups(connection, columns, request.unit, units, counted, on)
     row_names = rows.names(_keys(row_groups))
-    if columns is None:
-        column_groups, column_names = None, {None: ""}
-    else:
-        column_groups = _groups(columns, request.unit, units, counted, on)
-        column_names = columns.names(_keys(column_groups))
+    column_names: dict[object, str] = {None: ""}
+    if columns is not None:
+        column_names = columns.names(_keys(column_groups or {}))
     cells = tally(row_groups, list(row_names), column_groups, list(column_names))
     return CrossTable(request, rows, columns, row_names, column_names, cells)
 
@@ -147,9 +149,10 @@ def tally(
 
 def first_registration(user: User) -> date | None:
     """The day (on the centre's calendar) of the first registration the user's figures count."""
-    first = db.session.scalar(
-        sa.select(sa.func.min(Household.created_at)).where(reportable_households(user))
-    )
+    with reading_connection() as connection:  # offered from the data the figures count
+        first = connection.scalar(
+            sa.select(sa.func.min(Household.created_at)).where(reportable_households(user))
+        )
     return _local_date(first) if first is not None else None
 
 
@@ -175,12 +178,17 @@ def _units(user: User, request: Request) -> sa.Select:
 
 
 def _groups(
-    dimension: Dimension, unit: str, units: sa.Select, counted: set[int], on: date
+    connection: sa.Connection,
+    dimension: Dimension,
+    unit: str,
+    units: sa.Select,
+    counted: set[int],
+    on: date,
 ) -> dict[int, list[object]]:
     """{unit id: its groups along the dimension}: one group each (None where not known), or
     for specific needs every need the unit has, NO_NEED for none."""
     found: dict[int, list[object]] = {unit_id: [] for unit_id in counted}
-    for unit_id, key in db.session.execute(_pairs(dimension, unit, units, on)):
+    for unit_id, key in connection.execute(_pairs(dimension, unit, units, on)):
         if unit_id in found:
             found[unit_id].append(key)
     for groups in found.values():

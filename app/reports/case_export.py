@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.access import FieldGroup
 from app.core.formatting import listing
-from app.extensions import db
+from app.core.replica import reading_connection
 from app.registry.models import Household
 from app.reports.case_cells import (
     Cells,
@@ -148,12 +148,11 @@ def header(columns: list[Column]) -> list[str]:
 
 
 def count(stmt: sa.Select) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count()).select_from(stmt.with_only_columns(Household.id).subquery())
-        )
-        or 0
-    )
+    """How many households `stmt` holds, counted where the export's rows are read (the
+    replica, if there is one), so that the page and the audit entry say what the file holds."""
+    households = stmt.with_only_columns(Household.id).subquery()
+    with reading_connection() as connection:
+        return connection.scalar(sa.select(sa.func.count()).select_from(households)) or 0
 
 
 def check_choice(

@@ -1,7 +1,8 @@
 """The case export's files. Rows come in batches, each batch one statement that reads a window
 of `BATCH` household ids (the primary key's range, in order, so nothing left is re-sorted), one
 `writerows` and one chunk sent; on PostgreSQL the database writes the CSV itself
-(`app.reports.case_copy`). Memory stays flat however many rows there are."""
+(`app.reports.case_copy`). Memory stays flat however many rows there are. The rows are read from
+the replica when there is one (`app.core.replica`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import xlsxwriter
 from flask import Flask
 from flask_babel import force_locale, get_locale
 
+from app.core.replica import reading_connection
 from app.core.spreadsheets import BOM, csv_row, neutralised, neutralised_rows
 from app.extensions import db
 from app.registry.models import Household
@@ -55,12 +57,12 @@ def batches(stmt: sa.Select, columns: list[Column]) -> Iterator[list[tuple]]:
     give no batch."""
     page = page_statement(stmt, columns)
     texts = text_positions(columns)
-    connection = db.session.connection()
-    highest = connection.execute(sa.select(sa.func.max(Household.id))).scalar() or 0
-    for after in range(0, highest, BATCH):
-        rows = _fetched(connection.execute(page, {"after": after, "upto": after + BATCH}))
-        if rows:
-            yield neutralised_rows(list(map(_CELLS, rows)), texts)
+    with reading_connection() as connection:
+        highest = connection.execute(sa.select(sa.func.max(Household.id))).scalar() or 0
+        for after in range(0, highest, BATCH):
+            rows = _fetched(connection.execute(page, {"after": after, "upto": after + BATCH}))
+            if rows:
+                yield neutralised_rows(list(map(_CELLS, rows)), texts)
 
 
 def _fetched(result: sa.CursorResult) -> list[tuple]:

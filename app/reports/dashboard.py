@@ -14,6 +14,7 @@ from app.access.policy import reportable_households, visible_referrals
 from app.auth.models import User
 from app.core.dates import local_today, start_of_local_day
 from app.core.db import as_utc, utcnow
+from app.core.replica import reading_connection
 from app.extensions import db
 from app.history.models import CaseEvent
 from app.referrals.models import Referral
@@ -37,14 +38,16 @@ class Bar:
     shown: str  # the figure as printed ("<5" where suppressed)
 
 
-def _stage_bars(condition: sa.ColumnElement[bool], k: int | None = None) -> list[Bar]:
+def _stage_bars(
+    connection: sa.Connection, condition: sa.ColumnElement[bool], k: int | None = None
+) -> list[Bar]:
     """Households by stage: exact, or (given k) published like the figures: suppressed and
     rounded (`publication.py`), since a live count that moves by one as a household moves on
     would tell who moved."""
     if k is not None:
-        return _published_stage_bars(condition, k)
+        return _published_stage_bars(connection, condition, k)
     found = dict(
-        db.session.execute(
+        connection.execute(
             sa.select(Household.stage, sa.func.count()).where(condition).group_by(Household.stage)
         ).all()
     )
@@ -52,9 +55,11 @@ def _stage_bars(condition: sa.ColumnElement[bool], k: int | None = None) -> list
     return [Bar(s.label, found[s.value], str(found[s.value])) for s in stages]
 
 
-def _published_stage_bars(condition: sa.ColumnElement[bool], k: int) -> list[Bar]:
+def _published_stage_bars(
+    connection: sa.Connection, condition: sa.ColumnElement[bool], k: int
+) -> list[Bar]:
     stage_of = dict(
-        db.session.execute(sa.select(Household.id, Household.stage).where(condition)).all()
+        connection.execute(sa.select(Household.id, Household.stage).where(condition)).all()
     )
     stages = [s for s in Stage if s.value in set(stage_of.values())]
     cells = tally({h: [stage] for h, stage in stage_of.items()}, [s.value for s in stages])
@@ -72,18 +77,22 @@ def _in_scope(user: User) -> sa.ColumnElement[bool]:
 
 
 def my_figures(user: User) -> dict:
+    """A caseworker's own: their households by stage, overdue referrals and tasks."""
     mine = sa.and_(_in_scope(user), Household.assigned_to_id == user.id)
     overdue = open_tasks(user).where(Task.due_on < local_today())
-    return {
-        "stages": _stage_bars(mine),
-        "overdue_referrals": _overdue_referrals(user, mine_only=True),
-        "overdue_tasks": db.session.scalar(
-            sa.select(sa.func.count()).select_from(overdue.subquery())
-        ),
-    }
+    with reading_connection() as connection:
+        return {
+            "stages": _stage_bars(connection, mine),
+            "overdue_referrals": _overdue_referrals(connection, user, mine_only=True),
+            "overdue_tasks": connection.scalar(
+                sa.select(sa.func.count()).select_from(overdue.subquery())
+            ),
+        }
 
 
 def team_figures(user: User) -> dict:
+    """A supervisor's team: households by stage and by caseworker, approvals waiting,
+    overdue referrals, and the households stuck in one stage."""
     scope = _in_scope(user)
     waiting = (
         sa.select(sa.func.count())
@@ -91,25 +100,25 @@ def team_figures(user: User) -> dict:
         .join(Household, Household.id == ApprovalRequest.household_id)
         .where(scope, ApprovalRequest.status == PENDING, ApprovalRequest.requested_by_id != user.id)
     )
-    return {
-        "stages": _stage_bars(scope),
-        "by_caseworker": _by_caseworker(scope),
-        "approvals_waiting": db.session.scalar(waiting),
-        "overdue_referrals": _overdue_referrals(user, mine_only=False),
-        "stuck": stuck(user),
-        "stuck_days": current_app.config["STUCK_DAYS"],
-    }
+    with reading_connection() as connection:
+        counts = {
+            "stages": _stage_bars(connection, scope),
+            "by_caseworker": _by_caseworker(connection, scope),
+            "approvals_waiting": connection.scalar(waiting),
+            "overdue_referrals": _overdue_referrals(connection, user, mine_only=False),
+        }
+    return {**counts, "stuck": stuck(user), "stuck_days": current_app.config["STUCK_DAYS"]}
 
 
-def _overdue_referrals(user: User, mine_only: bool) -> int:
+def _overdue_referrals(connection: sa.Connection, user: User, mine_only: bool) -> int:
     stmt = visible_referrals(user).where(Referral.state == "sent", Referral.due_on < local_today())
     if mine_only:
         stmt = stmt.where(Referral.created_by_id == user.id)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    return connection.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
 
 
-def _by_caseworker(scope: sa.ColumnElement[bool]) -> list[Bar]:
-    rows = db.session.execute(
+def _by_caseworker(connection: sa.Connection, scope: sa.ColumnElement[bool]) -> list[Bar]:
+    rows = connection.execute(
         sa.select(User.full_name, sa.func.count(Household.id))
         .select_from(Household)
         .outerjoin(User, User.id == Household.assigned_to_id)
@@ -121,7 +130,10 @@ def _by_caseworker(scope: sa.ColumnElement[bool]) -> list[Bar]:
 
 
 def stuck(user: User, limit: int = 20) -> list[tuple[Household, int]]:
-    """Households in one stage longer than the configured number of days, the longest first."""
+    """Households in one stage longer than the configured number of days, the longest first.
+
+    Read from the primary, as the households' own pages are (each is a link to one): a
+    household moved on a moment ago is not listed as stuck."""
     days = current_app.config["STUCK_DAYS"]
     since = utcnow() - timedelta(days=days)
     stmt = (
@@ -139,8 +151,10 @@ def system_figures(user: User) -> dict:
     k = current_app.config["MIN_CELL"]
     weeks = weekly(user, k)
     top = chart_top(weeks)
+    with reading_connection() as connection:
+        stages = _stage_bars(connection, reportable_households(user), k)
     return {
-        "stages": _stage_bars(reportable_households(user), k),
+        "stages": stages,
         "weeks": weeks,
         "top": top,
         "lines": {s: line_segments(weeks, s, top) for s in ("arrived", "returned")},
@@ -153,16 +167,17 @@ def weekly(user: User, k: int) -> list[dict]:
     counts hidden, the others rounded to a multiple of k by the key of the moves counted, so
     that the running week, looked at one day and the next, never tells who moved."""
     first = _monday(local_today()) - timedelta(weeks=WEEKS - 1)
-    moves = db.session.execute(
-        sa.select(CaseEvent.id, CaseEvent.to_stage, CaseEvent.at)
-        .join(Household, Household.id == CaseEvent.household_id)
-        .where(
-            reportable_households(user),
-            CaseEvent.kind == "stage_changed",
-            CaseEvent.to_stage.in_([Stage.ARRIVED.value, Stage.RETURNED.value]),
-            CaseEvent.at >= start_of_local_day(first),
-        )
-    ).all()
+    with reading_connection() as connection:
+        moves = connection.execute(
+            sa.select(CaseEvent.id, CaseEvent.to_stage, CaseEvent.at)
+            .join(Household, Household.id == CaseEvent.household_id)
+            .where(
+                reportable_households(user),
+                CaseEvent.kind == "stage_changed",
+                CaseEvent.to_stage.in_([Stage.ARRIVED.value, Stage.RETURNED.value]),
+                CaseEvent.at >= start_of_local_day(first),
+            )
+        ).all()
     weeks = [first + timedelta(weeks=w) for w in range(WEEKS)]
     stages = ["arrived", "returned"]
     week_of = {move_id: [_monday(_local_date(at))] for move_id, _stage, at in moves}

@@ -12,6 +12,7 @@ from app.core.dates import local_today
 from app.core.forms import place_errors
 from app.core.i18n import is_right_to_left
 from app.core.pdf import PDF_MIMETYPE, pdf_response
+from app.core.replica import replica_configured
 from app.core.validation import ValidationFailed
 from app.registry import saved_search
 from app.registry.list_form import CaseListForm
@@ -57,6 +58,7 @@ def _render(form: ReportForm, table, status: int | None = None):
         caption=_caption(form, table) if table else "",
         # Those who see no record see figures only as they may leave the system.
         exact=not current_user.has_role(*SYSTEM_WIDE),
+        from_replica=replica_configured(),
     )
     return page, status or (422 if form.errors else 200)
 
@@ -116,6 +118,7 @@ def dashboard():
         mine=figures.my_figures(user) if can(user, Action.MY_CASES) else None,
         team=figures.team_figures(user) if can(user, Action.TEAM_VIEW) else None,
         system=figures.system_figures(user) if user.has_role(*SYSTEM_WIDE) else None,
+        from_replica=replica_configured(),
     )
 
 
@@ -151,6 +154,7 @@ def case_export():
         forged=forged,
         rows=case_export_service.count(stmt),
         may_identify=can(current_user, Action.EXPORT_IDENTIFIABLE),
+        from_replica=replica_configured(),
     )
     return page, 422 if form.is_submitted() else 200
 
