@@ -183,6 +183,22 @@ def test_errors_are_told_in_the_callers_language(app, world):
 
 
 @pytest.mark.parametrize(
+    ("who", "scopes", "url", "field"),
+    [
+        ("caseworker_a", READ, "/api/v1/households?stage=Registered", "stage"),
+        ("focal", ["referrals:read"], "/api/v1/referrals?state=open", "state"),
+    ],
+)
+def test_an_unknown_filter_is_refused_naming_the_codes_not_answered_with_nothing(
+    app, world, who, scopes, url, field
+):
+    response = call(app, token_for(getattr(world, who), scopes), url)
+    assert response.status_code == 422
+    (message,) = response.get_json()["errors"]["query"][field]
+    assert "registered" in message if field == "stage" else "in_progress" in message
+
+
+@pytest.mark.parametrize(
     ("scopes", "days", "field"), [([], 30, "scopes"), (["root"], 30, "scopes"), (READ, 0, "days")]
 )
 def test_a_token_is_made_only_with_known_scopes_and_a_lifetime(world, scopes, days, field):

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from app.referrals.states import STATES
+from app.workflow.stages import Stage
+
 from .messages import at_most, between, one_of
 
 
@@ -30,7 +33,11 @@ class ListArgs(ma.Schema):
     cursor = ma.fields.String(
         load_default=None, metadata={"description": "`next_cursor` of the previous page"}
     )
-    stage = ma.fields.String(load_default=None, metadata={"description": "a workflow stage"})
+    stage = ma.fields.String(
+        load_default=None,
+        validate=one_of(Stage),
+        metadata={"description": "a workflow stage"},
+    )
     q = ma.fields.String(
         load_default=None,
         validate=at_most(200),
@@ -122,7 +129,7 @@ class Referral(ReferralSummary):
 class ReferralListArgs(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=between(1, 100))
     cursor = ma.fields.String(load_default=None)
-    state = ma.fields.String(load_default=None)
+    state = ma.fields.String(load_default=None, validate=one_of(STATES))
 
 
 class ReferralChange(ma.Schema):
