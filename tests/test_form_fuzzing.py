@@ -120,6 +120,7 @@ class Target:
 def post_targets() -> tuple[Target, ...]:
     settings_ = config.TestingConfig()
     settings_.SQLALCHEMY_DATABASE_URI = "sqlite://"  # only the URL map is read
+    settings_.SQLALCHEMY_ENGINE_OPTIONS = {}  # not the pool of a TEST_DATABASE_URL server
     app = create_app(settings_)
     targets = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
