@@ -20,8 +20,8 @@ from app.core.spreadsheets import neutralised, neutralised_rows, sql_neutralised
 from app.extensions import db
 from app.reference.models import Camp, ReturnBatch
 from app.registry.models import Household, Member
-from app.reports.case_export import COLUMNS, DEFAULT_COLUMNS
-from app.reports.case_files import csv_chunks, page_statement
+from app.reports.case_export import BATCH, COLUMNS, DEFAULT_COLUMNS
+from app.reports.case_files import GROWTH, csv_chunks, next_width, page_statement
 from tests import databases
 from tests.factories import HouseholdFactory, MemberFactory, stored_attachment
 
@@ -183,3 +183,26 @@ def test_each_batch_reads_only_its_window_of_households(world, keys, statistics)
     assert reads and all("rowid>? AND rowid<?" in read or "(rowid=?)" in read for read in reads), (
         reads
     )
+
+
+@given(width=st.integers(BATCH, 10**9), found=st.integers(0, 10**7))
+def test_the_next_window_holds_about_a_batch_at_the_density_just_seen(width, found):
+    wider = next_width(width, found)
+    assert BATCH <= wider <= width * GROWTH
+    if found == 0:
+        assert wider == width * GROWTH
+    elif wider > BATCH:  # at the same density, no more than a batch's rows
+        assert wider * found <= width * BATCH
+
+
+def test_households_far_apart_are_each_exported_once_in_order(world):
+    """Ids spread over several windows, some windows empty, the last one far off: every
+    household of the scope comes out once, in order, and none outside it."""
+    ids = [3, BATCH + 1, BATCH * 9, BATCH * 40 + 7, BATCH * 1000]
+    for number, id_ in enumerate(ids):
+        HouseholdFactory(id=id_, team=world.team_a, camp=world.camp, case_number=f"FAR-{number}")
+    HouseholdFactory(id=BATCH * 20, team=world.team_b, camp=world.camp, case_number="OTHER")
+    db.session.commit()
+    stmt = visible_households(world.caseworker_a)
+    text = _file(stmt, [COLUMNS["case_number"]], via_copy=False).decode()
+    assert text.split("\r\n")[:-1] == [f"FAR-{number}" for number in range(len(ids))]

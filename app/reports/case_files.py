@@ -47,20 +47,35 @@ def page_statement(stmt: sa.Select, columns: list[Column]) -> sa.Select:
 
     A window of ids rather than "the next `BATCH` after `after`": whichever plan the database
     picks (SQLite without statistics reads a team's households through its index and sorts
-    them), a batch reads and sorts at most `BATCH` households, never every one left."""
+    them), a batch reads and sorts the households of its window, never every one left."""
     window = sa.and_(Household.id > sa.bindparam("after"), Household.id <= sa.bindparam("upto"))
     return export_query(stmt, columns).where(window)
 
 
+GROWTH = 8  # a window at most 8 times as wide as the last: at most 8 x BATCH rows a batch
+
+
+def next_width(width: int, found: int) -> int:
+    """The next window's width in ids, from the last one's `width` and the rows `found` in it:
+    as wide as should hold about `BATCH` rows at the density just seen, from `BATCH` ids (every
+    id in scope) to `GROWTH` times the last width (so a sparse stretch followed by a dense one
+    gives a batch of at most `GROWTH` x `BATCH` rows). A search's 6,691 households among
+    250,000 are then read in 4 statements, not 50, each of which runs the search again."""
+    wanted = width * BATCH // found if found else width * GROWTH
+    return max(BATCH, min(wanted, width * GROWTH))
+
+
 def batches(stmt: sa.Select, columns: list[Column]) -> Iterator[list[tuple]]:
-    """The rows, at most `BATCH` at a time, formulas neutralised; windows with none in scope
-    give no batch."""
+    """The rows, a window of ids at a time (`next_width`), formulas neutralised; a window with
+    none in scope gives no batch."""
     page = page_statement(stmt, columns)
     texts = text_positions(columns)
     with reading_connection() as connection:
         highest = connection.execute(sa.select(sa.func.max(Household.id))).scalar() or 0
-        for after in range(0, highest, BATCH):
-            rows = _fetched(connection.execute(page, {"after": after, "upto": after + BATCH}))
+        after, width = 0, BATCH
+        while after < highest:
+            rows = _fetched(connection.execute(page, {"after": after, "upto": after + width}))
+            after, width = after + width, next_width(width, len(rows))
             if rows:
                 yield neutralised_rows(list(map(_CELLS, rows)), texts)
 
