@@ -274,6 +274,9 @@ def test_a_list_above_a_forms_size_is_accepted_by_the_upload(app, world):
         ({"encoding": "ebcdic"}, "form", "encoding"),
         ({"colour": "blue"}, "form", "colour"),
         ({"mapping": "[" * 100_000}, "form", "mapping"),
+        # A NUL (cleaned away, as in any text the API reads) never reaches PostgreSQL.
+        ({"camp": "NOWHERE\x00"}, "form", "camp"),
+        ({"origin_governorate": "\x00IQ-XX"}, "form", "origin_governorate"),
     ],
 )
 def test_a_bad_choice_is_told_field_by_field(app, world, fields, where, field):

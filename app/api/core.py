@@ -41,7 +41,7 @@ class CleanParser(FlaskParser):
 
     def parse(self, argmap, req=None, *, location=None, **kwargs):
         parsed = super().parse(argmap, req, location=location, **kwargs)
-        return _cleaned(parsed, (location or self.location) not in ("query", "querystring"))
+        return cleaned(parsed, (location or self.location) not in ("query", "querystring"))
 
     def _raw_load_json(self, req):
         """A body sent as something other than JSON is refused (415), never read as `{}`; a
@@ -58,14 +58,14 @@ class CleanParser(FlaskParser):
         abort(400, message=message, errors={"json": [message]})
 
 
-def _cleaned(value, multiline: bool):
+def cleaned(value, multiline: bool):
     """`value` with every string in it cleaned (keys are checked by the schemas)."""
     if isinstance(value, str):
         return clean(value, multiline)
     if isinstance(value, list):
-        return [_cleaned(item, multiline) for item in value]
+        return [cleaned(item, multiline) for item in value]
     if isinstance(value, dict):
-        return {key: _cleaned(item, multiline) for key, item in value.items()}
+        return {key: cleaned(item, multiline) for key, item in value.items()}
     return value
 
 

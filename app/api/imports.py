@@ -41,7 +41,7 @@ from app.imports.reading import UnreadableList, too_large
 from app.reference.models import Camp, Governorate, ReturnBatch
 
 from . import import_schemas as schemas
-from .core import at_version, require_scope
+from .core import at_version, cleaned, require_scope
 from .routes import bp, cursor_after, next_cursor
 from .schemas import Problem
 
@@ -208,7 +208,8 @@ def _posted() -> tuple[FileStorage, dict]:
     errors: dict[str, dict] = {}
     asked: dict = {}
     try:
-        asked = schemas.ImportChoices().load(form.to_dict())
+        # Cleaned as the JSON API's text is (a NUL reaching PostgreSQL is a server error).
+        asked = cleaned(schemas.ImportChoices().load(form.to_dict()), multiline=False)
     except ma.ValidationError as refused:
         errors["form"] = refused.messages  # the translated ones lazy: problem() makes text
     upload = files.get("file")
