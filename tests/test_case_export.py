@@ -76,7 +76,9 @@ def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
     named = {"columns": ["case_number", "head_name_ar", "phone"]}
     refused = _export(login("caseworker_a"), **named)
     assert refused.status_code == 422
-    assert "These name people; tick an identifiable export" in refused.get_data(as_text=True)
+    told = refused.get_data(as_text=True)  # the caseworker's form has no box to tick
+    assert "your role may export pseudonymised lists only: untick" in told
+    assert "tick an identifiable export" not in told
     as_caseworker = _export(
         login("caseworker_a"),
         **named,
@@ -87,6 +89,8 @@ def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
     assert "Your role may export pseudonymised lists only." in as_caseworker.get_data(as_text=True)
 
     supervisor = login("supervisor_a")
+    unticked = _export(supervisor, **named).get_data(as_text=True)
+    assert "These name people; tick an identifiable export" in unticked
     no_password = _export(supervisor, **named, identifiable="y", purpose="Bus list for the return")
     assert no_password.status_code == 422
     no_purpose = _export(supervisor, **named, identifiable="y", password=PASSWORD)
@@ -165,3 +169,16 @@ def test_the_export_lists_the_documents_on_file_never_their_content(world, login
         [ours.case_number, "Civil ID or unified ID card"],
     ]
     assert "%PDF" not in _export(login("caseworker_a"), columns=["documents"]).get_data(True)
+
+
+def test_a_search_no_longer_kept_is_said_and_never_widens_the_file_to_the_whole_list(
+    world, login, households
+):
+    browser = login("caseworker_a")
+    query = "search=lapsed-token-1"  # a search's token from yesterday's list
+    page = browser.get(f"/reports/cases?{query}").get_data(as_text=True)
+    assert "That search is no longer kept; type it again." in page
+    refused = _export(browser, query)
+    assert refused.status_code == 422 and refused.mimetype == "text/html"
+    assert "That search is no longer kept" in refused.get_data(as_text=True)
+    assert _export(browser).mimetype == "text/csv"  # without a search: the list as filtered

@@ -539,7 +539,7 @@ def test_a_year_or_a_month_of_birth_is_kept_at_its_precision(world, login):
         (
             {"members-0-estimated_age": "36"},
             "members-0-estimated_age",
-            "Give one of the date of birth, the year of birth or the estimated age",
+            "Give only one of the date of birth, the year of birth or the estimated age",
         ),
         (
             {"members-0-birth_date": "", "members-0-birth_month": "5"},

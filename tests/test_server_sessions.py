@@ -91,3 +91,23 @@ def test_old_rows_are_purged_and_recent_or_open_ones_kept(app, world, login):
 
     kept = [row.token_sha256 for row in _rows(user)]
     assert len(kept) == 2 and "c" * 64 in kept  # the login's own row, and the recent one
+
+
+def test_a_form_sent_after_the_session_ended_leads_to_the_login_page_with_a_word(world, login):
+    """The caseworker's form was open on the tablet when the administrator changed her
+    password, and another tab has since been sent to the login page (the session, its CSRF
+    secret with it, is gone): saving the form tells her that her session ended, on the login
+    page. It said "Your form expired or was sent twice", a dead end."""
+    tablet = login("caseworker_a")
+    tablet.get("/account")
+    form_token = tablet.token  # the open form's
+    login("admin").post(
+        f"/admin/users/{world.caseworker_a.id}/edit",
+        edit_payload(world.caseworker_a, password="a new and long passphrase 7"),
+    )
+    assert "/login" in tablet.get("/households/").location  # the other tab
+    data = {"name": "sync", "scopes": ["account:read"], "csrf_token": form_token}
+    sent = tablet.post("/account/tokens", data)
+    assert sent.status_code == 302 and "/login" in sent.location
+    page = tablet.get(sent.location).get_data(as_text=True)
+    assert "Your session ended. Please log in again." in page

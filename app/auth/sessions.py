@@ -25,11 +25,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
 
 from app import jobs
 from app.auth.models import User, UserSession
 from app.core.db import as_utc, utcnow
+from app.core.errors import render_error, wants_json
 from app.core.text import whole_number
 from app.extensions import db
 
@@ -155,8 +157,25 @@ def _check_session():
         return None
     logout_user()
     session.clear()
+    return _to_login()
+
+
+def _to_login():
     flash(_("Your session ended. Please log in again."), "info")
     return redirect(url_for("auth.login", next=request.path if request.method == "GET" else None))
+
+
+# The forms that someone not logged in sends: their CSRF refusal is only an expired form.
+PUBLIC_FORMS = frozenset({"auth.login", "auth.second_factor", "auth.switch_language"})
+
+
+def _form_refused(error: CSRFError):
+    """A form whose CSRF token no longer holds. Sent by someone no longer logged in, to a page
+    that needs a login, it means the session ended meanwhile (a logout or a password change,
+    seen first by another tab): the login page says so. Otherwise the form expired."""
+    if not (current_user.is_authenticated or request.endpoint in PUBLIC_FORMS or wants_json()):
+        return _to_login()
+    return render_error(400, _("Your form expired or was sent twice. Please try again."))
 
 
 # Where someone who must still turn on two-step login may go meanwhile.
@@ -176,3 +195,4 @@ def _require_two_factor():
 
 def register(app: Flask) -> None:
     app.before_request(_check_session)
+    app.register_error_handler(CSRFError, _form_refused)

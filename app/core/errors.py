@@ -7,7 +7,6 @@ import secrets
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -90,8 +89,6 @@ def render_error(
 
 def _http_error(error: HTTPException):
     status = error.code or 500
-    if status == 400 and isinstance(error, CSRFError):
-        return render_error(400, str(_l("Your form expired or was sent twice. Please try again.")))
     # Keep what the error says about itself, such as Allow on a 405.
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     data = getattr(error, "data", None) or {}  # what the API's abort (webargs) adds

@@ -226,7 +226,7 @@ def _check_birth(errors: ErrorCollector, prefix: str, member: MemberInput, today
     elif len(given) > 1:
         errors.add(
             prefix + given[1],
-            _l("Give one of the date of birth, the year of birth or the estimated age."),
+            _l("Give only one of the date of birth, the year of birth or the estimated age."),
         )
     elif member.birth_date is not None:
         _check_birth_day(errors, prefix + "birth_date", member.birth_date, today)

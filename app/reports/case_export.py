@@ -181,13 +181,17 @@ def check_choice(
         errors.add("columns", _l("Your role may not export: %(names)s.", names=listing(barred)))
     naming = [str(c.label) for c in chosen if c.identifying]
     if naming and not identifiable:
-        errors.add(
-            "columns",
-            _l(
-                "These name people; tick an identifiable export: %(names)s.",
+        if can(user, Action.EXPORT_IDENTIFIABLE):
+            told = _l(
+                "These name people; tick an identifiable export: %(names)s.", names=listing(naming)
+            )
+        else:  # the box is not on this role's form: say what to untick instead
+            told = _l(
+                "These name people, and your role may export pseudonymised lists only:"
+                " untick %(names)s.",
                 names=listing(naming),
-            ),
-        )
+            )
+        errors.add("columns", told)
     if identifiable:
         if not can(user, Action.EXPORT_IDENTIFIABLE):
             # Not offered to this role, so said above the form, not beside a hidden field.

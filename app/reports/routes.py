@@ -132,9 +132,10 @@ SYSTEM_WIDE = (Role.REPORTING_OFFICER, Role.ADMIN)
 @login_required
 def case_export():
     require(current_user, Action.EXPORT_CASES)
-    filters_form, forged, stmt = _listed_cases()
+    filters_form, forged, stmt, expired = _listed_cases()
     form = CaseExportForm(data=None if request.method == "POST" else {"columns": DEFAULT_COLUMNS})
-    if form.validate_on_submit() and not forged:
+    # A search no longer kept would widen the file to the whole list: nothing is sent.
+    if form.validate_on_submit() and not forged and not expired:
         try:
             columns = case_export_service.check_choice(
                 current_user,
@@ -152,6 +153,7 @@ def case_export():
         form=form,
         filters_form=filters_form,
         forged=forged,
+        expired=expired,
         rows=case_export_service.count(stmt),
         may_identify=can(current_user, Action.EXPORT_IDENTIFIABLE),
         from_replica=replica_configured(),
@@ -160,15 +162,19 @@ def case_export():
 
 
 def _listed_cases():
-    """The households of the case list as filtered (scoped like the list itself)."""
+    """The households of the case list as filtered (scoped like the list itself): the filters'
+    form, the filters not offered to this user, the query, and whether the list's search is
+    no longer kept (its token has lapsed, so the query no longer holds it)."""
     args = request.args.copy()
     args.pop("q", None)
-    args["q"] = saved_search.recall(args.get("search")) or ""
+    token = args.get("search")
+    args["q"] = saved_search.recall(token) or ""
     filters_form = CaseListForm(args, user=current_user)
     filters_form.validate()
     # A filter given a value not offered to this user (another team's caseworker, say) is named.
     forged = {name: errors for name, errors in filters_form.errors.items() if args.get(name)}
-    return filters_form, forged, case_query(current_user, filters_form.filters())
+    expired = bool(token) and not args["q"]
+    return filters_form, forged, case_query(current_user, filters_form.filters()), expired
 
 
 def _send_cases(form, filters_form, stmt, columns):

@@ -1,0 +1,41 @@
+"""A new API token on a 360-pixel phone, in Arabic and in English: the token, shown once to be
+copied, wraps inside its own box and the page never scrolls sideways (it ran to 513 pixels)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.support import Actor
+
+pytestmark = pytest.mark.browser
+
+PHONE = 360
+PAGE_SCROLLS_SIDEWAYS = "() => document.documentElement.scrollWidth - innerWidth"
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    context = chromium.new_context(viewport={"width": PHONE, "height": 800})
+    yield Actor(live_server, context, context.new_page())
+    context.close()
+
+
+class _NoShots:
+    def shoot(self, page, name: str, within: str | None = None) -> None:
+        """The journey's screenshots are not this test's business."""
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_a_new_token_is_shown_whole_on_a_phone(phone, language):
+    phone.log_in("caseworker.a", language, _NoShots())
+    phone.open("/account/tokens")
+    page = phone.page
+    page.fill("input[name=name]", "مزامنة المنظمة الدولية للهجرة")
+    page.locator("input[name=scopes]").first.check()
+    with page.expect_navigation():
+        page.click("form:has(input[name=scopes]) button[type=submit]")
+    token = page.locator(".flash-success code")
+    assert token.inner_text().startswith("awda_")
+    box = token.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE
+    assert page.evaluate(PAGE_SCROLLS_SIDEWAYS) == 0
