@@ -28,7 +28,7 @@ from app import jobs
 from app.audit import services as audit
 from app.core import locks
 from app.core.attempt import Attempt
-from app.core.db import utcnow
+from app.core.db import refresh_statistics, utcnow
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.imports import services
@@ -209,6 +209,10 @@ class _Writer:
             skipped=self.imported.skipped,
         )
         notify.import_finished(self.imported)
+        if status == ImportStatus.DONE and db.session.get_bind().dialect.name == "sqlite":
+            # SQLite gathers no planner statistics by itself: without them, after a first big
+            # list, it sorts a team's every household to show a page of 25 (README, Benchmarks).
+            refresh_statistics(db.session)
         self._commit()
         return False
 
