@@ -9,7 +9,6 @@ gives no usable token.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -20,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.audit import services as audit
 from app.auth.models import User
+from app.auth.sessions import digest  # one SHA-256 for every secret Awda keeps only hashed
 from app.core.db import as_utc, utcnow
 from app.core.validation import ValidationFailed
 from app.extensions import db
@@ -41,10 +41,6 @@ MAX_DAYS = 365
 DEFAULT_DAYS = 90
 CLIENT_TOKEN_SECONDS = 3600  # a machine client asks again every hour
 CLIENT_ID = re.compile(r"awdac_[A-Za-z0-9]{16}")
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _random_word(nbytes: int) -> str:
@@ -91,7 +87,7 @@ def create_token(user: User, name: str, scopes: list[str], days: int = DEFAULT_D
         user_id=user.id,
         name=name,
         prefix=_prefix_of(token),
-        token_sha256=_digest(token),
+        token_sha256=digest(token),
         scopes=" ".join(sorted(set(scopes))),
         expires_at=utcnow() + timedelta(days=days),
     )
@@ -108,7 +104,7 @@ def authenticate(presented: str) -> ApiToken | None:
     if prefix is None:
         return None
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.prefix == prefix))
-    if row is None or not hmac.compare_digest(row.token_sha256, _digest(presented)):
+    if row is None or not hmac.compare_digest(row.token_sha256, digest(presented)):
         return None
     if row.revoked_at is not None or as_utc(row.expires_at) <= utcnow() or not row.user.active:
         return None
@@ -138,7 +134,7 @@ def create_client(user: User, name: str, scopes: list[str], created_by: User | N
     secret = secrets.token_urlsafe(32)
     row = ApiClient(
         client_id=f"awdac_{_random_word(12)}",
-        secret_sha256=_digest(secret),
+        secret_sha256=digest(secret),
         name=name,
         user_id=user.id,
         scopes=" ".join(sorted(set(scopes))),
@@ -167,7 +163,7 @@ def find_client(client_id: str) -> ApiClient | None:
 
 def secret_matches(client: ApiClient, secret: str) -> bool:
     """Whether `secret` is the client's (compared by SHA-256, in constant time)."""
-    return hmac.compare_digest(client.secret_sha256, _digest(secret or ""))
+    return hmac.compare_digest(client.secret_sha256, digest(secret or ""))
 
 
 def keep_client_token(client: ApiClient, token: str, scopes: str, seconds: int) -> ApiToken:
@@ -178,7 +174,7 @@ def keep_client_token(client: ApiClient, token: str, scopes: str, seconds: int) 
         client_id=client.id,
         name=client.name,
         prefix=_prefix_of(token),
-        token_sha256=_digest(token),
+        token_sha256=digest(token),
         scopes=scopes,
         expires_at=utcnow() + timedelta(seconds=seconds),
     )
