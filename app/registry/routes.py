@@ -41,13 +41,9 @@ bp = Blueprint("registry", __name__, template_folder="templates", url_prefix="/h
 @login_required
 def case_list():
     require(current_user, Action.HOUSEHOLD_LIST)
-    args = request.args.copy()
-    args.pop("q", None)  # a name in the URL is never searched, nor shown back
-    token = args.get("search")
-    args["q"] = saved_search.recall(token) or ""
+    args, expired = saved_search.list_arguments(request.args)
     form = CaseListForm(args, user=current_user)
     page = search_cases(current_user, form.filters())
-    expired = bool(token) and not args["q"]
     list_args = {k: v for k, v in args.items() if k != "q"}
     return render_template(
         "registry/list.html", form=form, page=page, expired=expired, list_args=list_args

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from flask import session
+from werkzeug.datastructures import MultiDict
 
 KEY = "case_searches"
 KEEP = 5
@@ -30,3 +31,14 @@ def recall(token: str | None) -> str | None:
     if not token:
         return None
     return session.get(KEY, {}).get(token)
+
+
+def list_arguments(query: MultiDict) -> tuple[MultiDict, bool]:
+    """The case list's arguments from a URL's `query`: its filters, with `q` the search saved
+    under its `search` token (a `q` in the URL itself is never searched, nor shown back); and
+    whether that search is no longer kept (a token given, nothing saved under it)."""
+    args = query.copy()
+    args.pop("q", None)
+    token = args.get("search")
+    args["q"] = recall(token) or ""
+    return args, bool(token) and not args["q"]

@@ -165,15 +165,11 @@ def _listed_cases():
     """The households of the case list as filtered (scoped like the list itself): the filters'
     form, the filters not offered to this user, the query, and whether the list's search is
     no longer kept (its token has lapsed, so the query no longer holds it)."""
-    args = request.args.copy()
-    args.pop("q", None)
-    token = args.get("search")
-    args["q"] = saved_search.recall(token) or ""
+    args, expired = saved_search.list_arguments(request.args)
     filters_form = CaseListForm(args, user=current_user)
     filters_form.validate()
     # A filter given a value not offered to this user (another team's caseworker, say) is named.
     forged = {name: errors for name, errors in filters_form.errors.items() if args.get(name)}
-    expired = bool(token) and not args["q"]
     return filters_form, forged, case_query(current_user, filters_form.filters()), expired
 
 
