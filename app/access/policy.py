@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import sqlalchemy as sa
 from flask import abort, g, has_app_context
+from werkzeug.local import LocalProxy
 
 from app.access import answers
 from app.access.roles import Role
@@ -192,6 +193,13 @@ _GROUPS: dict[Role, frozenset[FieldGroup]] = {
 }
 
 
+def _unproxied(user):
+    """The user behind Flask-Login's `current_user` proxy. A page asks the policy dozens of
+    questions, each reading the user's roles, team and state; through the proxy every one of
+    those reads looks the user up again (werkzeug's LocalProxy), about 500 a household page."""
+    return user._get_current_object() if isinstance(user, LocalProxy) else user
+
+
 def _signed_in(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
@@ -262,6 +270,7 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
     (its content is the kept household's now; `app.identity.merging`).
 
     Actions scoped alike share one condition, built once per request (`_scope_kind`)."""
+    user = _unproxied(user)
     kind = _scope_kind(action)
     if not has_app_context():
         return _build_scope(user, kind)
@@ -462,6 +471,7 @@ def _questions(user: User) -> dict[str, sa.ColumnElement[bool]]:
 
 def can(user: User | None, action: Action, record: object | None = None) -> bool:
     """May this user do this action (on this record, where the action concerns one)?"""
+    user = _unproxied(user)
     if not _allowed_role(user, action):
         return False
     if action in _HOUSEHOLD_ACTIONS and record is not None:
@@ -471,6 +481,7 @@ def can(user: User | None, action: Action, record: object | None = None) -> bool
 
 def visible_groups(user: User | None, household: Household) -> frozenset[FieldGroup]:
     """The parts of this household's file the user may see; the rest shows as restricted."""
+    user = _unproxied(user)
     if not can(user, Action.HOUSEHOLD_VIEW, household):
         return frozenset()
     groups = frozenset().union(*(_GROUPS.get(role, frozenset()) for role in user.roles))  # type: ignore[union-attr]
@@ -535,6 +546,7 @@ def household_or_none(user: User, household_id: int, action: Action, load=()) ->
     that may never do the action gets 403."""
     from app.registry.models import Household
 
+    user = _unproxied(user)
     require(user, action)
     questions = _questions(user)
     scoped = sa.select(Household, *answers.columns(questions)).where(household_scope(user, action))

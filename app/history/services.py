@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.audit import services as audit
 from app.auth.models import User
@@ -65,7 +65,7 @@ def timeline(household: Household, limit: int = 200) -> list[CaseEvent]:
             .where(CaseEvent.household_id == household.id)
             .order_by(CaseEvent.id.desc())
             .limit(limit)
-            .options(selectinload(CaseEvent.actor), selectinload(CaseEvent.member))
+            .options(joinedload(CaseEvent.actor), joinedload(CaseEvent.member))
         )
     )
 

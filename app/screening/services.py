@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import FieldGroup, can, visible_groups
 from app.auth.models import User
@@ -235,7 +235,7 @@ def _current_records(household: Household) -> dict[tuple[str, int | None], Asses
     rows = db.session.scalars(
         sa.select(Assessment)
         .where(Assessment.household_id == household.id, Assessment.current)
-        .options(selectinload(Assessment.author))
+        .options(joinedload(Assessment.author))
     )
     return {(a.kind, a.member_id): a for a in rows}
 

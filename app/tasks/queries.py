@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import Action, can
 from app.access.policy import in_scope
@@ -98,7 +98,7 @@ def household_tasks(user: User, household: Household) -> HouseholdTasks:
             sa.select(Task)
             .where(Task.household_id == household.id)
             .order_by(Task.due_on, Task.id)
-            .options(selectinload(Task.assigned_to), selectinload(Task.done_by))
+            .options(joinedload(Task.assigned_to), joinedload(Task.done_by))
         )
     )
     done = sorted((t for t in tasks if not t.is_open), key=lambda t: t.done_at, reverse=True)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.access import Action, can, household_or_404, require
 from app.access.policy import transfer_or_404, visible_disclosures, visible_transfers
@@ -41,7 +41,7 @@ def _household_handover(household: Household) -> dict:
     collaborators = db.session.scalars(
         sa.select(Collaboration)
         .where(Collaboration.household_id == household.id)
-        .options(selectinload(Collaboration.team))
+        .options(joinedload(Collaboration.team))
     )
     pending = services.pending_transfer(household)
     return {
