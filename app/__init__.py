@@ -59,7 +59,7 @@ def _check_database(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     from app.core import formatting
-    from app.core.i18n import select_locale
+    from app.core.i18n import install_template_gettext, select_locale
     from app.core.locks import wait_when_busy
 
     db.init_app(app)
@@ -77,6 +77,7 @@ def _register_extensions(app: Flask) -> None:
     compress.init_app(app)
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     formatting.register(app)  # dates, numbers and lists in the reader's language
     login_manager.init_app(app)
     import_models()

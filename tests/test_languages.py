@@ -131,3 +131,20 @@ def test_exports_speak_the_readers_language(world, login):
     )
     lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
     assert lines[lines.index("") + 1] == "الجنس,المجموع"  # the table, after what the file is
+
+
+def test_a_template_drawn_in_another_language_inside_a_request_speaks_that_language(app):
+    """Templates translate through the catalog put in their context when drawn (one look-up a
+    page): a page drawn under `force_locale`, as a message in its recipient's language would
+    be, speaks that language, and the request's own pages keep theirs, plurals included."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Households') }}|{{ ngettext('%(num)d household', '%(num)d households', 3) }}"
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "Households|3 households"
+        with force_locale("ar"):
+            arabic = render_template_string(page)
+        assert arabic.split("|")[0] == "الأسر"
+        assert arabic.split("|")[1] == "3 أسر"
+        assert render_template_string(page) == "Households|3 households"

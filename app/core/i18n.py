@@ -13,11 +13,50 @@ from pathlib import Path
 from babel import Locale
 from babel.core import get_global
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
 
 SOURCE_LANGUAGE = "en"
 SESSION_KEY = "language"
+
+
+# The template context's key for the catalog of the language a page is drawn in.
+_CATALOG = "_awda_catalog"
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates translate through the catalog looked up once per page, not once per string.
+
+    Flask-Babel's own template callables look the catalog up for every string, through about
+    nine context-local reads; a household page has 150 strings, 0.6 ms of CPU. The catalog is
+    put in each template's context when it is rendered, so a page drawn inside Flask-Babel's
+    `force_locale` (a notification in its recipient's language) still gets that language's.
+    A macro imported without context has no catalog in its context and looks it up as before."""
+
+    def catalog(context):
+        return context.get(_CATALOG) or get_translations()
+
+    @pass_context
+    def gettext(context, message):
+        return catalog(context).ugettext(message)
+
+    @pass_context
+    def ngettext(context, singular, plural, number):
+        return catalog(context).ungettext(singular, plural, number)
+
+    @pass_context
+    def pgettext(context, message_context, message):
+        return catalog(context).upgettext(message_context, message)
+
+    @pass_context
+    def npgettext(context, message_context, singular, plural, number):
+        return catalog(context).unpgettext(message_context, singular, plural, number)
+
+    app.jinja_env.install_gettext_callables(
+        gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext, newstyle=True
+    )
+    app.context_processor(lambda: {_CATALOG: get_translations()})
 
 
 def catalog_languages(app: Flask) -> tuple[str, ...]:
