@@ -168,6 +168,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int] | Case] = {
     ("auth.enrol_two_factor", "GET"): signed_in(200),
     ("auth.enrol_two_factor", "POST"): signed_in(422),
     ("auth.account", "POST"): signed_in(302),
+    ("auth.change_password", "GET"): signed_in(200),
+    ("auth.change_password", "POST"): signed_in(422),
     ("auth.switch_language", "POST"): everyone(303),
     ("registry.case_list", "GET"): {**case_workers(200), "screener": 200},
     ("registry.search", "POST"): {**case_workers(303), "screener": 303},

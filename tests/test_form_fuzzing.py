@@ -377,9 +377,14 @@ def posting_to(url: str, found: list[Submission]) -> list[Submission]:
 ANONYMOUS = "anonymous"
 IMPORT_FORMS = ("upload", "columns", "commit", "cancel", "resume")
 TWO_FACTOR = "two_factor"  # a user with TOTP, halfway through logging in
+# A user of their own for each example: the password it changes, or the lockout its wrong
+# current passwords bring, is that example's alone.
+OWN_PASSWORD = "own_password"
+NEW_PASSWORD = "a fresh and long passphrase 9"
 ROLES = {
     "auth.login": ANONYMOUS,
     "auth.second_factor": TWO_FACTOR,
+    "auth.change_password": OWN_PASSWORD,
     "access.break_glass": "supervisor_a",
     "caseload.assign": "supervisor_a",
     "workflow.decide": "supervisor_a",
@@ -403,7 +408,7 @@ ROLES = {
     "watchlist.answer": "screener",
 }
 # A session that a post ends (or starts): a new browser for every example.
-NEW_SESSION = frozenset({ANONYMOUS, TWO_FACTOR})
+NEW_SESSION = frozenset({ANONYMOUS, TWO_FACTOR, OWN_PASSWORD})
 NEW_SESSION_ENDPOINTS = frozenset({"auth.logout"})
 
 
@@ -523,7 +528,12 @@ class Scene:
             )
             assert step.status_code == 302 and "two-factor" in step.location
             return browser
-        browser.login(self.world.user(role))
+        if role == OWN_PASSWORD:
+            team = self.world.team_a
+            user = UserFactory(username=f"own.{next(self.serial)}", team=team, agency=team.agency)
+        else:
+            user = self.world.user(role)
+        browser.login(user)
         return browser
 
     # --- URL arguments, made from their names ---
@@ -749,6 +759,8 @@ class Scene:
             given.update(username=world.caseworker_a.username, password=PASSWORD)
         elif target.endpoint == "auth.second_factor":
             given["code"] = pyotp.TOTP(self.totp_user.totp_secret).now()
+        elif target.endpoint == "auth.change_password":
+            given.update(new_password=NEW_PASSWORD, new_password_again=NEW_PASSWORD)
         elif target.endpoint == "access.break_glass":
             # Another team's household: the one an emergency access is for.
             elsewhere = self.new_household(team=world.team_b, assigned_to=world.caseworker_b)

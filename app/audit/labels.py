@@ -15,6 +15,7 @@ ACTIONS = {
     "session.expired": _l("Session expired"),
     "two_factor.enrolled": _l("Two-step login set up"),
     "auth.reauth_failed": _l("Wrong password given to confirm an action"),
+    "auth.password_changed": _l("Own password changed"),
     "auth.email_choice": _l("Choice of e-mail notifications changed"),
     "api.households": _l("Households listed through the API"),
     "api.household": _l("Household read through the API"),

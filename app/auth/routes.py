@@ -21,14 +21,28 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.audit import services as audit
 from app.auth import sessions, two_factor
-from app.auth.forms import EmailChoiceForm, LanguageForm, LoginForm, SecondFactorForm
+from app.auth.forms import (
+    EmailChoiceForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    SecondFactorForm,
+)
 from app.auth.models import User
+from app.auth.password_change import (
+    LOCKOUT_MINUTES,
+    PASSWORD_RULES,
+    AccountLocked,
+    change_own_password,
+)
 from app.auth.services import (
     authenticate,
     note_login_complete,
     note_second_factor_failure,
 )
+from app.core.forms import place_errors
 from app.core.i18n import SESSION_KEY as LANGUAGE_KEY
+from app.core.validation import ValidationFailed
 from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
@@ -166,6 +180,47 @@ def enrol_two_factor():
         qr=two_factor.qr_code(current_user, secret),
     )
     return page, 422 if form.is_submitted() else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """The user's own password: the current one, then the new one twice."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            user = current_user._get_current_object()  # type: ignore[attr-defined]
+            change_own_password(user, form.to_change(), request.remote_addr)
+        except AccountLocked as locked:
+            if locked.just_now:
+                return _locked_out()
+            form.current_password.errors = [_locked_message()]
+        except ValidationFailed as refused:
+            db.session.commit()  # a wrong current password counts, though the change is refused
+            place_errors(form, refused.errors)
+        else:
+            flash(_("Your password is changed. Every other session of yours has ended."), "success")
+            return redirect(url_for("auth.account"))
+    page = render_template("auth/password.html", form=form, rules=PASSWORD_RULES)
+    return page, 422 if form.is_submitted() else 200
+
+
+def _locked_message() -> str:
+    return _(
+        "Your account is locked for %(minutes)d minutes after too many wrong passwords. "
+        "Try again later.",
+        minutes=LOCKOUT_MINUTES,
+    )
+
+
+def _locked_out():
+    """The wrong current password that locked the account also ends this session: whoever
+    holds it may guess no further."""
+    sessions.end_current("locked")
+    logout_user()
+    db.session.commit()
+    flash(_locked_message(), "error")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/logout")

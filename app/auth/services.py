@@ -203,6 +203,22 @@ def note_second_factor_failure(user: User, client: str | None) -> None:
     _note_failure(user, client, utcnow())
 
 
+def guesses_refused(user: User, client: str | None) -> bool:
+    """Is no password of `user` to be checked now: the account locked, or the client address
+    throttled? (For a password given while logged in, as at login.)"""
+    now = utcnow()
+    return _client_throttled(client, now) or _locked(user, now)
+
+
+def note_wrong_password(user: User, client: str | None) -> bool:
+    """A wrong password given while logged in counts toward the lockout like one at login, so
+    that a session left open cannot be used to guess the password. True when this failure
+    locked the account. Flushes; the caller commits even though it refuses."""
+    now = utcnow()
+    _note_failure(user, client, now)
+    return _locked(user, now)
+
+
 def _locked(user: User, now: datetime) -> bool:
     locked_until = as_utc(user.locked_until)
     return locked_until is not None and locked_until > now

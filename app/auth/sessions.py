@@ -133,6 +133,17 @@ def end_all(user: User, why: str) -> int:
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
+def renew(user: User, why: str) -> int:
+    """After the user changed their own password: end every session of theirs, this one's
+    token too (so a copy of this cookie taken before dies with the others), and give this
+    browser a fresh session, so that it stays logged in. Returns how many sessions other than
+    this one were ended. Flushes; the caller commits."""
+    ended = end_all(user, why)
+    this = g.pop(_LIVE, None)
+    open_for(user)
+    return max(ended - (this is not None), 0)
+
+
 @jobs.periodic("auth.purge_sessions", "23 3 * * *")
 def purge_old() -> None:
     """Delete the rows of sessions ended (or lapsed) more than KEEP_ENDED ago; the audit trail
