@@ -155,9 +155,59 @@ def main() -> None:
     samples, _cpu, _wall = sampled(page, args.pages)
     report = _report(dialect, page_cpu, floor_cpu, samples)
     report.update(_one_page(app, client, ids[0]))
+    report.update(statement_floor(app, ids[:200]))
     _print(report)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"page-costs-{dialect}.json").write_text(json.dumps(report, indent=2))
+
+
+def statement_floor(app, ids: list[int], runs: int = 2000) -> dict:
+    """SQLAlchemy's least cost for a statement, the floor under its share of the page: one
+    household by key, through the ORM session, the statement built once and reused (so its
+    cache key and compiled form are made once); beside the same through Core, and the driver
+    alone. Medians, ms of CPU."""
+    from app.registry.models import Household
+
+    by_key = sa.select(Household).where(Household.id == sa.bindparam("id"))
+    core = sa.select(*Household.__table__.c).where(Household.__table__.c.id == sa.bindparam("id"))
+    with app.app_context():
+        session = db.session
+        raw = session.connection().connection.dbapi_connection
+        sql = str(core.compile(db.engine))
+        style = db.engine.dialect.paramstyle
+        parameter = {"qmark": lambda i: (i,), "named": lambda i: {"id": i}}.get(
+            style, lambda i: {"id": i}
+        )
+
+        def orm(i):
+            session.execute(by_key, {"id": i}).scalars().all()
+            session.expunge_all()
+
+        def through_core(i):
+            session.execute(core, {"id": i}).all()
+
+        def driver(i):
+            cursor = raw.cursor()
+            cursor.execute(sql, parameter(i))
+            cursor.fetchall()
+
+        figures = {
+            name: _median_cpu(call, ids, runs)
+            for name, call in (("orm", orm), ("core", through_core), ("driver", driver))
+        }
+        session.rollback()
+    return {f"statement_{name}_ms": value for name, value in figures.items()}
+
+
+def _median_cpu(call, ids: list[int], runs: int) -> float:
+    for i in ids[:50]:
+        call(i)
+    times = []
+    for n in range(runs):
+        started = time.process_time()
+        call(ids[n % len(ids)])
+        times.append((time.process_time() - started) * 1000)
+    return statistics.median(times)
 
 
 def _one_page(app, client, household_id: int) -> dict:
@@ -198,6 +248,11 @@ def _print(report: dict) -> None:
         print(f"  {line:<56}{share * 100:>6.1f}%{share * page:>8.1f} ms")
     statements = report["statements"]
     sqlalchemy = report["shares"].get(OWNERS["sqlalchemy"], 0.0) * page
+    print(
+        f"one household by key, the statement built once: {report['statement_orm_ms']:.3f} ms"
+        f" through the ORM, {report['statement_core_ms']:.3f} ms through Core,"
+        f" {report['statement_driver_ms']:.3f} ms the driver alone"
+    )
     print(
         f"{statements} statements a page (the commit's included): SQLAlchemy's Python"
         f" {sqlalchemy / statements:.2f} ms a statement; {report['html_kb']:.0f} KB of HTML;"

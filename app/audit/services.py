@@ -200,11 +200,12 @@ def _row(entry: Pending, previous_hash: str) -> AuditEntry:
     return row
 
 
+# Read at every request that writes an entry: built once and reused.
+_LAST_HASH = sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+
+
 def _last_hash() -> str:
-    last = db.session.scalar(
-        sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
-    )
-    return last or GENESIS
+    return db.session.scalar(_LAST_HASH) or GENESIS
 
 
 def iso_utc(moment: datetime) -> str:

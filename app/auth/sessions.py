@@ -89,13 +89,16 @@ def load_user(user_id: str) -> User | None:
     return record.user
 
 
+# Read at every request: built once and reused, so SQLAlchemy neither builds nor keys it again.
+_BY_TOKEN = (
+    sa.select(UserSession)
+    .options(joinedload(UserSession.user))
+    .where(UserSession.token_sha256 == sa.bindparam("token_sha256"))
+)
+
+
 def _find(token: str) -> UserSession | None:
-    stmt = (
-        sa.select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.token_sha256 == digest(token))
-    )
-    return db.session.scalar(stmt)
+    return db.session.scalar(_BY_TOKEN, {"token_sha256": digest(token)})
 
 
 def _lapsed(record: UserSession, now) -> str | None:

@@ -70,12 +70,16 @@ class SharedCache(Generic[T]):
         return values[self.name]
 
 
+# Read on most pages: built once and reused, so SQLAlchemy neither builds nor keys it again.
+_VERSION = sa.select(CacheVersion.version).where(CacheVersion.name == sa.bindparam("name"))
+
+
 def read_version(name: str) -> int:
     """The version of `name` as this request sees it; read from the database once per request.
     0 when the database has no row for it yet (the first `bump` adds it)."""
     versions = g.setdefault(_VERSIONS, {})
     if name not in versions:
-        found = db.session.scalar(sa.select(CacheVersion.version).where(CacheVersion.name == name))
+        found = db.session.scalar(_VERSION, {"name": name})
         versions[name] = found or 0
     return versions[name]
 

@@ -231,12 +231,16 @@ class Summary:
         return bool(self.member_kinds or self.household)
 
 
+# Built once and reused (the household page's reads are; bench/page_costs.py).
+_CURRENT = (
+    sa.select(Assessment)
+    .where(Assessment.household_id == sa.bindparam("household_id"), Assessment.current)
+    .options(joinedload(Assessment.author))
+)
+
+
 def _current_records(household: Household) -> dict[tuple[str, int | None], Assessment]:
-    rows = db.session.scalars(
-        sa.select(Assessment)
-        .where(Assessment.household_id == household.id, Assessment.current)
-        .options(joinedload(Assessment.author))
-    )
+    rows = db.session.scalars(_CURRENT, {"household_id": household.id})
     return {(a.kind, a.member_id): a for a in rows}
 
 

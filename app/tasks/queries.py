@@ -89,17 +89,19 @@ class HouseholdTasks:
     done_tasks: list[Task] = field(default_factory=list)
 
 
+# Built once and reused (the household page's reads are; bench/page_costs.py).
+_OF_HOUSEHOLD = (
+    sa.select(Task)
+    .where(Task.household_id == sa.bindparam("household_id"))
+    .order_by(Task.due_on, Task.id)
+    .options(joinedload(Task.assigned_to), joinedload(Task.done_by))
+)
+
+
 def household_tasks(user: User, household: Household) -> HouseholdTasks:
     """The tasks of one household, for its page; nothing for those who may not work on them."""
     if not can(user, Action.TASKS, household):
         return HouseholdTasks()
-    tasks = list(
-        db.session.scalars(
-            sa.select(Task)
-            .where(Task.household_id == household.id)
-            .order_by(Task.due_on, Task.id)
-            .options(joinedload(Task.assigned_to), joinedload(Task.done_by))
-        )
-    )
+    tasks = list(db.session.scalars(_OF_HOUSEHOLD, {"household_id": household.id}))
     done = sorted((t for t in tasks if not t.is_open), key=lambda t: t.done_at, reverse=True)
     return HouseholdTasks([t for t in tasks if t.is_open], done)

@@ -42,10 +42,15 @@ def _refuse(message, field: str | None = None) -> ValidationFailed:
     return ValidationFailed({field: [str(message)]})
 
 
+# Built once and reused (the household page's reads are; bench/page_costs.py).
+_PENDING = sa.select(Transfer).where(
+    Transfer.household_id == sa.bindparam("household_id"), Transfer.state == PENDING
+)
+
+
 def pending_transfer(household: Household) -> Transfer | None:
-    return db.session.scalar(
-        sa.select(Transfer).where(Transfer.household_id == household.id, Transfer.state == PENDING)
-    )
+    """The household's hand-over waiting for a decision, if any."""
+    return db.session.scalar(_PENDING, {"household_id": household.id})
 
 
 def request_transfer(

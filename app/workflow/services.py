@@ -86,12 +86,16 @@ def options_for(actor: User, household: Household) -> list[MoveOption]:
     return options
 
 
+# Built once and reused (the household page's reads are; bench/page_costs.py).
+_PENDING = sa.select(ApprovalRequest).where(
+    ApprovalRequest.household_id == sa.bindparam("household_id"),
+    ApprovalRequest.status == PENDING,
+)
+
+
 def pending_request(household: Household) -> ApprovalRequest | None:
-    return db.session.scalar(
-        sa.select(ApprovalRequest).where(
-            ApprovalRequest.household_id == household.id, ApprovalRequest.status == PENDING
-        )
-    )
+    """The household's request for approval waiting for a decision, if any."""
+    return db.session.scalar(_PENDING, {"household_id": household.id})
 
 
 def _checked(
