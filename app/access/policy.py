@@ -271,7 +271,7 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
 
     Actions scoped alike share one condition, built once per request (`_scope_kind`)."""
     user = _unproxied(user)
-    kind = _scope_kind(action)
+    kind = _scope_kind(action, SUP in user.roles)
     if not has_app_context():
         return _build_scope(user, kind)
     built = g.setdefault(answers.SCOPES, {})
@@ -281,13 +281,16 @@ def household_scope(user: User, action: Action = Action.HOUSEHOLD_LIST) -> sa.Co
     return built[key]
 
 
-def _scope_kind(action: Action) -> Action:
-    """An action standing for every action whose scope is built the same (`_role_scope`)."""
+def _scope_kind(action: Action, supervises: bool) -> Action:
+    """An action standing for every action whose scope is built the same (`_role_scope`). Only
+    a supervisor's scope depends on whether the action is for the holding team only or may be
+    taken standing in; for anyone else those actions share one condition (one column less in
+    the household page's statement)."""
     return _SCOPE_KINDS[
         (
             action in _COLLABORATOR_ACTIONS,
-            action in _HOLDING_TEAM_ONLY,
-            action in _STAND_IN_ACTIONS,
+            supervises and action in _HOLDING_TEAM_ONLY,
+            supervises and action in _STAND_IN_ACTIONS,
         )
     ]
 
