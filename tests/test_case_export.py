@@ -122,11 +122,14 @@ def test_bad_choices_are_refused(world, login, households, form, message):
     assert "text/html" in response.content_type
 
 
-def test_a_forged_filter_is_named_and_nothing_is_sent(world, login, households):
-    query = f"caseworker_id={world.caseworker_b.id}"
+@pytest.mark.parametrize("query", ["caseworker_id={other}", "governorate_id=IQG15"])
+def test_a_forged_filter_is_named_and_nothing_is_sent(world, login, households, query):
+    query = query.format(other=world.caseworker_b.id)
     response = _export(login("caseworker_a"), query)
     assert response.status_code == 422
-    assert "not yours to use" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "not yours to use" in page
+    assert f"“{query.partition('=')[2]}” is not one of the choices offered to you" in page
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "export.cases" not in actions
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 
+from app.extensions import db
 from app.registry.phone import InvalidPhone, normalise_phone
 from app.registry.search import fold, terms
 from tests.factories import HouseholdFactory, MemberFactory
@@ -169,9 +171,40 @@ def test_filters_by_caseworker_camp_and_governorate(world, login, caseload):
     assert _found(browser, camp_id=world.camp.id) == _cases(caseload, "ahmed", "amina", "fatima")
 
 
-def test_nonsense_filter_values_are_ignored_not_an_error(login, caseload):
-    response = login("caseworker_a").get("/households/?camp_id=abc&page=x&sort=drop")
+def _text(response) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("stage=nonsense", "Stage: “nonsense”"),
+        ("governorate_id=IQG15", "Governorate of origin: “IQG15”"),  # a p-code, not an id
+        ("governorate_id=99999", "Governorate of origin: “99999”"),
+        ("camp_id=abc", "Camp: “abc”"),
+        ("sort=drop", "Sort by: “drop”"),
+    ],
+)
+def test_a_filter_value_not_offered_is_named_and_the_list_shown_without_it(
+    login, caseload, query, named
+):
+    response = login("caseworker_a").get(f"/households/?{query}&page=x")
+    text = _text(response)
     assert response.status_code == 200
+    assert "The list is shown without these filters, which are not yours to use:" in text
+    assert f"{named} is not one of the choices offered to you." in text
+    assert "3 households" in text  # team A's three: the filter left out, not applied
+
+
+def test_a_filter_of_another_team_is_named_in_arabic_and_a_good_one_is_not(world, login, caseload):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    browser = login("caseworker_a")
+    other = _text(browser.get(f"/households/?caseworker_id={world.caseworker_b.id}"))
+    assert "تُعرض القائمة دون عوامل التصفية هذه، فهي غير متاحة لك:" in other
+    assert f"«{world.caseworker_b.id}» ليس من الخيارات المتاحة لك." in other
+    good = _text(browser.get(f"/households/?governorate_id={world.ninewa.id}"))
+    assert "غير متاحة لك" not in good
 
 
 def test_pages_and_sorting(app, world, login):
