@@ -113,13 +113,30 @@ def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
     ("form", "message"),
     [
         ({"columns": []}, "Choose at least one column."),
-        ({"columns": ["case_number", "password_hash"]}, "not a valid choice"),
+        (
+            {"columns": ["case_number", "password_hash"]},
+            "“password_hash” is not one of the choices offered here.",
+        ),
+        (
+            {"columns": ["secret", "case_number", "password_hash"]},
+            "“password_hash, secret” are not among the choices offered here.",
+        ),
     ],
 )
 def test_bad_choices_are_refused(world, login, households, form, message):
     response = _export(login("caseworker_a"), **form)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert "text/html" in response.content_type
+
+
+def test_an_unknown_column_is_named_in_arabic_beside_the_columns(world, login, households):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    response = _export(login("caseworker_a"), columns=["case_number", "password_hash"])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "«password_hash» ليس من الخيارات المعروضة هنا." in page
+    assert "valid choice" not in page
 
 
 @pytest.mark.parametrize("query", ["caseworker_id={other}", "governorate_id=IQG15"])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectMultipleField, StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import AwdaForm, choices
+from app.core.forms import AwdaForm, MultiCheckboxField, choices
 
 from .tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES
 
@@ -17,11 +16,8 @@ class TokenForm(AwdaForm):
         _l("What the token is for"),
         validators=[DataRequired(_l("Say what the token is for.")), Length(max=80)],
     )
-    scopes = SelectMultipleField(
-        _l("What it may do"),
-        option_widget=CheckboxInput(),
-        widget=ListWidget(prefix_label=False),
-        validators=[DataRequired(_l("Choose what it may do."))],
+    scopes = MultiCheckboxField(
+        _l("What it may do"), validators=[DataRequired(_l("Choose what it may do."))]
     )
     days = IntegerField(
         _l("Days it lasts"),
