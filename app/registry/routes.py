@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,7 +25,7 @@ from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import services as duplicates
 from app.identity.labels import FEATURE_LABELS, level_label
-from app.registry import choices, saved_search, vocab
+from app.registry import choices, conflicts, saved_search, vocab
 from app.registry.forms import MAX_MEMBERS, HouseholdForm, blank_member_row
 from app.registry.list_form import LIST_FILTERS, CaseListForm
 from app.registry.mapping import form_values, household_input
@@ -175,17 +174,24 @@ def _conflict(form: HouseholdForm, household_id: int):
     """Refuse the later save, keep what was typed, and say who saved in between."""
     db.session.rollback()
     household = db.session.get(Household, household_id)
-    who = household.updated_by.full_name if household.updated_by else _("someone")
-    when = format_datetime(household.updated_at, "medium")
-    form.form_errors.append(
-        _(
+    who, when = conflicts.last_change(household, current_user)
+    if who is None:
+        message = _(
+            "Not saved: you changed this household yourself on %(when)s, in another tab or "
+            "window, after this page was opened. What you typed here is still in the form "
+            "below. Check the current record, then save again to replace that version with "
+            "this one.",
+            when=when,
+        )
+    else:
+        message = _(
             "Not saved: %(who)s changed this household on %(when)s, after you opened it. "
             "Your changes are still in the form below. Check the current record, then save "
             "again to replace their version with yours.",
             who=who,
             when=when,
         )
-    )
+    form.form_errors.append(conflicts.with_record_link(message, household))
     form.version.data = str(household.version)
     return _render_form(form, household, status=409)
 
