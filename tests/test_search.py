@@ -6,7 +6,10 @@ import re
 from html import unescape
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from app.core.pagination import FURTHEST_PAGE, page_number
 from app.extensions import db
 from app.registry.phone import InvalidPhone, normalise_phone
 from app.registry.search import fold, terms
@@ -220,6 +223,43 @@ def test_pages_and_sorting(app, world, login):
     assert ">C</bdi>" not in first
     second = browser.get("/households/?sort=camp_ref&page=2").get_data(as_text=True)
     assert ">C</bdi>" in second and ">A</bdi>" not in second
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("999999", 2),
+        ("99999999999999999999", 2),  # past a 64-bit integer
+        ("9" * 5000, 2),  # past what Python's int() reads
+        ("٩٩٩٩٩٩٩٩٩٩٩٩", 2),
+        ("abc", 1),
+        ("2.5", 1),
+        ("1e9", 1),
+        ("-3", 1),
+        ("0", 1),
+        ("", 1),
+    ],
+)
+def test_a_page_past_the_end_shows_the_last_and_a_non_number_the_first(
+    app, world, login, asked, shown
+):
+    app.config["PAGE_SIZE"] = 2
+    for ref in ("C", "A", "B"):
+        HouseholdFactory(team=world.team_a, camp=world.camp, camp_ref=ref)
+    response = login("caseworker_a").get(f"/households/?sort=camp_ref&page={asked}")
+    assert response.status_code == 200
+    text = _text(response)
+    assert f"Page {shown} of 2" in text
+    assert ("C" if shown == 2 else "A") in re.findall(r">([ABC])</bdi>", response.get_data(True))
+
+
+@given(st.text(max_size=40) | st.integers(-(10**30), 10**30).map(str))
+def test_any_page_asked_is_a_page_from_one_to_the_furthest(text):
+    number = page_number(text)
+    assert 1 <= number <= FURTHEST_PAGE
+    digits = text.strip()
+    if digits.isascii() and digits.isdigit():
+        assert number == min(max(int(digits), 1), FURTHEST_PAGE)
 
 
 def test_filter_by_stage_and_the_stage_is_shown(world, login, caseload):

@@ -25,6 +25,7 @@ from app.auth.models import User
 from app.auth.reauth import password_confirmed
 from app.auth.services import create_user
 from app.core.forms import place_errors
+from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 
@@ -128,7 +129,7 @@ def reference_index():
 def reference_list(kind: str):
     require(current_user, Action.MANAGE_REFERENCE)
     definition = kind_or_404(kind)
-    page = queries.reference_page(definition, request.args.get("page", 1, type=int))
+    page = queries.reference_page(definition, page_number(request.args.get("page")))
     return render_template("admin/reference_list.html", kind=definition, page=page)
 
 

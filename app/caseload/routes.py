@@ -13,6 +13,7 @@ from app.caseload import queries
 from app.caseload.forms import AssignForm, assign_values
 from app.caseload.services import assign as assign_household
 from app.core.forms import place_errors
+from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import conflicts
@@ -82,7 +83,7 @@ def my_cases():
     require(current_user, Action.MY_CASES)
     stage = _stage_asked()
     page = queries.my_cases_page(
-        current_user, stage.value if stage else None, request.args.get("page", 1, type=int)
+        current_user, stage.value if stage else None, page_number(request.args.get("page"))
     )
     return render_template(
         "caseload/my_cases.html",

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectChoice, SelectField
 
 from app.core.forms import AwdaForm, optional_int, options
-from app.core.text import whole_number
+from app.core.pagination import page_number
 from app.registry import choices
 from app.registry.queries import CaseFilters
 from app.workflow.stages import Stage
@@ -99,5 +99,5 @@ class CaseListForm(AwdaForm):
             caseworker_id=self.caseworker_id.data,
             stage=self.stage.data if self.stage.data in {s.value for s in Stage} else None,
             sort=self.sort.data if self.sort.data in SORT_LABELS else "relevance",
-            page=whole_number(page, 1),
+            page=page_number(page),
         )
