@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -107,6 +108,33 @@ def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
         entry.detail["identifiable"] is True
         and entry.detail["purpose"] == "Bus list for the return"
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "message"),
+    [
+        ("en", "not my password", "The password is wrong. Type the password you log in with."),
+        ("en", "", "Type the password you log in with."),
+        ("ar", "not my password", "كلمة المرور غير صحيحة. اكتب كلمة المرور التي تسجّل بها الدخول."),
+        ("ar", "", "اكتب كلمة المرور التي تسجّل بها الدخول."),
+    ],
+)
+def test_a_wrong_or_missing_password_is_said_plainly_beside_it(
+    world, login, households, locale, typed, message
+):
+    world.supervisor_a.locale = locale
+    db.session.commit()
+    response = _export(
+        login("supervisor_a"),
+        columns=["case_number", "head_name_ar"],
+        identifiable="y",
+        purpose="Bus list for the return",
+        password=typed,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    start = page.index('id="password-errors"')
+    assert re.findall(r"<li>(.*?)</li>", page[start : page.index("</ul>", start)]) == [message]
 
 
 @pytest.mark.parametrize(
