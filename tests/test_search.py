@@ -307,6 +307,41 @@ def test_the_search_token_of_one_user_is_nothing_to_another(login, caseload):
     assert "That search is no longer kept" in other and 'value="Fatima"' not in other
 
 
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "Search with at most 200 characters; nothing was searched."),
+        ("ar", "ابحث بما لا يزيد على 200 حرف؛ لم يُجرَ أي بحث."),
+    ],
+)
+def test_a_search_too_long_is_refused_beside_the_box_which_keeps_it(
+    world, login, caseload, locale, message
+):
+    world.caseworker_a.locale = locale
+    db.session.commit()
+    typed = "أحمد " + "ب" * 200  # 205 characters: no search is cut without a word
+    browser = login("caseworker_a")
+    response = browser.post(
+        "/households/search", {"q": typed, "caseworker_id": world.caseworker_a.id}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    start = page.index('id="q-errors"')
+    assert re.findall(r"<li>(.*?)</li>", page[start : page.index("</ul>", start)]) == [message]
+    assert f'value="{typed}"' in page  # what was typed, whole, in the box
+    # The list as filtered, unsearched: the caseworker's two households, not only Ahmed's.
+    assert set(re.findall(r">AWD-(\d{4}-\d{6})</a>", page)) == _cases(caseload, "ahmed", "fatima")
+    links = re.findall(r'(?:href|action)="([^"]*)"', page)
+    assert f"caseworker_id={world.caseworker_a.id}" in " ".join(links)
+    assert not any("%D8" in link or "search=" in link for link in links)
+
+
+def test_a_search_of_two_hundred_characters_is_searched_whole(login, caseload):
+    typed = "Ahmed " + "x" * 194
+    sent = login("caseworker_a").post("/households/search", {"q": typed})
+    assert sent.status_code == 303 and "search=" in sent.headers["Location"]
+
+
 def test_a_search_without_its_token_is_refused(login, caseload):
     assert (
         login("caseworker_a").post("/households/search", {"q": "x"}, csrf=False).status_code == 400

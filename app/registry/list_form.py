@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectChoice, SelectField
+from wtforms.validators import Length
 
 from app.core.forms import AwdaForm, optional_int, options
 from app.core.pagination import page_number
-from app.registry import choices
+from app.registry import choices, saved_search
 from app.registry.queries import CaseFilters
 from app.workflow.stages import Stage
 
@@ -47,6 +48,12 @@ class CaseListForm(AwdaForm):
 
     q = SearchField(
         _l("Search"),
+        [
+            Length(
+                max=saved_search.MAX_LENGTH,
+                message=_l("Search with at most %(max)d characters; nothing was searched."),
+            )
+        ],
         render_kw={
             "placeholder": _l("Name in Arabic or Latin letters, case number, camp ID or phone")
         },

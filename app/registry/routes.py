@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -52,12 +54,19 @@ def case_list():
 @bp.post("/search")
 @login_required
 def search():
-    """The search box posts here; the list is shown at a URL that carries no name."""
+    """The search box posts here; the list is shown at a URL that carries no name. A search
+    too long to keep is refused beside the box, which keeps it; the list is shown unsearched."""
     require(current_user, Action.HOUSEHOLD_LIST)
     filters = {name: request.form[name] for name in LIST_FILTERS if request.form.get(name)}
-    text = (request.form.get("q") or "").strip()
-    if text:
-        filters["search"] = saved_search.remember(text)
+    form = CaseListForm(request.form, user=current_user)
+    if not form.q.validate(form):
+        page = search_cases(current_user, replace(form.filters(), q=""))
+        html = render_template(
+            "registry/list.html", form=form, page=page, expired=False, list_args=filters
+        )
+        return html, 422
+    if form.q.data:
+        filters["search"] = saved_search.remember(form.q.data)
     return redirect(url_for("registry.case_list", **filters), 303)
 
 
