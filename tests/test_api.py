@@ -6,6 +6,7 @@ document equal to the code's and valid."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -455,7 +456,35 @@ def test_a_token_form_with_unknown_scopes_or_days_is_refused_beside_its_fields(l
         "/account/tokens", {"name": "x", "scopes": ["root"], "days": "9999"}
     )
     html = page.get_data(as_text=True)
-    assert page.status_code == 422 and "not a valid choice" in html and "From 1 to 365" in html
+    assert page.status_code == 422 and "Enter a whole number of days from 1 to 365." in html
+    assert "“root” is not one of the choices offered here." in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def _messages_beside(html: str, field_id: str) -> list[str]:
+    start = html.index(f'id="{field_id}-errors"')
+    return re.findall(r"<li>(.*?)</li>", html[start : html.index("</ul>", start)])
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "Enter a whole number of days from 1 to 365."),
+        ("ar", "أدخل عددًا صحيحًا من الأيام من 1 إلى 365."),
+    ],
+)
+@pytest.mark.parametrize("typed", ["1e2", "abc", "2.5", "-3", "0", "366", "99999999999"])
+def test_days_not_a_whole_number_in_range_get_one_message_with_the_limits(
+    world, login, locale, message, typed
+):
+    world.caseworker_a.locale = locale
+    db.session.commit()
+    page = login("caseworker_a").post(
+        "/account/tokens", {"name": "x", "scopes": ["account:read"], "days": typed}
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and _messages_beside(html, "days") == [message]
+    assert f'value="{typed}"' in html  # what was typed stays in the box
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
 
 

@@ -129,6 +129,6 @@ def test_giving_or_changing_a_role_needs_the_admins_own_password(world, login):
         },
     )
     assert response.status_code == 422
-    assert "Enter your own password" in response.get_data(as_text=True)
+    assert "The password is wrong. Type the password you log in with." in response.get_data(True)
     db.session.expire_all()
     assert db.session.get(type(world.caseworker_b), world.caseworker_b.id).role == "caseworker"

@@ -58,7 +58,7 @@ def test_no_reason_or_a_wrong_password_opens_nothing(world, login):
     supervisor = login("supervisor_a")
     assert _ask(supervisor, household, reason="x").status_code == 422
     wrong = _ask(supervisor, household, password="not my password at all")
-    assert wrong.status_code == 422 and "Enter your own password" in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "The password is wrong." in wrong.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EmergencyAccess)) == 0
     assert supervisor.get(f"/households/{household.id}").status_code == 404
 

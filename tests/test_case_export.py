@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -110,10 +111,44 @@ def test_names_need_an_identifiable_export_with_permission_purpose_and_password(
 
 
 @pytest.mark.parametrize(
+    ("locale", "typed", "message"),
+    [
+        ("en", "not my password", "The password is wrong. Type the password you log in with."),
+        ("en", "", "Type the password you log in with."),
+        ("ar", "not my password", "كلمة المرور غير صحيحة. اكتب كلمة المرور التي تسجّل بها الدخول."),
+        ("ar", "", "اكتب كلمة المرور التي تسجّل بها الدخول."),
+    ],
+)
+def test_a_wrong_or_missing_password_is_said_plainly_beside_it(
+    world, login, households, locale, typed, message
+):
+    world.supervisor_a.locale = locale
+    db.session.commit()
+    response = _export(
+        login("supervisor_a"),
+        columns=["case_number", "head_name_ar"],
+        identifiable="y",
+        purpose="Bus list for the return",
+        password=typed,
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    start = page.index('id="password-errors"')
+    assert re.findall(r"<li>(.*?)</li>", page[start : page.index("</ul>", start)]) == [message]
+
+
+@pytest.mark.parametrize(
     ("form", "message"),
     [
         ({"columns": []}, "Choose at least one column."),
-        ({"columns": ["case_number", "password_hash"]}, "not a valid choice"),
+        (
+            {"columns": ["case_number", "password_hash"]},
+            "“password_hash” is not one of the choices offered here.",
+        ),
+        (
+            {"columns": ["secret", "case_number", "password_hash"]},
+            "“password_hash, secret” are not among the choices offered here.",
+        ),
     ],
 )
 def test_bad_choices_are_refused(world, login, households, form, message):
@@ -122,11 +157,24 @@ def test_bad_choices_are_refused(world, login, households, form, message):
     assert "text/html" in response.content_type
 
 
-def test_a_forged_filter_is_named_and_nothing_is_sent(world, login, households):
-    query = f"caseworker_id={world.caseworker_b.id}"
+def test_an_unknown_column_is_named_in_arabic_beside_the_columns(world, login, households):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    response = _export(login("caseworker_a"), columns=["case_number", "password_hash"])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "«password_hash» ليس من الخيارات المعروضة هنا." in page
+    assert "valid choice" not in page
+
+
+@pytest.mark.parametrize("query", ["caseworker_id={other}", "governorate_id=IQG15"])
+def test_a_forged_filter_is_named_and_nothing_is_sent(world, login, households, query):
+    query = query.format(other=world.caseworker_b.id)
     response = _export(login("caseworker_a"), query)
     assert response.status_code == 422
-    assert "not yours to use" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "not yours to use" in page
+    assert f"“{query.partition('=')[2]}” is not one of the choices offered to you" in page
     actions = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert "export.cases" not in actions
 

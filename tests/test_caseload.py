@@ -48,6 +48,22 @@ def _version_in(page: str) -> str:
 # --- assigning ------------------------------------------------------------------------------
 
 
+def test_an_assignment_from_an_older_tab_of_the_same_supervisor_says_it_was_them(world, login):
+    household = _household(world, assigned_to=world.caseworker_a2)
+    browser = login("supervisor_a")
+    url = f"/households/{household.id}/assign"
+    first_tab, second_tab = (_version_in(browser.get(url).get_data(True)) for _ in range(2))
+    chosen = {"assigned_to_id": world.caseworker_a.id, "version": first_tab}
+    assert browser.post(url, chosen).status_code == 302
+
+    refused = browser.post(url, {"assigned_to_id": world.caseworker_a2.id, "version": second_tab})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Not assigned: you changed this household yourself on" in page
+    assert f'<a href="/households/{household.id}" target="_blank"' in page
+    assert world.supervisor_a.full_name + " changed" not in page
+
+
 def test_a_supervisor_reassigns_a_household_within_the_team(world, login):
     household = _household(world, assigned_to=world.caseworker_a2)
     version = household.version

@@ -103,7 +103,7 @@ def test_approval_needs_the_supervisors_password_and_fixes_what_is_handed_over(
     address = f"/disclosures/{disclosure.id}/approve"
     wrong = supervisor.post(address, {"password": "not the password"})
     assert wrong.status_code == 422
-    assert "Enter your own password." in wrong.get_data(as_text=True)
+    assert "The password is wrong. Type the password you log in with." in wrong.get_data(True)
     assert _disclosure().state == "requested"
     assert "auth.reauth_failed" in _actions()
 

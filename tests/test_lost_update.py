@@ -51,6 +51,54 @@ def test_the_later_save_is_refused_naming_who_saved_and_keeping_the_input(world,
     assert saved.version == 2
 
 
+def _link_to(page: str, household) -> str:
+    """The link the refusal gives to the household as it is now (opened in a new tab)."""
+    anchor = rf'<a href="/households/{household.id}" target="_blank"[^>]*>([^<]+)</a>'
+    link = re.search(anchor, page)
+    assert link, "the refusal links to the current record"
+    return link.group(1)
+
+
+@pytest.mark.parametrize(
+    ("locale", "yourself", "link"),
+    [
+        ("en", "Not saved: you changed this household yourself on", "Open the current record"),
+        (
+            "ar",
+            "لم يتم الحفظ: أنت نفسك عدّلت بيانات هذه الأسرة في",
+            "افتح السجل الحالي في علامة تبويب جديدة",
+        ),
+    ],
+)
+def test_a_save_from_an_older_tab_of_the_same_person_says_it_was_them(
+    world, login, household, locale, yourself, link
+):
+    world.caseworker_a.locale = locale
+    db.session.commit()
+    amal = login("caseworker_a")
+    url = f"/households/{household.id}/edit"
+    first_tab, second_tab = amal.get(url).get_data(True), amal.get(url).get_data(True)
+    assert amal.post(url, _edit_payload(world, first_tab, shelter="A-1")).status_code == 302
+
+    refused = amal.post(url, _edit_payload(world, second_tab, shelter="Z-99"))
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert yourself in page
+    assert world.caseworker_a.full_name not in page.split("<main")[1].split("</form>")[0]
+    assert link in _link_to(page, household)
+    assert "Z-99" in page
+
+
+def test_a_refusal_naming_another_person_links_to_the_current_record(world, login, household):
+    amal, omar = login("caseworker_a"), login("supervisor_a")
+    url = f"/households/{household.id}/edit"
+    omar_form = omar.get(url).get_data(as_text=True)
+    amal.post(url, _edit_payload(world, amal.get(url).get_data(as_text=True), shelter="A-1"))
+    page = omar.post(url, _edit_payload(world, omar_form, shelter="Z-99")).get_data(True)
+    assert f"Not saved: {world.caseworker_a.full_name} changed this household" in page
+    assert "yourself" not in page and "Open the current record" in _link_to(page, household)
+
+
 def test_after_the_refusal_saving_again_is_a_deliberate_overwrite(world, login, household):
     amal, omar = login("caseworker_a"), login("supervisor_a")
     url = f"/households/{household.id}/edit"

@@ -17,11 +17,12 @@ import config
 from app import create_app
 from app.core.dates import local_today
 from app.core.formatting import number
+from app.core.pagination import paginate
 from app.extensions import db
 from app.referrals.models import AgencyService
 from app.referrals.services import ReferralInput, refer
 from app.registry import queries
-from app.registry.models import MemberDocument, MemberNeed
+from app.registry.models import Household, MemberDocument, MemberNeed
 from app.tasks.models import Task
 from tests.conftest import Browser
 from tests.factories import HouseholdFactory, MemberFactory, stored_attachment
@@ -238,3 +239,50 @@ def test_a_count_past_the_cap_says_more_than_and_the_pager_goes_on(
     assert (count, pager) == (last_count, pagers[(3, 3, False)]) and "?page=4" not in page
     seen.update(re.findall(r"AWD-\d{4}-\d+", page))
     assert seen == {h.case_number for h in five_households}
+
+
+# --- a page past the end ------------------------------------------------------------------------
+
+TOO_FAR = "99999999999999999999"  # past a 64-bit integer: an OFFSET no database takes
+
+
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        ("caseworker_a", "/households/"),
+        ("caseworker_a", "/my-cases"),
+        ("caseworker_a", "/tasks"),
+        ("caseworker_a", "/tasks?show=all"),
+        ("caseworker_a", "/referrals/shared-by-me"),
+        ("caseworker_a", "/notifications/"),
+        ("focal", "/referrals/inbox"),
+        ("screener", "/watchlist/alerts"),
+        ("admin", "/admin/users"),
+        ("admin", "/admin/reference/camps"),
+    ],
+)
+def test_a_page_too_far_in_any_list_is_no_server_error(world, login, five_households, role, url):
+    joiner = "&" if "?" in url else "?"
+    assert login(role).get(f"{url}{joiner}page={TOO_FAR}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "url"), [("caseworker_a", "/households/"), ("admin", "/admin/users")]
+)
+def test_a_page_too_far_is_the_last_page_as_a_page_just_past_the_end_is(
+    world, login, five_households, role, url
+):
+    browser = login(role)
+    last = browser.get(f"{url}?page=999999").get_data(as_text=True)
+    too_far = browser.get(f"{url}?page={TOO_FAR}").get_data(as_text=True)
+    first = browser.get(f"{url}?page=1").get_data(as_text=True)
+    shown = re.compile(r'href="/(?:households|admin/users)/(\d+)')
+    on_last = shown.findall(last)
+    assert on_last and shown.findall(too_far) == on_last != shown.findall(first)
+
+
+def test_a_page_too_far_never_reaches_the_database_as_an_offset(world, five_households):
+    """Asked by any caller, however it read the page: the last page, counted as far as needed."""
+    stmt = sa.select(Household).order_by(Household.id)
+    page = paginate(stmt, Household, 10**30, 2, cap=3)
+    assert (page.page, len(page.items)) == (3, 1)

@@ -110,7 +110,7 @@ def test_without_consent_it_waits_for_a_supervisors_override_with_password(
     assert caseworker.post(address, {**reason, "password": PASSWORD}).status_code == 422
     supervisor = login("supervisor_a")
     wrong = supervisor.post(address, {**reason, "password": "not it"})
-    assert wrong.status_code == 422 and "Enter your own password." in wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and "The password is wrong." in wrong.get_data(as_text=True)
     assert _referral().state == "draft"
     assert supervisor.post(address, {**reason, "password": PASSWORD}).status_code == 302
     referral = _referral()

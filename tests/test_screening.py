@@ -200,7 +200,7 @@ BAD_INPUT = [
     ("vetting", "long reference", {"reference": "R" * 61}, "reference", "60"),
     ("protection", "unknown risk", {"risk_level": "extreme"}, "risk_level", "valid choice"),
     ("protection", "no risk", {"risk_level": ""}, "risk_level", "Choose the risk level"),
-    ("protection", "unknown need", {"specific_needs": ["XX-NO"]}, "specific_needs", "valid"),
+    ("protection", "unknown need", {"specific_needs": ["XX-NO"]}, "specific_needs", "“XX-NO” is"),
     (
         "documentation",
         "blocker without status",

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from app.core.pagination import FURTHEST_PAGE, page_number
+from app.extensions import db
 from app.registry.phone import InvalidPhone, normalise_phone
 from app.registry.search import fold, terms
 from tests.factories import HouseholdFactory, MemberFactory
@@ -169,9 +174,40 @@ def test_filters_by_caseworker_camp_and_governorate(world, login, caseload):
     assert _found(browser, camp_id=world.camp.id) == _cases(caseload, "ahmed", "amina", "fatima")
 
 
-def test_nonsense_filter_values_are_ignored_not_an_error(login, caseload):
-    response = login("caseworker_a").get("/households/?camp_id=abc&page=x&sort=drop")
+def _text(response) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("stage=nonsense", "Stage: “nonsense”"),
+        ("governorate_id=IQG15", "Governorate of origin: “IQG15”"),  # a p-code, not an id
+        ("governorate_id=99999", "Governorate of origin: “99999”"),
+        ("camp_id=abc", "Camp: “abc”"),
+        ("sort=drop", "Sort by: “drop”"),
+    ],
+)
+def test_a_filter_value_not_offered_is_named_and_the_list_shown_without_it(
+    login, caseload, query, named
+):
+    response = login("caseworker_a").get(f"/households/?{query}&page=x")
+    text = _text(response)
     assert response.status_code == 200
+    assert "The list is shown without these filters, which are not yours to use:" in text
+    assert f"{named} is not one of the choices offered to you." in text
+    assert "3 households" in text  # team A's three: the filter left out, not applied
+
+
+def test_a_filter_of_another_team_is_named_in_arabic_and_a_good_one_is_not(world, login, caseload):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    browser = login("caseworker_a")
+    other = _text(browser.get(f"/households/?caseworker_id={world.caseworker_b.id}"))
+    assert "تُعرض القائمة دون عوامل التصفية هذه، فهي غير متاحة لك:" in other
+    assert f"«{world.caseworker_b.id}» ليس من الخيارات المتاحة لك." in other
+    good = _text(browser.get(f"/households/?governorate_id={world.ninewa.id}"))
+    assert "غير متاحة لك" not in good
 
 
 def test_pages_and_sorting(app, world, login):
@@ -187,6 +223,43 @@ def test_pages_and_sorting(app, world, login):
     assert ">C</bdi>" not in first
     second = browser.get("/households/?sort=camp_ref&page=2").get_data(as_text=True)
     assert ">C</bdi>" in second and ">A</bdi>" not in second
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("999999", 2),
+        ("99999999999999999999", 2),  # past a 64-bit integer
+        ("9" * 5000, 2),  # past what Python's int() reads
+        ("٩٩٩٩٩٩٩٩٩٩٩٩", 2),
+        ("abc", 1),
+        ("2.5", 1),
+        ("1e9", 1),
+        ("-3", 1),
+        ("0", 1),
+        ("", 1),
+    ],
+)
+def test_a_page_past_the_end_shows_the_last_and_a_non_number_the_first(
+    app, world, login, asked, shown
+):
+    app.config["PAGE_SIZE"] = 2
+    for ref in ("C", "A", "B"):
+        HouseholdFactory(team=world.team_a, camp=world.camp, camp_ref=ref)
+    response = login("caseworker_a").get(f"/households/?sort=camp_ref&page={asked}")
+    assert response.status_code == 200
+    text = _text(response)
+    assert f"Page {shown} of 2" in text
+    assert ("C" if shown == 2 else "A") in re.findall(r">([ABC])</bdi>", response.get_data(True))
+
+
+@given(st.text(max_size=40) | st.integers(-(10**30), 10**30).map(str))
+def test_any_page_asked_is_a_page_from_one_to_the_furthest(text):
+    number = page_number(text)
+    assert 1 <= number <= FURTHEST_PAGE
+    digits = text.strip()
+    if digits.isascii() and digits.isdigit():
+        assert number == min(max(int(digits), 1), FURTHEST_PAGE)
 
 
 def test_filter_by_stage_and_the_stage_is_shown(world, login, caseload):
@@ -232,6 +305,41 @@ def test_the_search_token_of_one_user_is_nothing_to_another(login, caseload):
     sent = login("caseworker_a").post("/households/search", {"q": "Fatima"})
     other = login("caseworker_a2").get(sent.headers["Location"]).get_data(as_text=True)
     assert "That search is no longer kept" in other and 'value="Fatima"' not in other
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "Search with at most 200 characters; nothing was searched."),
+        ("ar", "ابحث بما لا يزيد على 200 حرف؛ لم يُجرَ أي بحث."),
+    ],
+)
+def test_a_search_too_long_is_refused_beside_the_box_which_keeps_it(
+    world, login, caseload, locale, message
+):
+    world.caseworker_a.locale = locale
+    db.session.commit()
+    typed = "أحمد " + "ب" * 200  # 205 characters: no search is cut without a word
+    browser = login("caseworker_a")
+    response = browser.post(
+        "/households/search", {"q": typed, "caseworker_id": world.caseworker_a.id}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    start = page.index('id="q-errors"')
+    assert re.findall(r"<li>(.*?)</li>", page[start : page.index("</ul>", start)]) == [message]
+    assert f'value="{typed}"' in page  # what was typed, whole, in the box
+    # The list as filtered, unsearched: the caseworker's two households, not only Ahmed's.
+    assert set(re.findall(r">AWD-(\d{4}-\d{6})</a>", page)) == _cases(caseload, "ahmed", "fatima")
+    links = re.findall(r'(?:href|action)="([^"]*)"', page)
+    assert f"caseworker_id={world.caseworker_a.id}" in " ".join(links)
+    assert not any("%D8" in link or "search=" in link for link in links)
+
+
+def test_a_search_of_two_hundred_characters_is_searched_whole(login, caseload):
+    typed = "Ahmed " + "x" * 194
+    sent = login("caseworker_a").post("/households/search", {"q": typed})
+    assert sent.status_code == 303 and "search=" in sent.headers["Location"]
 
 
 def test_a_search_without_its_token_is_refused(login, caseload):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.access.roles import Role
 from app.auth.models import User
-from app.core.text import whole_number
+from app.core.pagination import page_number
 from app.extensions import db
 from app.reference.models import District, Governorate
 
@@ -35,18 +35,18 @@ def user_filters(args) -> UserFilters:
     return UserFilters(
         role=role if role in {r.value for r in Role} else "",
         active=active if active in {"yes", "no"} else "",
-        page=whole_number(page, 1),
+        page=page_number(page),
     )
 
 
 def _paginate(stmt: sa.Select, page: int) -> Pagination:
-    return db.paginate(
-        stmt,
-        page=max(page, 1),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-        count=True,
-    )
+    """One page of `stmt`; a page past the end is the last page, as in every other list
+    (`app.core.pagination`)."""
+    per_page = current_app.config["PAGE_SIZE"]
+    shown = db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    if not shown.items and shown.page > shown.pages > 0:
+        shown = db.paginate(stmt, page=shown.pages, per_page=per_page, error_out=False, count=True)
+    return shown
 
 
 def users_page(filters: UserFilters) -> Pagination:

@@ -22,9 +22,10 @@ from app.admin.forms import NewUserForm, UserForm, UserListForm, user_values
 from app.admin.kinds import KINDS, Kind, kind_or_404
 from app.admin.services import save_reference, update_account
 from app.auth.models import User
-from app.auth.reauth import password_confirmed
+from app.auth.reauth import WRONG_PASSWORD, password_confirmed
 from app.auth.services import create_user
 from app.core.forms import place_errors
+from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 
@@ -52,7 +53,11 @@ def _confirmed(form, role_changes: bool) -> bool:
         return True
     if password_confirmed(current_user, form.your_password.data, "role_change"):
         return True
-    form.your_password.errors = [_("Enter your own password to give or change a role.")]
+    form.your_password.errors = [
+        str(WRONG_PASSWORD)
+        if form.your_password.data
+        else _("Enter your own password to give or change a role.")
+    ]
     return False
 
 
@@ -128,7 +133,7 @@ def reference_index():
 def reference_list(kind: str):
     require(current_user, Action.MANAGE_REFERENCE)
     definition = kind_or_404(kind)
-    page = queries.reference_page(definition, request.args.get("page", 1, type=int))
+    page = queries.reference_page(definition, page_number(request.args.get("page")))
     return render_template("admin/reference_list.html", kind=definition, page=page)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectMultipleField, StringField
+from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.core.forms import AwdaForm, choices
+from app.core.forms import AwdaForm, MultiCheckboxField, WholeNumberField, choices
 
 from .tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES
+
+DAYS_MESSAGE = _l("Enter a whole number of days from 1 to %(max)d.", max=MAX_DAYS)
 
 
 class TokenForm(AwdaForm):
@@ -17,19 +18,18 @@ class TokenForm(AwdaForm):
         _l("What the token is for"),
         validators=[DataRequired(_l("Say what the token is for.")), Length(max=80)],
     )
-    scopes = SelectMultipleField(
-        _l("What it may do"),
-        option_widget=CheckboxInput(),
-        widget=ListWidget(prefix_label=False),
-        validators=[DataRequired(_l("Choose what it may do."))],
+    scopes = MultiCheckboxField(
+        _l("What it may do"), validators=[DataRequired(_l("Choose what it may do."))]
     )
-    days = IntegerField(
+    # One message for "1e2", "2.5", "abc" and 400 alike: the field's own limits.
+    days = WholeNumberField(
         _l("Days it lasts"),
         default=DEFAULT_DAYS,
         validators=[
             InputRequired(_l("Give how many days it lasts.")),
-            NumberRange(1, MAX_DAYS, _l("From 1 to %(max)s days.", max=MAX_DAYS)),
+            NumberRange(1, MAX_DAYS, DAYS_MESSAGE),
         ],
+        not_a_number=DAYS_MESSAGE,
     )
 
     def __init__(self, *args, **kwargs):

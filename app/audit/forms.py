@@ -11,7 +11,7 @@ from app.audit import services
 from app.audit.labels import action_label
 from app.audit.services import AuditFilters
 from app.core.forms import AwdaForm, options
-from app.core.text import whole_number
+from app.core.pagination import page_number
 
 LTR = {"dir": "ltr", "autocapitalize": "none", "spellcheck": "false"}
 
@@ -54,5 +54,5 @@ class AuditFilterForm(AwdaForm):
             action=self.action.data or None,
             date_from=self.date_from.data,
             date_to=self.date_to.data,
-            page=whole_number(page, 1),
+            page=page_number(page),
         )

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from app.auth.models import User
     from app.core.validation import ErrorCollector
 
-WRONG_PASSWORD = _l("Enter your own password.")
+# Said plainly: "Enter your own password" read as though someone else's had been typed.
+NO_PASSWORD = _l("Type the password you log in with.")
+WRONG_PASSWORD = _l("The password is wrong. Type the password you log in with.")
 
 
 def password_confirmed(user: User, password: str | None, purpose: str) -> bool:
@@ -33,6 +35,7 @@ def password_confirmed(user: User, password: str | None, purpose: str) -> bool:
 def require_password(
     user: User, password: str | None, purpose: str, errors: ErrorCollector, field: str
 ) -> None:
-    """Add a message next to `field` unless `password` is the user's own."""
+    """Add a message next to `field` unless `password` is the user's own: a wrong one is
+    said to be wrong, a missing one asked for."""
     if not password_confirmed(user, password, purpose):
-        errors.add(field, WRONG_PASSWORD)
+        errors.add(field, WRONG_PASSWORD if password else NO_PASSWORD)

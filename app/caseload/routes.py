@@ -4,7 +4,6 @@ a query, render."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,8 +13,10 @@ from app.caseload import queries
 from app.caseload.forms import AssignForm, assign_values
 from app.caseload.services import assign as assign_household
 from app.core.forms import place_errors
+from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
+from app.registry import conflicts
 from app.registry.models import Household
 from app.registry.services import StaleEdit
 from app.workflow.stages import Stage
@@ -53,15 +54,21 @@ def _conflict(form: AssignForm, household_id: int):
     """Refuse the later choice and say who changed the household in between."""
     db.session.rollback()
     household = db.session.get(Household, household_id)
-    who = household.updated_by.full_name if household.updated_by else _("someone")
-    form.form_errors.append(
-        _(
+    who, when = conflicts.last_change(household, current_user)
+    if who is None:
+        message = _(
+            "Not assigned: you changed this household yourself on %(when)s, in another tab or "
+            "window, after this page was opened. Check who has it now, then choose again.",
+            when=when,
+        )
+    else:
+        message = _(
             "Not assigned: %(who)s changed this household on %(when)s, after you opened it. "
             "Check who has it now, then choose again.",
             who=who,
-            when=format_datetime(household.updated_at, "medium"),
+            when=when,
         )
-    )
+    form.form_errors.append(conflicts.with_record_link(message, household))
     form.version.data = str(household.version)
     return _render_assign(form, household, 409)
 
@@ -76,7 +83,7 @@ def my_cases():
     require(current_user, Action.MY_CASES)
     stage = _stage_asked()
     page = queries.my_cases_page(
-        current_user, stage.value if stage else None, request.args.get("page", 1, type=int)
+        current_user, stage.value if stage else None, page_number(request.args.get("page"))
     )
     return render_template(
         "caseload/my_cases.html",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
 from werkzeug.datastructures import MultiDict
@@ -29,7 +30,7 @@ from wtforms import (
 )
 from wtforms.fields.core import UnboundField
 from wtforms.utils import unset_value
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import Length, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from app.core.text import clean, clean_code, whole_number
@@ -55,8 +56,26 @@ def options(pairs: Iterable[tuple[object, str]], blank: str | None = None) -> li
 
 
 class MultiCheckboxField(SelectMultipleField):
+    """Boxes to tick. A value posted that is not among them is named in the reader's language
+    (WTForms' own message has no Arabic)."""
+
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        if self.process_errors or not self.data:
+            return
+        offered = {self.coerce(choice.value) for choice in self.iter_choices()}
+        unknown = sorted({str(value) for value in self.data if value not in offered})
+        if unknown:
+            raise ValidationError(
+                ngettext(
+                    "“%(value)s” is not one of the choices offered here.",
+                    "“%(value)s” are not among the choices offered here.",
+                    len(unknown),
+                    value=", ".join(unknown),
+                )
+            )
 
 
 def place_errors(form: FlaskForm, errors: Mapping[str | None, list[str]]) -> None:

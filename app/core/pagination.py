@@ -8,12 +8,32 @@ this is several times faster than sorting whole rows (see bench/).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.core.text import ascii_digits, whole_number
 from app.extensions import db
+
+# The furthest page a list is asked for. `paginate` shows the last page instead of any further
+# one; beyond this, a page's OFFSET (and a count's LIMIT) could overflow the database's 64-bit
+# integers, a server error on PostgreSQL and on SQLite alike.
+FURTHEST_PAGE = 10**9
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def page_number(text: object) -> int:
+    """The page a URL's `page` asks for: a whole number (in any script's digits); a number too
+    long for a page, `FURTHEST_PAGE` (so the list shows its last page, as for any page past its
+    end); anything else (a word, "2.5", "-3", nothing) page 1. Never below 1 nor above
+    `FURTHEST_PAGE`."""
+    number = whole_number(text)
+    if number is not None:
+        return min(max(number, 1), FURTHEST_PAGE)
+    digits = ascii_digits(str(text).strip()) if text is not None else ""
+    return FURTHEST_PAGE if _DIGITS.fullmatch(digits) else 1
 
 
 @dataclass(frozen=True)
@@ -72,10 +92,11 @@ def paginate_parts(
     """A page of rows listed part after part: `parts` are disjoint, each filtered and ordered,
     and together select what `stmt` selects (which is what is counted). Each part is read with
     its own LIMIT and OFFSET, so the database stops at the page's end in every part."""
+    page = min(max(page, 1), FURTHEST_PAGE)  # whatever a caller read, nothing overflows
     if cap is not None:
-        cap = max(cap, max(page, 1) * per_page)
+        cap = max(cap, page * per_page)
     total, capped = _count(stmt, entity, cap)
-    page = min(max(page, 1), max(1, math.ceil(total / per_page)))
+    page = min(page, max(1, math.ceil(total / per_page)))
     offset, ids = (page - 1) * per_page, []
     for index, part in enumerate(parts):
         if len(ids) == per_page:

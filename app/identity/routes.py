@@ -16,8 +16,7 @@ from app.access.policy import pair_or_404
 from app.audit import services as audit
 from app.core.forms import options, place_errors
 from app.core.navigation import count_waiting
-from app.core.pagination import paginate
-from app.core.text import whole_number
+from app.core.pagination import page_number, paginate
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import linkage, services
@@ -39,7 +38,7 @@ def queue():
     page = paginate(
         services.queue(current_user, status),
         DuplicatePair,
-        whole_number(request.args.get("page"), 1),
+        page_number(request.args.get("page")),
         25,
         options=services.QUEUE_OPTIONS,
         cap=services.QUEUE_CAP,

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from app.audit import services as audit
 from app.core.forms import AwdaForm
 from app.core.navigation import count_waiting, waiting_at
-from app.core.text import whole_number
+from app.core.pagination import page_number
 from app.notifications import services
 
 bp = Blueprint("notifications", __name__, template_folder="templates", url_prefix="/notifications")
@@ -25,7 +25,7 @@ class ReadForm(AwdaForm):
 @bp.get("/")
 @login_required
 def index():
-    page = services.page_of(current_user, whole_number(request.args.get("page"), 1))
+    page = services.page_of(current_user, page_number(request.args.get("page")))
     audit.record("notifications.list", page=page.page)
     return render_template(
         "notifications/list.html",

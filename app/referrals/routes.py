@@ -14,6 +14,7 @@ from app.attachments import services as attachments
 from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.navigation import count_waiting
+from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.reference.models import Agency
@@ -172,7 +173,7 @@ def _list(side: str, title: str):
         form.state.data if not form.state.errors else "",
         form.service.data if not form.service.errors else "",
         bool(form.overdue.data),
-        request.args.get("page", 1, type=int),
+        page_number(request.args.get("page")),
         mine=side == states.SENDER,
     )
     if side == states.RECEIVER:

@@ -3,12 +3,14 @@ text is posted and kept out of it (app.registry.saved_search)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectChoice, SelectField
+from wtforms.validators import Length
 
 from app.core.forms import AwdaForm, optional_int, options
-from app.core.text import whole_number
-from app.registry import choices
+from app.core.pagination import page_number
+from app.registry import choices, saved_search
 from app.registry.queries import CaseFilters
 from app.workflow.stages import Stage
 
@@ -30,6 +32,12 @@ def _safe_int(value: object) -> int | None:
         return None
 
 
+def _offered(field: SelectField, typed: str) -> bool:
+    """Is `typed` (a value from the URL) one of the choices `field` offers, its blank aside?"""
+    wanted = field.coerce(typed)
+    return wanted not in (None, "") and any(c.value == wanted for c in field.choices)
+
+
 # The controls whose values may appear in the list's URL: none of them names a person.
 LIST_FILTERS = ("camp_id", "batch_id", "governorate_id", "caseworker_id", "stage", "sort")
 
@@ -40,6 +48,12 @@ class CaseListForm(AwdaForm):
 
     q = SearchField(
         _l("Search"),
+        [
+            Length(
+                max=saved_search.MAX_LENGTH,
+                message=_l("Search with at most %(max)d characters; nothing was searched."),
+            )
+        ],
         render_kw={
             "placeholder": _l("Name in Arabic or Latin letters, case number, camp ID or phone")
         },
@@ -61,6 +75,22 @@ class CaseListForm(AwdaForm):
         self.caseworker_id.choices = choices.team_caseworkers(user, blank=everything)
         self.stage.choices = options(((s.value, s.label) for s in Stage), blank=everything)
         self.sort.choices = [SelectChoice(key, str(label)) for key, label in SORT_LABELS.items()]
+        self.refused = self._leave_out_unoffered()
+
+    def _leave_out_unoffered(self) -> dict[str, list[str]]:
+        """Filters given a value this user is not offered (an unknown stage, a place code where
+        an id belongs, another team's caseworker), each with the message that names it; they
+        are cleared, so the list is shown without them and the box shows "All"."""
+        refused = {}
+        for name in LIST_FILTERS:
+            field = self[name]
+            typed = field.raw_data[0] if field.raw_data else ""
+            if typed and not _offered(field, typed):
+                shown = typed if len(typed) <= 40 else f"{typed[:40]}…"
+                message = _("“%(value)s” is not one of the choices offered to you.", value=shown)
+                refused[name] = [message]
+                field.data = field.coerce("")
+        return refused
 
     def narrowed(self) -> bool:
         """Is the list narrowed by a filter (the search text and the order aside)?"""
@@ -76,5 +106,5 @@ class CaseListForm(AwdaForm):
             caseworker_id=self.caseworker_id.data,
             stage=self.stage.data if self.stage.data in {s.value for s in Stage} else None,
             sort=self.sort.data if self.sort.data in SORT_LABELS else "relevance",
-            page=whole_number(page, 1),
+            page=page_number(page),
         )

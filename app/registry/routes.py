@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,7 +27,7 @@ from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import services as duplicates
 from app.identity.labels import FEATURE_LABELS, level_label
-from app.registry import choices, saved_search, vocab
+from app.registry import choices, conflicts, saved_search, vocab
 from app.registry.forms import MAX_MEMBERS, HouseholdForm, blank_member_row
 from app.registry.list_form import LIST_FILTERS, CaseListForm
 from app.registry.mapping import form_values, household_input
@@ -53,12 +54,19 @@ def case_list():
 @bp.post("/search")
 @login_required
 def search():
-    """The search box posts here; the list is shown at a URL that carries no name."""
+    """The search box posts here; the list is shown at a URL that carries no name. A search
+    too long to keep is refused beside the box, which keeps it; the list is shown unsearched."""
     require(current_user, Action.HOUSEHOLD_LIST)
     filters = {name: request.form[name] for name in LIST_FILTERS if request.form.get(name)}
-    text = (request.form.get("q") or "").strip()
-    if text:
-        filters["search"] = saved_search.remember(text)
+    form = CaseListForm(request.form, user=current_user)
+    if not form.q.validate(form):
+        page = search_cases(current_user, replace(form.filters(), q=""))
+        html = render_template(
+            "registry/list.html", form=form, page=page, expired=False, list_args=filters
+        )
+        return html, 422
+    if form.q.data:
+        filters["search"] = saved_search.remember(form.q.data)
     return redirect(url_for("registry.case_list", **filters), 303)
 
 
@@ -175,17 +183,24 @@ def _conflict(form: HouseholdForm, household_id: int):
     """Refuse the later save, keep what was typed, and say who saved in between."""
     db.session.rollback()
     household = db.session.get(Household, household_id)
-    who = household.updated_by.full_name if household.updated_by else _("someone")
-    when = format_datetime(household.updated_at, "medium")
-    form.form_errors.append(
-        _(
+    who, when = conflicts.last_change(household, current_user)
+    if who is None:
+        message = _(
+            "Not saved: you changed this household yourself on %(when)s, in another tab or "
+            "window, after this page was opened. What you typed here is still in the form "
+            "below. Check the current record, then save again to replace that version with "
+            "this one.",
+            when=when,
+        )
+    else:
+        message = _(
             "Not saved: %(who)s changed this household on %(when)s, after you opened it. "
             "Your changes are still in the form below. Check the current record, then save "
             "again to replace their version with yours.",
             who=who,
             when=when,
         )
-    )
+    form.form_errors.append(conflicts.with_record_link(message, household))
     form.version.data = str(household.version)
     return _render_form(form, household, status=409)
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from app.access import Action, can, household_or_404, require
 from app.core.forms import place_errors
 from app.core.navigation import count_waiting
+from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry.models import Household
@@ -47,7 +48,7 @@ def _household_page(household: Household):
 def due():
     """What is overdue and due soon; with `show=all`, every open task."""
     require(current_user, Action.TASKS)
-    page = request.args.get("page", 1, type=int)
+    page = page_number(request.args.get("page"))
     whole_team = can(current_user, Action.TEAM_VIEW)
     if request.args.get("show") == "all":
         every = queries.every_open(current_user, page)

@@ -18,7 +18,7 @@ from app.access.policy import alert_or_404, visible_alerts, visible_watch_lists,
 from app.audit import services as audit
 from app.core.forms import place_errors
 from app.core.navigation import count_waiting
-from app.core.pagination import paginate
+from app.core.pagination import page_number, paginate
 from app.core.text import whole_number
 from app.core.uploads import answer_too_large
 from app.core.validation import ValidationFailed
@@ -217,9 +217,7 @@ def alerts():
         sa.orm.selectinload(WatchAlert.member).selectinload(Member.household),
         sa.orm.selectinload(WatchAlert.entry),
     )
-    page = paginate(
-        stmt, WatchAlert, whole_number(request.args.get("page"), 1), 25, options, QUEUE_CAP
-    )
+    page = paginate(stmt, WatchAlert, page_number(request.args.get("page")), 25, options, QUEUE_CAP)
     audit.record("watchlist.alerts", status=status or "waiting")
     return render_template(
         "watchlist/alerts.html",
