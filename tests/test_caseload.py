@@ -248,6 +248,17 @@ def test_my_cases_narrows_to_one_stage(world, login, caseload):
     assert _stage_count(page, "Registered in camp") == 2  # the counts stay whole
     unknown = login("caseworker_a").get("/my-cases?stage=nonsense").get_data(as_text=True)
     assert all(h.case_number in unknown for h in caseload["a"])
+    assert "Stage: “nonsense” is not one of the choices offered to you." in unknown
+
+
+def test_my_cases_names_an_unknown_stage_in_arabic_and_a_good_one_not(world, login, caseload):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    browser = login("caseworker_a")
+    unknown = browser.get("/my-cases?stage=" + "x" * 60).get_data(as_text=True)
+    assert "تُعرض القائمة دون عوامل التصفية هذه، فهي غير متاحة لك:" in unknown
+    assert f"«{'x' * 40}…» ليس من الخيارات المتاحة لك." in unknown
+    assert "غير متاحة لك" not in browser.get("/my-cases?stage=vetting").get_data(as_text=True)
 
 
 def test_my_cases_of_another_team_show_none_of_team_as(world, login, caseload):

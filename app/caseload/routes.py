@@ -81,7 +81,7 @@ def _render_assign(form: AssignForm, household: Household, status: int):
 @login_required
 def my_cases():
     require(current_user, Action.MY_CASES)
-    stage = _stage_asked()
+    stage, refused = _stage_asked()
     page = queries.my_cases_page(
         current_user, stage.value if stage else None, page_number(request.args.get("page"))
     )
@@ -90,6 +90,7 @@ def my_cases():
         counts=queries.stage_counts(queries.my_cases(current_user)),
         page=page,
         stage=stage,
+        refused_stage=refused,
         stage_label=_stage_label,
     )
 
@@ -101,10 +102,14 @@ def _stage_label(value: str) -> str:
         return value
 
 
-def _stage_asked() -> Stage | None:
-    """The stage the list is narrowed to; anything else in the URL shows every stage."""
+def _stage_asked() -> tuple[Stage | None, str | None]:
+    """The stage the list is narrowed to, and what the URL asked if that is no stage: the
+    page names it (cut to 40 characters) and shows every stage, as the case list does."""
     asked = request.args.get("stage", "")
-    return next((s for s in Stage if s.value == asked), None)
+    stage = next((s for s in Stage if s.value == asked), None)
+    if stage is None and asked:
+        return None, asked if len(asked) <= 40 else f"{asked[:40]}…"
+    return stage, None
 
 
 @bp.get("/team")
