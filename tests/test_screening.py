@@ -273,9 +273,27 @@ def test_a_save_from_an_older_version_is_refused_and_keeps_the_input(world, logi
     assert "Omar&#39;s view" in page
     assert len(stored(household, "protection")) == 1
 
+    assert f'href="{address}/versions" target="_blank"' in page
+
     again = omar.post(address, {**late, "based_on": based_on(page)})  # now deliberate
     assert again.status_code == 302
     assert [a.version for a in stored(household, "protection")] == [1, 2]
+
+
+def test_a_save_refused_after_ones_own_in_another_tab_says_so(world, login, household):
+    amal = login("caseworker_a")
+    address = url(household, "protection")
+    first_tab = based_on(amal.get(address).get_data(as_text=True))
+    assert submit(amal, address, VALID["protection"]).status_code == 302  # the second tab
+
+    late = {**VALID["protection"], "needs": "From the first tab", "based_on": first_tab}
+    refused = amal.post(address, late)
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "you recorded version 1 of this assessment yourself" in page
+    assert "in another tab or window" in page
+    assert world.caseworker_a.full_name + " recorded" not in page
+    assert "From the first tab" in page
 
 
 # --- who records and who reads ------------------------------------------------------------
@@ -523,3 +541,15 @@ def test_a_decision_taken_today_where_the_users_are_is_not_in_the_future(world, 
         "vetting", household, household.members[0], data, world.screener
     )
     assert saved.data["decision_date"] == local_today().isoformat()
+
+
+def test_the_own_tab_refusal_is_told_in_arabic(world, login, household):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    amal = login("caseworker_a")
+    address = url(household, "protection")
+    first_tab = based_on(amal.get(address).get_data(as_text=True))
+    assert submit(amal, address, VALID["protection"]).status_code == 302
+    page = amal.post(address, {**VALID["protection"], "based_on": first_tab}).get_data(as_text=True)
+    assert "أنت نفسك سجّلت النسخة 1 من هذا التقييم" in page
+    assert "افتح النسخ في علامة تبويب جديدة" in page

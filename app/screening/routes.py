@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.access import Action, household_or_404, require
 from app.core.forms import place_errors
@@ -117,19 +118,46 @@ def _form_values(kind: Kind, stored) -> dict:
 
 
 def _conflict(form: AssessmentForm, kind, household, member, conflict: StaleAssessment):
-    """Refuse the later save, keep what was typed, and say who saved in between."""
-    form.form_errors.append(
-        _(
+    """Refuse the later save, keep what was typed, say who saved in between (the reader, in
+    another tab, or someone else) and link to the versions, in a new tab to keep the form."""
+    when = format_datetime(conflict.recorded_at, "medium")
+    if conflict.author_id == current_user.id:
+        message = _(
+            "Not saved: you recorded version %(version)d of this assessment yourself on "
+            "%(when)s, in another tab or window, after this page was opened. Your input is "
+            "still in the form below. Check that version, then save again to replace it with "
+            "this one.",
+            version=conflict.version,
+            when=when,
+        )
+    else:
+        message = _(
             "Not saved: %(who)s recorded version %(version)d of this assessment on %(when)s, "
             "after you opened it. Your input is still in the form below. Check their version, "
             "then save again to replace it with yours.",
             who=conflict.author,
             version=conflict.version,
-            when=format_datetime(conflict.recorded_at, "medium"),
+            when=when,
         )
-    )
+    form.form_errors.append(_with_versions_link(message, kind, household, member))
     form.based_on.data = str(conflict.version)
     return _render_form(form, kind, household, member, 409)
+
+
+def _with_versions_link(message: str, kind: Kind, household, member) -> Markup:
+    """`message` (escaped) and a link to the assessment's versions, opening in a new tab."""
+    if member is None:
+        address = url_for("screening.household_versions", household_id=household.id, kind=kind.key)
+    else:
+        address = url_for(
+            "screening.member_versions",
+            household_id=household.id,
+            member_id=member.id,
+            kind=kind.key,
+        )
+    return Markup('{} <a href="{}" target="_blank" rel="noopener">{}</a>').format(
+        message, address, _("Open the versions in a new tab")
+    )
 
 
 def _render_form(form, kind: Kind, household: Household, member: Member | None, status: int):

@@ -43,6 +43,7 @@ class StaleAssessment(Exception):
     def __init__(self, latest: Assessment):
         super().__init__(f"assessment {latest.kind} is at version {latest.version}")
         self.version = latest.version
+        self.author_id = latest.author_id
         self.author = latest.author.full_name
         self.recorded_at = latest.created_at
 
