@@ -6,6 +6,7 @@ document equal to the code's and valid."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -23,13 +24,15 @@ from app.audit.models import AuditEntry
 from app.core.db import utcnow
 from app.extensions import db
 from app.workflow.stages import Stage
-from tests.factories import HouseholdFactory, MemberFactory, sent_referral
+from tests.factories import HouseholdFactory, MemberFactory, api_token, sent_referral
+from tests.test_admin import error_beside
 
 READ = ["households:read", "account:read"]
 
 
 def token_for(user, scopes=READ, days: int = 30) -> str:
-    token, _row = tokens.create_token(user, "test script", list(scopes), days)
+    """A token of `user` with `scopes`, whether or not the user's roles have a use for them."""
+    token = api_token(user, scopes, days)
     db.session.commit()
     return token
 
@@ -455,8 +458,66 @@ def test_a_token_form_with_unknown_scopes_or_days_is_refused_beside_its_fields(l
         "/account/tokens", {"name": "x", "scopes": ["root"], "days": "9999"}
     )
     html = page.get_data(as_text=True)
-    assert page.status_code == 422 and "not a valid choice" in html and "From 1 to 365" in html
+    assert page.status_code == 422 and error_beside(html, "scopes", "Choose scopes among:")
+    assert error_beside(html, "days", "From 1 to 365")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+# The scopes each role's token form offers: those whose operations the role may use.
+OFFERED = {
+    "caseworker_a": ["households:read", "households:write", "account:read", "referrals:read"],
+    "supervisor_a": [
+        "households:read",
+        "households:write",
+        "account:read",
+        "referrals:read",
+        "imports:read",
+        "imports:write",
+        "figures:read",
+    ],
+    "screener": ["households:read", "account:read"],
+    "focal": ["account:read", "referrals:read", "referrals:write"],
+    "reporting": ["account:read", "figures:read"],
+    "admin": ["account:read", "figures:read"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(OFFERED))
+def test_the_token_form_offers_only_the_scopes_the_role_can_use(login, role):
+    html = login(role).get("/account/tokens").get_data(as_text=True)
+    assert re.findall(r'name="scopes"[^>]*value="([^"]+)"', html) == OFFERED[role]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_crafted_scope_outside_the_role_is_refused_beside_the_field(world, login, language):
+    world.caseworker_a.locale = language
+    db.session.commit()
+    page = login("caseworker_a").post(
+        "/account/tokens",
+        {"name": "sync", "scopes": ["households:read", "imports:write"], "days": "30"},
+    )
+    html = page.get_data(as_text=True)
+    told = {"en": "Your role has no use for imports:write.", "ar": "imports:write"}[language]
+    assert page.status_code == 422 and error_beside(html, "scopes", told)
+    if language == "ar":
+        start = html.find('id="scopes-errors"')
+        assert re.search("[\u0600-\u06ff]", html[start : html.find("</ul>", start)])
+    assert re.search(r'<input checked[^>]*value="households:read"', html)  # kept as chosen
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_the_service_and_the_command_refuse_a_scope_outside_the_role_too(app, world):
+    from app.core.validation import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        tokens.create_token(world.focal, "script", ["households:read"])
+    assert "households:read" in refused.value.errors["scopes"][0]
+    with pytest.raises(ValidationFailed):
+        tokens.create_client(world.caseworker_a, "sync", ["referrals:write"])
+    result = app.test_cli_runner().invoke(
+        args=["api-token", "create", world.reporting.username, "--scope", "imports:read"]
+    )
+    assert result.exit_code != 0 and "imports:read" in result.output
 
 
 def test_an_administrator_lists_every_token_and_revokes_any(app, world, login):

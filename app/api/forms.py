@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core.forms import AwdaForm, choices
 
-from .tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES
+from .tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES, scope_refusal, usable_scopes
 
 
 class TokenForm(AwdaForm):
+    """A new token of `user`, offering only the scopes their roles have a use for; any other
+    scope posted is refused beside the field (`tokens.scope_refusal`)."""
+
     name = StringField(
         _l("What the token is for"),
         validators=[DataRequired(_l("Say what the token is for.")), Length(max=80)],
@@ -21,6 +24,7 @@ class TokenForm(AwdaForm):
         _l("What it may do"),
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
+        validate_choice=False,  # `validate_scopes` says which, and why, in the user's words
         validators=[DataRequired(_l("Choose what it may do."))],
     )
     days = IntegerField(
@@ -32,9 +36,15 @@ class TokenForm(AwdaForm):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scopes.choices = choices(SCOPES)
+        self.user = user
+        self.scopes.choices = choices({scope: SCOPES[scope] for scope in usable_scopes(user)})
+
+    def validate_scopes(self, field) -> None:
+        refused = scope_refusal(self.user, field.data)
+        if refused:
+            raise ValidationError(refused)
 
 
 class RevokeForm(AwdaForm):
