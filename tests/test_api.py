@@ -392,11 +392,44 @@ def test_the_sending_team_and_a_read_only_token_cannot_move_it(app, world, refer
     url = f"/api/v1/referrals/{referral.id}"
     sender = token_for(world.caseworker_a, FOCAL)
     version = call(app, sender, url).get_json()["version"]
-    assert post(app, sender, url, {"action": "accept"}, version).status_code == 422
+    refused = post(app, sender, url, {"action": "accept"}, version)
+    assert refused.status_code == 403 and "answer referrals" in refused.get_json()["detail"]
     reader = token_for(world.focal, ["referrals:read"])
     assert post(app, reader, url, {"action": "accept"}, version).status_code == 403
     other = token_for(world.caseworker_b, FOCAL)
     assert call(app, other, url).status_code == 404
+
+
+# Operations that read a body or a query: what each is sent wrong, the scope it needs, a role
+# that may use it and one that may not.
+GUARDED = [
+    ("POST", "/api/v1/households", {"members": "many"}, "households:write", "supervisor_a"),
+    ("PATCH", "/api/v1/households/{case}", {"members": 7}, "households:write", "supervisor_a"),
+    ("POST", "/api/v1/referrals/{referral}", {"action": "explode"}, "referrals:write", "focal"),
+    ("GET", "/api/v1/households?limit=0", None, "households:read", "supervisor_a"),
+    ("GET", "/api/v1/imports?limit=x", None, "imports:read", "supervisor_a"),
+    ("GET", "/api/v1/figures?unit=x&rows=y&period=z", None, "figures:read", "supervisor_a"),
+]
+CANNOT = {"households:write": "reporting", "households:read": "reporting"}
+
+
+@pytest.mark.parametrize(("method", "url", "body", "scope", "who"), GUARDED)
+def test_scope_and_role_are_checked_before_the_body_or_query_is_read(
+    app, world, households, referral, method, url, body, scope, who
+):
+    """A caller without the right is told 403, not what is wrong with what it sent (422)."""
+    url = url.format(case=households[0][0].case_number, referral=referral.id)
+    send = (
+        (lambda t: call(app, t, url))
+        if body is None
+        else (lambda t: post(app, t, url, body, None, method))
+    )
+    allowed = send(token_for(world.user(who), [scope]))
+    assert allowed.status_code in (422, 428), allowed.get_json()  # the guard let it through
+    unscoped = send(token_for(world.user(who), ["account:read"]))
+    assert unscoped.status_code == 403 and scope in unscoped.get_json()["detail"]
+    other_role = send(token_for(world.user(CANNOT.get(scope, "caseworker_a")), [scope]))
+    assert other_role.status_code == 403, other_role.get_json()
 
 
 def test_two_writers_with_one_version_at_the_same_moment_one_wins_one_is_told(app, world, referral):

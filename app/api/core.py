@@ -9,17 +9,22 @@ user is then the current user, and the access policy decides as it does for the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from flask import g, request
+from flask_babel import LazyString, refresh
 from flask_babel import lazy_gettext as _l
-from flask_babel import refresh
+from flask_login import current_user
 from flask_smorest import Api, abort
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import Forbidden
 
+from app.access import Action, can, require
+from app.core.errors import MESSAGES
 from app.core.locks import lock_rows
 from app.core.text import clean
 from app.extensions import db, login_manager
@@ -245,7 +250,36 @@ def at_version(row, version_of: Callable[[Any], str], missing: str, stale: str) 
         abort(412, message=stale, headers={"ETag": f'"{version_of(row)}"'})
 
 
-def require_scope(scope: str) -> None:
-    """403 unless the request's token has `scope`."""
-    if scope not in g.api_token.scope_set:
-        abort(403, message=str(_l("This token lacks the scope %(scope)s.", scope=scope)))
+def needs(scope: str, *actions: Action, refused: LazyString | None = None):
+    """The guard of an operation, placed above its `bp.arguments` so that it runs before the
+    query or body is read (a caller without the right learns nothing from a 422): 403 unless
+    the token holds `scope`, then 403 unless one of the user's roles may take one of
+    `actions` (the access policy's refusal, audited; told as `refused` when given). Record by
+    record, the operation still asks the policy. Raises ValueError, when the operation is
+    declared, for an action that `scope` does not stand for (`tokens.SCOPE_ACTIONS`, from
+    which the token form offers scopes)."""
+    unlisted = set(actions) - tokens.SCOPE_ACTIONS[scope]
+    if unlisted:
+        raise ValueError(f"{scope} does not stand for {sorted(unlisted)}")
+
+    def guard(view: Callable) -> Callable:
+        @functools.wraps(view)  # keeps flask-smorest's documentation of the operation
+        def guarded(*args, **kwargs):
+            if scope not in g.api_token.scope_set:
+                abort(403, message=str(_l("This token lacks the scope %(scope)s.", scope=scope)))
+            if actions and not any(can(current_user, action) for action in actions):
+                _refuse(actions[0], refused)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return guard
+
+
+def _refuse(action: Action, refused: LazyString | None) -> NoReturn:
+    """The policy's 403 for `action` (audited there), told as `refused` when given."""
+    try:
+        require(current_user, action)
+    except Forbidden:
+        abort(403, message=str(refused or MESSAGES[403]))
+    raise AssertionError("require() let through an action can() refused")

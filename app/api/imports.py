@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_smorest import abort
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.access import Action, require
+from app.access import Action
 from app.access.policy import import_or_404, visible_imports
 from app.audit import services as audit
 from app.core.uploads import allow_uploads
@@ -32,7 +32,7 @@ from app.imports.reading import UnreadableList
 
 from . import import_schemas as schemas
 from . import import_upload as upload
-from .core import at_version, require_scope
+from .core import at_version, needs
 from .import_answers import Told, detail, problems_told, summary, version_of
 from .routes import bp, cursor_after, next_cursor
 from .schemas import Problem
@@ -42,6 +42,8 @@ _REFUSED = {
     403: _l("Your role does not import lists."),
     404: _l("No list with this number is yours to see."),
 }
+READ = needs("imports:read", Action.IMPORT_LISTS, refused=_REFUSED[403])
+WRITE = needs("imports:write", Action.IMPORT_LISTS, refused=_REFUSED[403])
 
 
 @bp.record_once
@@ -69,13 +71,12 @@ def _location(imported: ListImport) -> dict[str, str]:
 
 @bp.route("/imports")
 class Imports(MethodView):
+    @READ
     @bp.arguments(schemas.ImportListArgs, location="query")
     @bp.response(200, schemas.ImportPage)
     def get(self, args):
         """The lists the caller sees (their team's), oldest first, `limit` at a time;
         `status` filters."""
-        require_scope("imports:read")
-        _as_api(require, current_user, Action.IMPORT_LISTS)
         stmt = visible_imports(current_user).where(ListImport.id > cursor_after(args["cursor"]))
         if args["status"]:
             stmt = stmt.where(ListImport.status == args["status"])
@@ -88,6 +89,7 @@ class Imports(MethodView):
             "next_cursor": next_cursor(page, args["limit"], len(found)),
         }
 
+    @WRITE
     @bp.doc(
         requestBody={
             "required": True,
@@ -100,8 +102,6 @@ class Imports(MethodView):
     def post(self):
         """Upload a list (multipart, as the upload page): it is read, kept, its columns mapped
         and checked in the background. Poll `Location` until its status is `checked`."""
-        require_scope("imports:write")
-        _as_api(require, current_user, Action.IMPORT_LISTS)
         file, asked = upload.posted()
         choices = upload.list_choices(asked)
         try:
@@ -127,11 +127,11 @@ class Imports(MethodView):
 
 @bp.route("/imports/<int:import_id>")
 class OneImport(MethodView):
+    @READ
     @bp.response(200, schemas.Import)
     def get(self, import_id: int):
         """One list: its status, progress, the preview's counts once checked and the commit's
         once started. Its `version` (also the ETag) goes in `If-Match` to commit or cancel."""
-        require_scope("imports:read")
         imported = _found(import_id)
         audit.record("api.import", target=f"import:{imported.id}")
         return detail(imported), {"ETag": f'"{version_of(imported)}"'}
@@ -139,12 +139,12 @@ class OneImport(MethodView):
 
 @bp.route("/imports/<int:import_id>/problems")
 class ImportProblems(MethodView):
+    @READ
     @bp.arguments(schemas.PageArgs, location="query")
     @bp.response(200, schemas.ImportProblemPage)
     def get(self, args, import_id: int):
         """The list's problems row by row (the check's, then those that kept a household out
         while it was written), in the language of who checked or committed it."""
-        require_scope("imports:read")
         imported = _found(import_id)
         told = problems_told(imported)
         after, limit = cursor_after(args["cursor"]), args["limit"]
@@ -157,7 +157,6 @@ class ImportProblems(MethodView):
 def _act(import_id: int, act) -> tuple[dict, dict]:
     """`act(import)` if If-Match names the import's version (428 without, 412 if older), 409
     when the import is not in a state for it."""
-    require_scope("imports:write")
     imported = _found(import_id)
     missing = str(_l("Send If-Match with the list's version."))
     at_version(imported, version_of, missing, str(_l("This list changed since: read it again.")))
@@ -188,6 +187,7 @@ def _change(view):
 
 @bp.route("/imports/<int:import_id>/commit")
 class ImportCommit(MethodView):
+    @WRITE
     @_change
     def post(self, import_id: int):
         """Import the checked list in the background; send `If-Match` with its version. Poll
@@ -197,6 +197,7 @@ class ImportCommit(MethodView):
 
 @bp.route("/imports/<int:import_id>/cancel")
 class ImportCancel(MethodView):
+    @WRITE
     @_change
     def post(self, import_id: int):
         """Stop the import: at once if it has not started, else after the households being
