@@ -202,6 +202,35 @@ def test_an_unknown_filter_is_refused_naming_the_codes_not_answered_with_nothing
 
 
 @pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/households?stage=registered&stage=vetting", "stage"),
+        ("/api/v1/households?limit=5&limit=5", "limit"),
+        (f"/api/v1/figures?unit=households&rows=stage&rows=sex&period={utcnow().year - 1}", "rows"),
+    ],
+)
+def test_a_parameter_sent_twice_is_refused_naming_it(app, world, url, name):
+    """It was read as its first value without a word."""
+    world.supervisor_a.locale = "ar"
+    db.session.commit()
+    response = call(app, token_for(world.supervisor_a, [*READ, "figures:read"]), url)
+    assert response.status_code == 422, response.get_json()
+    (told,) = response.get_json()["errors"]["query"][name]
+    assert name in told and re.search("[\u0600-\u06ff]", told)
+
+
+def test_a_parameter_documented_as_a_list_may_repeat(app):
+    import marshmallow as ma
+
+    from app.api.core import PARSER
+
+    fields = {"ids": ma.fields.List(ma.fields.Integer()), "one": ma.fields.Integer()}
+    with app.test_request_context("/api/v1/x?ids=1&ids=2&one=3&other=4&other=5"):
+        parsed = PARSER.parse(ma.Schema.from_dict(fields)(), location="query")
+    assert parsed == {"ids": [1, 2], "one": 3}
+
+
+@pytest.mark.parametrize(
     ("scopes", "days", "field"), [([], 30, "scopes"), (["root"], 30, "scopes"), (READ, 0, "days")]
 )
 def test_a_token_is_made_only_with_known_scopes_and_a_lifetime(world, scopes, days, field):

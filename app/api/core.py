@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import g, request
 from flask_babel import LazyString, refresh
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Api, abort
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Forbidden
 
 from app.access import Action, can, require
@@ -48,6 +50,16 @@ class CleanParser(FlaskParser):
         parsed = super().parse(argmap, req, location=location, **kwargs)
         return cleaned(parsed, (location or self.location) not in ("query", "querystring"))
 
+    def load_querystring(self, req, schema):
+        """The query's parameters, a parameter the schema reads as one value sent more than
+        once refused (422, naming it): webargs would take the first without a word. A
+        parameter documented as a list (a `List` field) may repeat."""
+        found = super().load_querystring(req, schema)
+        refused = repeated(req.args, schema, found.multiple_keys)
+        if refused:
+            raise ma.ValidationError(refused)
+        return found
+
     def _raw_load_json(self, req):
         """A body sent as something other than JSON is refused (415), never read as `{}`; a
         body nested too deep to read is invalid JSON, not a server error."""
@@ -61,6 +73,17 @@ class CleanParser(FlaskParser):
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         message = str(_l("The body is not valid JSON."))
         abort(400, message=message, errors={"json": [message]})
+
+
+def repeated(sent: MultiDict, schema: ma.Schema, lists: set[str]) -> dict[str, list[str]]:
+    """{name: [message]} for each field of `schema` that `sent` (a query or form) holds more
+    than once though it takes one value (`lists`: the names that take a list)."""
+    names = {field.data_key or name for name, field in schema.fields.items()} - lists
+    return {
+        name: [str(_l("Send %(name)s once: it takes a single value.", name=name))]
+        for name in sorted(names)
+        if len(sent.getlist(name)) > 1
+    }
 
 
 def cleaned(value, multiline: bool):

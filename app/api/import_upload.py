@@ -24,7 +24,7 @@ from app.imports.reading import UnreadableList, too_large
 from app.reference.models import Camp, Governorate, ReturnBatch
 
 from . import import_schemas as schemas
-from .core import cleaned
+from .core import cleaned, repeated
 
 # The field no list is imported without (the columns page asks the same:
 # `app.imports.forms.mapping_is_whole`).
@@ -46,6 +46,9 @@ def posted() -> tuple[FileStorage, dict]:
         asked = cleaned(schemas.ImportChoices().load(form.to_dict()), multiline=False)
     except ma.ValidationError as refused:
         errors["form"] = refused.messages  # the translated ones lazy: problem() makes text
+    twice = repeated(form, schemas.ImportChoices(), set())  # to_dict() kept the first
+    if twice:
+        errors["form"] = {**errors.get("form", {}), **twice}
     upload = files.get("file")
     if upload is None or not upload.filename:
         errors["files"] = {"file": [str(_l("Choose the file of the list."))]}
