@@ -185,6 +185,45 @@ def test_errors_are_told_in_the_callers_language(app, world):
     assert "households:read" in detail and any("\u0600" <= ch <= "\u06ff" for ch in detail)
 
 
+def arabic(text: str) -> bool:
+    return bool(re.search("[\u0600-\u06ff]", text))
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/api/v1/nowhere", 404),  # no rule: the blueprint never ran
+        ("DELETE", "/api/v1/me", 405),
+        ("GET", "/api/v1/households/AWD-0-0", 404),  # refused by the operation itself
+    ],
+)
+def test_a_problem_is_told_in_the_token_users_language_title_too(app, world, method, url, status):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    token = token_for(world.caseworker_a)
+    response = post(app, token, url, {}, None, method) if method != "GET" else call(app, token, url)
+    body = response.get_json()
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert arabic(body["detail"]) and arabic(body["title"]), body
+    english = call(app, token_for(world.caseworker_a2), url) if method == "GET" else None
+    if english is not None:
+        assert english.get_json()["title"] == "Not Found"
+
+
+def test_the_token_is_looked_up_once_a_request(app, world, monkeypatch):
+    """A problem looks for the caller's language only where the blueprint has not."""
+    token = token_for(world.caseworker_a)
+    looked = []
+    live = tokens.live
+    monkeypatch.setattr(tokens, "live", lambda presented: looked.append(1) or live(presented))
+    for url in ("/api/v1/me", "/api/v1/households/AWD-0-0", "/api/v1/nowhere"):
+        looked.clear()
+        call(app, token, url)
+        assert len(looked) == 1, url
+    looked.clear()
+    assert call(app, "awda_made_up", "/api/v1/me").status_code == 401 and len(looked) == 1
+
+
 @pytest.mark.parametrize(
     ("who", "scopes", "url", "field"),
     [

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import LazyString, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Forbidden
 
 from app.access import Action, can, require
-from app.core.errors import MESSAGES
+from app.core.errors import MESSAGES, PROBLEM_LANGUAGE
 from app.core.locks import lock_rows
 from app.core.text import clean
 from app.extensions import db, login_manager
@@ -225,13 +225,20 @@ def init_api(app) -> AwdaApi:
     init_oauth(app, found)  # the token endpoint of machine clients, outside `authenticate`
     init_limits(app)
     app.extensions["awda_api"] = found
+    app.extensions[PROBLEM_LANGUAGE] = token_language
     return found
+
+
+def _presented() -> str | None:
+    """The bearer token the request presents, if any."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" else None
 
 
 def authenticate() -> None:
     """Before every API request: the bearer token's user becomes the current user, or 401."""
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    found = tokens.authenticate(presented.strip()) if scheme.lower() == "bearer" else None
+    presented = _presented()
+    found = tokens.authenticate(presented) if presented is not None else None
     if found is None:
         abort(
             401,
@@ -241,6 +248,19 @@ def authenticate() -> None:
     g.api_token = found
     login_manager._update_request_context_with_user(found.user)
     refresh()  # messages in the token user's language, not the one guessed before
+
+
+def token_language() -> str | None:
+    """The language of the live token's user, for a problem answered before `authenticate`
+    ran (a URL that matches no rule, a method its rule does not take: the blueprint's
+    functions never run); None once it has (the request speaks it already: no second
+    database read), or without a live token."""
+    if "api_token" in g:
+        return None
+    presented = _presented()
+    found = tokens.live(presented) if presented else None
+    language = found.user.locale if found else None
+    return language if language in current_app.config["LANGUAGES"] else None
 
 
 # What Flask-Compress adds to an ETag it compresses ("3:br"): the same version of the record.

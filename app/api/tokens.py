@@ -142,8 +142,16 @@ def create_token(user: User, name: str, scopes: list[str], days: int = DEFAULT_D
 
 
 def authenticate(presented: str) -> ApiToken | None:
+    """The live token `presented` is (`live`), or None. Records its last use."""
+    row = live(presented)
+    if row is not None:
+        row.last_used_at = utcnow()
+    return row
+
+
+def live(presented: str) -> ApiToken | None:
     """The live token `presented` is, or None: unknown, wrong, expired, revoked, or its user
-    inactive. Records its last use."""
+    inactive. Changes nothing."""
     prefix = _prefix_of(presented)
     if prefix is None:
         return None
@@ -154,7 +162,6 @@ def authenticate(presented: str) -> ApiToken | None:
         return None
     if row.client is not None and row.client.revoked_at is not None:
         return None  # given while its client was being revoked
-    row.last_used_at = utcnow()
     return row
 
 
