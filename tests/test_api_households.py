@@ -322,3 +322,80 @@ def test_a_change_that_changes_nothing_keeps_the_version(app, world, registered)
     for body in ({}, {"duplicates_seen": [2**40]}, {"camp_ref": registered["camp_ref"]}):
         response = change(app, token, case, body, version)
         assert response.status_code == 200 and response.get_json()["version"] == version
+
+
+# --- places named as the importer names them ---------------------------------------------
+
+ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@st.composite
+def spelled(draw, code: str) -> str:
+    """`code` as a person or a partner's system may write it: any case, its hyphen kept,
+    dropped, a space or another dash, its digits in either script, spaces around."""
+    cased = "".join(ch.upper() if draw(st.booleans()) else ch.lower() for ch in code)
+    joined = cased.replace("-", draw(st.sampled_from(["-", "", " ", "\u2010", " - "])))
+    digits = joined.translate(ARABIC_DIGITS) if draw(st.booleans()) else joined
+    return draw(st.sampled_from(["", " "])) + digits + draw(st.sampled_from(["", " "]))
+
+
+def by_api(field: str, sent: str) -> int | None:
+    """The id the API's household writes read in `field` (None: refused)."""
+    from app.api.household_writes import PLACES, _place_ids
+
+    ids, errors = _place_ids({field: sent})
+    return None if errors else ids[PLACES[field]]
+
+
+def by_importer(sent: str):
+    """The place a transfer list's place column reads in `sent` (None: refused)."""
+    from app.imports.places import places_by_name
+
+    return places_by_name().find(sent)
+
+
+@pytest.mark.parametrize("sent", ["IQ-NI", "iq-ni", "IQNI", "IQG15", " iqg15 ", "IQ NI"])
+def test_a_governorate_is_named_by_its_iso_code_or_p_code_any_case(app, world, sent):
+    response = register(app, world, origin_governorate=sent, origin_district="iqg15q05")
+    assert response.status_code == 201, response.get_json()
+    stored = db.session.scalars(sa.select(Household)).one()
+    assert (stored.origin_governorate_id, stored.origin_district_id) == (
+        world.ninewa.id,
+        world.mosul.id,
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_the_api_and_the_importer_read_a_place_code_alike(world, data):
+    """Whatever spelling of a governorate's ISO code or p-code, or of a district's p-code:
+    the API's household writes and the importer's place column read the same place."""
+    kind = data.draw(st.sampled_from(["iso", "governorate", "district"]))
+    code = {"iso": world.ninewa.iso_code, "governorate": world.ninewa.pcode}.get(
+        kind, world.mosul.pcode
+    )
+    sent = data.draw(spelled(code))
+    imported = by_importer(sent)
+    if kind == "district":
+        assert by_api("origin_district", sent) == imported.district_id == world.mosul.id
+        assert by_api("origin_governorate", sent) is None  # a district is no governorate
+    else:
+        assert by_api("origin_governorate", sent) == imported.governorate_id == world.ninewa.id
+        assert imported.district_id is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    sent=st.one_of(
+        st.text(st.characters(codec="utf-8"), max_size=12),
+        st.sampled_from(["IQ-NI", "IQG15", "IQG15Q05", "IQG15Q08"]).flatmap(spelled),
+    )
+)
+def test_what_the_api_reads_as_a_place_the_importer_reads_as_the_same(world, sent):
+    """The importer reads names too; any code the API takes, it takes as the same place."""
+    governorate, district = by_api("origin_governorate", sent), by_api("origin_district", sent)
+    imported = by_importer(sent)
+    if governorate is not None:
+        assert imported is not None and imported.governorate_id == governorate
+    if district is not None:
+        assert imported is not None and imported.district_id == district

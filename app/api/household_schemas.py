@@ -1,7 +1,8 @@
 """What a partner sends to register or change a household. Places and camps are named by
-their codes (governorates and districts by OCHA p-code, as in the common operational
-datasets; camps by Awda's camp code), never by Awda's internal ids; lists of documents, needs
-and identifier kinds take the codes of `registry.vocab`."""
+their codes, never by Awda's internal ids: governorates by ISO 3166-2 code or OCHA p-code and
+districts by p-code, read as the importer reads them (`app.reference.codes`: any case, with or
+without hyphens); camps by Awda's camp code. Lists of documents, needs and identifier kinds
+take the codes of `registry.vocab`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from .messages import at_most, between, how_many, one_of
 from .schemas import Problem
 
 NAME = {"validate": at_most(80)}
+GOVERNORATE = {"description": "ISO 3166-2 code (IQ-NI) or p-code (IQG15)"}
+DISTRICT = {"description": "p-code (IQG15Q01)"}
 
 
 class MemberFields(ma.Schema):
@@ -75,10 +78,14 @@ class HouseholdFields(ma.Schema):
     camp_ref = ma.fields.String(
         validate=at_most(40), metadata={"description": "the household's ID in the camp"}
     )
-    origin_governorate = ma.fields.String(validate=at_most(12), metadata={"description": "p-code"})
-    origin_district = ma.fields.String(allow_none=True, validate=at_most(12))
-    destination_governorate = ma.fields.String(allow_none=True, validate=at_most(12))
-    destination_district = ma.fields.String(allow_none=True, validate=at_most(12))
+    origin_governorate = ma.fields.String(validate=at_most(12), metadata=GOVERNORATE)
+    origin_district = ma.fields.String(allow_none=True, validate=at_most(12), metadata=DISTRICT)
+    destination_governorate = ma.fields.String(
+        allow_none=True, validate=at_most(12), metadata=GOVERNORATE
+    )
+    destination_district = ma.fields.String(
+        allow_none=True, validate=at_most(12), metadata=DISTRICT
+    )
     shelter = ma.fields.String(allow_none=True, validate=at_most(200))
     phone = ma.fields.String(allow_none=True, validate=at_most(40))
     notes = ma.fields.String(allow_none=True, validate=at_most(2000))
@@ -97,7 +104,7 @@ class NewHousehold(HouseholdFields):
 
     camp = ma.fields.String(required=True, validate=at_most(20))
     camp_ref = ma.fields.String(required=True, validate=at_most(40))
-    origin_governorate = ma.fields.String(required=True, validate=at_most(12))
+    origin_governorate = ma.fields.String(required=True, validate=at_most(12), metadata=GOVERNORATE)
     members = ma.fields.List(
         ma.fields.Nested(NewMember), required=True, validate=how_many(1, MAX_MEMBERS)
     )

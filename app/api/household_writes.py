@@ -23,18 +23,20 @@ from app.core.attempt import Attempt
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import services as duplicates
-from app.reference.models import Camp, District, Governorate
+from app.reference.codes import Place, district_coded, governorate_coded, places_by_code
+from app.reference.models import Camp
 from app.registry.mapping import stored_household_input
 from app.registry.models import Household
 from app.registry.services import HouseholdInput, MemberInput, StaleEdit, update_household
 
-# JSON name -> (model, code column, HouseholdInput attribute).
+# JSON name -> HouseholdInput attribute. A camp is named by its code; a governorate or a
+# district as the importer reads them (`app.reference.codes`).
 PLACES = {
-    "camp": (Camp, Camp.code, "camp_id"),
-    "origin_governorate": (Governorate, Governorate.pcode, "origin_governorate_id"),
-    "origin_district": (District, District.pcode, "origin_district_id"),
-    "destination_governorate": (Governorate, Governorate.pcode, "destination_governorate_id"),
-    "destination_district": (District, District.pcode, "destination_district_id"),
+    "camp": "camp_id",
+    "origin_governorate": "origin_governorate_id",
+    "origin_district": "origin_district_id",
+    "destination_governorate": "destination_governorate_id",
+    "destination_district": "destination_district_id",
 }
 PLAIN = ("camp_ref", "shelter", "phone", "notes")
 BIRTH = ("birth_date", "birth_year", "birth_month", "estimated_age")
@@ -85,15 +87,28 @@ def _place_ids(data: dict) -> tuple[dict[str, int | None], dict]:
     """Ids for the codes `data` names (a code sent as null or "" clears the place)."""
     ids: dict[str, int | None] = {}
     errors: dict[str, list[str]] = {}
-    for name, (model, column, attribute) in PLACES.items():
+    known: dict[str, Place] = {}
+    for name, attribute in PLACES.items():
         if name not in data:
             continue
         code = (data[name] or "").strip()
-        found = db.session.scalar(sa.select(model.id).where(column == code)) if code else None
+        if code and name != "camp" and not known:
+            known = places_by_code()  # read once, for the places sent
+        found = _coded(name, code, known) if code else None
         if code and found is None:
             errors[name] = [str(_l("Awda knows no place or camp with this code."))]
         ids[attribute] = found
     return ids, errors
+
+
+def _coded(name: str, code: str, known: dict[str, Place]) -> int | None:
+    """The id of the camp, governorate or district that `code` names in the field `name`."""
+    if name == "camp":
+        return db.session.scalar(sa.select(Camp.id).where(Camp.code == code))
+    if name.endswith("_governorate"):
+        return governorate_coded(code, known)
+    district = district_coded(code, known)
+    return district.district_id if district else None
 
 
 def _member_values(sent: dict) -> dict[str, Any]:
@@ -176,7 +191,7 @@ def _member_field(name: str) -> str:
 def _household_field(key: str | None) -> str:
     if key is None:
         return "_schema"
-    by_attribute = {attribute: name for name, (_m, _c, attribute) in PLACES.items()}
+    by_attribute = {attribute: name for name, attribute in PLACES.items()}
     return by_attribute.get(key, key)
 
 

@@ -21,7 +21,8 @@ from app.imports.headers import FIELD_NAMES
 from app.imports.models import ListImport
 from app.imports.preview import ListChoices
 from app.imports.reading import UnreadableList, too_large
-from app.reference.models import Camp, Governorate, ReturnBatch
+from app.reference.codes import governorate_coded
+from app.reference.models import Camp, ReturnBatch
 
 from . import import_schemas as schemas
 from .core import cleaned, repeated
@@ -71,16 +72,12 @@ def list_choices(asked: dict) -> ListChoices:
         if batch is None:
             errors["batch"] = [str(_l("Awda has no return batch with this number."))]
     if asked["origin_governorate"]:
-        code = asked["origin_governorate"]
-        named = sa.or_(Governorate.iso_code == code, Governorate.pcode == code)
-        governorate = db.session.scalar(sa.select(Governorate).where(named))
+        governorate = governorate_coded(asked["origin_governorate"])
         if governorate is None:
             errors["origin_governorate"] = [str(_l("Awda has no governorate with this code."))]
     if errors:
         abort(422, message=str(_REFUSED_FIELDS), errors={"form": errors})
-    return ListChoices(
-        camp.id, batch.id if batch else None, governorate.id if governorate else None
-    )
+    return ListChoices(camp.id, batch.id if batch else None, governorate)
 
 
 def refuse(refused: ValidationFailed) -> None:
