@@ -399,3 +399,47 @@ def test_what_the_api_reads_as_a_place_the_importer_reads_as_the_same(world, sen
         assert imported is not None and imported.governorate_id == governorate
     if district is not None:
         assert imported is not None and imported.district_id == district
+
+
+# --- contact written in the shape it is read ------------------------------------------------
+
+
+def test_contact_is_changed_in_the_shape_get_answers_it(app, world, registered):
+    token = token_for(world.caseworker_a, WRITE)
+    case, version = registered["case_number"], registered["version"]
+    sent = {"contact": {"shelter": "Block 9, tent 4", "phone": "0771 234 5678"}}
+    response = change(app, token, case, sent, version)
+    assert response.status_code == 200, response.get_json()
+    read = call(app, token, f"/api/v1/households/{case}").get_json()["contact"]
+    assert read["shelter"] == "Block 9, tent 4" and read["phone"].replace(" ", "").endswith(
+        "7712345678"
+    )
+    # What GET answers, sent back as it is, changes nothing (its destination is sent apart).
+    again = {"contact": {k: v for k, v in read.items() if k != "destination"}}
+    same = change(app, token, case, again, response.get_json()["version"])
+    assert same.status_code == 200 and same.get_json()["version"] == response.get_json()["version"]
+
+
+def test_the_old_flat_shelter_is_still_read_but_not_beside_contact(app, world, registered):
+    token = token_for(world.caseworker_a, WRITE)
+    case, version = registered["case_number"], registered["version"]
+    both = change(app, token, case, {"shelter": "A", "contact": {"shelter": "B"}}, version)
+    assert both.status_code == 422 and both.get_json()["errors"]["json"]["shelter"]
+    flat = change(app, token, case, {"shelter": "Block 4"}, version)
+    assert flat.status_code == 200 and flat.get_json()["contact"]["shelter"] == "Block 4"
+
+
+def test_a_refused_contact_value_is_told_where_it_was_sent(app, world, registered):
+    token = token_for(world.caseworker_a, WRITE)
+    case, version = registered["case_number"], registered["version"]
+    nested = change(app, token, case, {"contact": {"phone": "call me"}}, version)
+    assert nested.status_code == 422 and nested.get_json()["errors"]["json"]["contact"]["phone"]
+    flat = change(app, token, case, {"phone": "call me"}, version)
+    assert flat.status_code == 422 and flat.get_json()["errors"]["json"]["phone"]
+
+
+def test_the_document_marks_the_flat_contact_fields_deprecated(app):
+    schemas = app.extensions["awda_api"].spec.to_dict()["components"]["schemas"]
+    change = schemas["HouseholdChange"]["properties"]
+    assert change["shelter"]["deprecated"] and change["phone"]["deprecated"]
+    assert set(schemas["ContactFields"]["properties"]) == {"phone", "shelter"}

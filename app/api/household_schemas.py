@@ -7,6 +7,7 @@ take the codes of `registry.vocab`."""
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from app.registry import vocab
 from app.registry.forms import MAX_MEMBERS
@@ -73,6 +74,23 @@ class MemberChange(MemberFields):
     id = ma.fields.Integer(metadata={"description": "the member's id, as GET returns it"})
 
 
+class ContactFields(ma.Schema):
+    """How to reach the household, sent as GET answers it in `contact`. Its destination is
+    sent apart, as `destination_governorate` and `destination_district` codes (GET answers
+    the places' names, which no code could be read back from)."""
+
+    phone = ma.fields.String(allow_none=True, validate=at_most(40))
+    shelter = ma.fields.String(allow_none=True, validate=at_most(200))
+
+
+# The first shape of a change sent `phone` and `shelter` beside the other fields, where GET
+# answers them in `contact`: still read in v1, documented as deprecated.
+FLAT_CONTACT = {
+    "deprecated": True,
+    "description": "deprecated: send it in `contact`, as GET answers it",
+}
+
+
 class HouseholdFields(ma.Schema):
     camp = ma.fields.String(validate=at_most(20), metadata={"description": "camp code"})
     camp_ref = ma.fields.String(
@@ -86,8 +104,9 @@ class HouseholdFields(ma.Schema):
     destination_district = ma.fields.String(
         allow_none=True, validate=at_most(12), metadata=DISTRICT
     )
-    shelter = ma.fields.String(allow_none=True, validate=at_most(200))
-    phone = ma.fields.String(allow_none=True, validate=at_most(40))
+    contact = ma.fields.Nested(ContactFields)
+    shelter = ma.fields.String(allow_none=True, validate=at_most(200), metadata=FLAT_CONTACT)
+    phone = ma.fields.String(allow_none=True, validate=at_most(40), metadata=FLAT_CONTACT)
     notes = ma.fields.String(allow_none=True, validate=at_most(2000))
     duplicates_seen = ma.fields.List(
         ma.fields.Integer(),
@@ -97,6 +116,15 @@ class HouseholdFields(ma.Schema):
             "checked that they are other people"
         },
     )
+
+    @ma.validates_schema
+    def _contact_once(self, data: dict, **_kwargs) -> None:
+        """A value sent both in `contact` and beside it is refused rather than one chosen."""
+        twice = sorted(set(data.get("contact") or {}) & set(data))
+        if twice:
+            raise ma.ValidationError(
+                {name: [str(_l("Send %(name)s once, in contact.", name=name))] for name in twice}
+            )
 
 
 class NewHousehold(HouseholdFields):

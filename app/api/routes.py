@@ -22,11 +22,10 @@ from app.extensions import csrf, db
 from app.registry.extract import extract
 from app.registry.models import Household, Member
 from app.registry.queries import CaseFilters, case_query
-from app.registry.services import register_household
 
 from . import household_schemas, schemas
 from .core import API_PREFIX, PARSER, at_version, authenticate, needs
-from .household_writes import new_household_input, saved, update
+from .household_writes import register, saved, update
 from .limits import limit_blueprint
 
 bp = Blueprint(
@@ -131,8 +130,7 @@ class Households(MethodView):
         """Register a household in the caller's team, as the registration form does. When
         its members may already be registered, 409 names them (those the caller may open):
         send again with their ids in `duplicates_seen` once a person has checked."""
-        write = lambda: register_household(new_household_input(sent), current_user)  # noqa: E731
-        household = saved(write, sent["duplicates_seen"])
+        household = saved(lambda: register(sent), sent["duplicates_seen"])
         audit.record("api.household.create", household_id=household.id)
         return _household_body(household), 201, _version_headers(household)
 
