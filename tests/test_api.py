@@ -24,13 +24,15 @@ from app.audit.models import AuditEntry
 from app.core.db import utcnow
 from app.extensions import db
 from app.workflow.stages import Stage
-from tests.factories import HouseholdFactory, MemberFactory, sent_referral
+from tests.factories import HouseholdFactory, MemberFactory, api_token, sent_referral
+from tests.test_admin import error_beside
 
 READ = ["households:read", "account:read"]
 
 
 def token_for(user, scopes=READ, days: int = 30) -> str:
-    token, _row = tokens.create_token(user, "test script", list(scopes), days)
+    """A token of `user` with `scopes`, whether or not the user's roles have a use for them."""
+    token = api_token(user, scopes, days)
     db.session.commit()
     return token
 
@@ -183,6 +185,45 @@ def test_errors_are_told_in_the_callers_language(app, world):
     assert "households:read" in detail and any("\u0600" <= ch <= "\u06ff" for ch in detail)
 
 
+def arabic(text: str) -> bool:
+    return bool(re.search("[\u0600-\u06ff]", text))
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/api/v1/nowhere", 404),  # no rule: the blueprint never ran
+        ("DELETE", "/api/v1/me", 405),
+        ("GET", "/api/v1/households/AWD-0-0", 404),  # refused by the operation itself
+    ],
+)
+def test_a_problem_is_told_in_the_token_users_language_title_too(app, world, method, url, status):
+    world.caseworker_a.locale = "ar"
+    db.session.commit()
+    token = token_for(world.caseworker_a)
+    response = post(app, token, url, {}, None, method) if method != "GET" else call(app, token, url)
+    body = response.get_json()
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert arabic(body["detail"]) and arabic(body["title"]), body
+    english = call(app, token_for(world.caseworker_a2), url) if method == "GET" else None
+    if english is not None:
+        assert english.get_json()["title"] == "Not Found"
+
+
+def test_the_token_is_looked_up_once_a_request(app, world, monkeypatch):
+    """A problem looks for the caller's language only where the blueprint has not."""
+    token = token_for(world.caseworker_a)
+    looked = []
+    live = tokens.live
+    monkeypatch.setattr(tokens, "live", lambda presented: looked.append(1) or live(presented))
+    for url in ("/api/v1/me", "/api/v1/households/AWD-0-0", "/api/v1/nowhere"):
+        looked.clear()
+        call(app, token, url)
+        assert len(looked) == 1, url
+    looked.clear()
+    assert call(app, "awda_made_up", "/api/v1/me").status_code == 401 and len(looked) == 1
+
+
 @pytest.mark.parametrize(
     ("who", "scopes", "url", "field"),
     [
@@ -197,6 +238,35 @@ def test_an_unknown_filter_is_refused_naming_the_codes_not_answered_with_nothing
     assert response.status_code == 422
     (message,) = response.get_json()["errors"]["query"][field]
     assert "registered" in message if field == "stage" else "in_progress" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/households?stage=registered&stage=vetting", "stage"),
+        ("/api/v1/households?limit=5&limit=5", "limit"),
+        (f"/api/v1/figures?unit=households&rows=stage&rows=sex&period={utcnow().year - 1}", "rows"),
+    ],
+)
+def test_a_parameter_sent_twice_is_refused_naming_it(app, world, url, name):
+    """It was read as its first value without a word."""
+    world.supervisor_a.locale = "ar"
+    db.session.commit()
+    response = call(app, token_for(world.supervisor_a, [*READ, "figures:read"]), url)
+    assert response.status_code == 422, response.get_json()
+    (told,) = response.get_json()["errors"]["query"][name]
+    assert name in told and re.search("[\u0600-\u06ff]", told)
+
+
+def test_a_parameter_documented_as_a_list_may_repeat(app):
+    import marshmallow as ma
+
+    from app.api.core import PARSER
+
+    fields = {"ids": ma.fields.List(ma.fields.Integer()), "one": ma.fields.Integer()}
+    with app.test_request_context("/api/v1/x?ids=1&ids=2&one=3&other=4&other=5"):
+        parsed = PARSER.parse(ma.Schema.from_dict(fields)(), location="query")
+    assert parsed == {"ids": [1, 2], "one": 3}
 
 
 @pytest.mark.parametrize(
@@ -390,11 +460,44 @@ def test_the_sending_team_and_a_read_only_token_cannot_move_it(app, world, refer
     url = f"/api/v1/referrals/{referral.id}"
     sender = token_for(world.caseworker_a, FOCAL)
     version = call(app, sender, url).get_json()["version"]
-    assert post(app, sender, url, {"action": "accept"}, version).status_code == 422
+    refused = post(app, sender, url, {"action": "accept"}, version)
+    assert refused.status_code == 403 and "answer referrals" in refused.get_json()["detail"]
     reader = token_for(world.focal, ["referrals:read"])
     assert post(app, reader, url, {"action": "accept"}, version).status_code == 403
     other = token_for(world.caseworker_b, FOCAL)
     assert call(app, other, url).status_code == 404
+
+
+# Operations that read a body or a query: what each is sent wrong, the scope it needs, a role
+# that may use it and one that may not.
+GUARDED = [
+    ("POST", "/api/v1/households", {"members": "many"}, "households:write", "supervisor_a"),
+    ("PATCH", "/api/v1/households/{case}", {"members": 7}, "households:write", "supervisor_a"),
+    ("POST", "/api/v1/referrals/{referral}", {"action": "explode"}, "referrals:write", "focal"),
+    ("GET", "/api/v1/households?limit=0", None, "households:read", "supervisor_a"),
+    ("GET", "/api/v1/imports?limit=x", None, "imports:read", "supervisor_a"),
+    ("GET", "/api/v1/figures?unit=x&rows=y&period=z", None, "figures:read", "supervisor_a"),
+]
+CANNOT = {"households:write": "reporting", "households:read": "reporting"}
+
+
+@pytest.mark.parametrize(("method", "url", "body", "scope", "who"), GUARDED)
+def test_scope_and_role_are_checked_before_the_body_or_query_is_read(
+    app, world, households, referral, method, url, body, scope, who
+):
+    """A caller without the right is told 403, not what is wrong with what it sent (422)."""
+    url = url.format(case=households[0][0].case_number, referral=referral.id)
+    send = (
+        (lambda t: call(app, t, url))
+        if body is None
+        else (lambda t: post(app, t, url, body, None, method))
+    )
+    allowed = send(token_for(world.user(who), [scope]))
+    assert allowed.status_code in (422, 428), allowed.get_json()  # the guard let it through
+    unscoped = send(token_for(world.user(who), ["account:read"]))
+    assert unscoped.status_code == 403 and scope in unscoped.get_json()["detail"]
+    other_role = send(token_for(world.user(CANNOT.get(scope, "caseworker_a")), [scope]))
+    assert other_role.status_code == 403, other_role.get_json()
 
 
 def test_two_writers_with_one_version_at_the_same_moment_one_wins_one_is_told(app, world, referral):
@@ -456,8 +559,8 @@ def test_a_token_form_with_unknown_scopes_or_days_is_refused_beside_its_fields(l
         "/account/tokens", {"name": "x", "scopes": ["root"], "days": "9999"}
     )
     html = page.get_data(as_text=True)
-    assert page.status_code == 422 and "Enter a whole number of days from 1 to 365." in html
-    assert "“root” is not one of the choices offered here." in html
+    assert page.status_code == 422 and error_beside(html, "scopes", "Choose scopes among:")
+    assert error_beside(html, "days", "Enter a whole number of days from 1 to 365.")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
 
 
@@ -486,6 +589,63 @@ def test_days_not_a_whole_number_in_range_get_one_message_with_the_limits(
     assert page.status_code == 422 and _messages_beside(html, "days") == [message]
     assert f'value="{typed}"' in html  # what was typed stays in the box
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+# The scopes each role's token form offers: those whose operations the role may use.
+OFFERED = {
+    "caseworker_a": ["households:read", "households:write", "account:read", "referrals:read"],
+    "supervisor_a": [
+        "households:read",
+        "households:write",
+        "account:read",
+        "referrals:read",
+        "imports:read",
+        "imports:write",
+        "figures:read",
+    ],
+    "screener": ["households:read", "account:read"],
+    "focal": ["account:read", "referrals:read", "referrals:write"],
+    "reporting": ["account:read", "figures:read"],
+    "admin": ["account:read", "figures:read"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(OFFERED))
+def test_the_token_form_offers_only_the_scopes_the_role_can_use(login, role):
+    html = login(role).get("/account/tokens").get_data(as_text=True)
+    assert re.findall(r'name="scopes"[^>]*value="([^"]+)"', html) == OFFERED[role]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_crafted_scope_outside_the_role_is_refused_beside_the_field(world, login, language):
+    world.caseworker_a.locale = language
+    db.session.commit()
+    page = login("caseworker_a").post(
+        "/account/tokens",
+        {"name": "sync", "scopes": ["households:read", "imports:write"], "days": "30"},
+    )
+    html = page.get_data(as_text=True)
+    told = {"en": "Your role has no use for imports:write.", "ar": "imports:write"}[language]
+    assert page.status_code == 422 and error_beside(html, "scopes", told)
+    if language == "ar":
+        start = html.find('id="scopes-errors"')
+        assert re.search("[\u0600-\u06ff]", html[start : html.find("</ul>", start)])
+    assert re.search(r'<input checked[^>]*value="households:read"', html)  # kept as chosen
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_the_service_and_the_command_refuse_a_scope_outside_the_role_too(app, world):
+    from app.core.validation import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        tokens.create_token(world.focal, "script", ["households:read"])
+    assert "households:read" in refused.value.errors["scopes"][0]
+    with pytest.raises(ValidationFailed):
+        tokens.create_client(world.caseworker_a, "sync", ["referrals:write"])
+    result = app.test_cli_runner().invoke(
+        args=["api-token", "create", world.reporting.username, "--scope", "imports:read"]
+    )
+    assert result.exit_code != 0 and "imports:read" in result.output
 
 
 def test_an_administrator_lists_every_token_and_revokes_any(app, world, login):

@@ -277,6 +277,8 @@ def test_a_list_above_a_forms_size_is_accepted_by_the_upload(app, world):
         # A NUL (cleaned away, as in any text the API reads) never reaches PostgreSQL.
         ({"camp": "NOWHERE\x00"}, "form", "camp"),
         ({"origin_governorate": "\x00IQ-XX"}, "form", "origin_governorate"),
+        # Sent twice: the first was used without a word.
+        ({"camp": ["ALHOL", "NOWHERE"]}, "form", "camp"),
     ],
 )
 def test_a_bad_choice_is_told_field_by_field(app, world, fields, where, field):

@@ -47,6 +47,7 @@ from tests.factories import (
     MemberFactory,
     TeamFactory,
     UserFactory,
+    api_token,
     sent_referral,
 )
 
@@ -163,7 +164,7 @@ def _world() -> dict[str, str]:
         KNOWN[f"{side}_district"] = [district.pcode]
     found = {}
     for key, user in users.items():
-        found[key], _row = tokens.create_token(user, "schemathesis", list(tokens.SCOPES))
+        found[key] = api_token(user, tokens.SCOPES)  # beyond the role too: the policy decides
     db.session.commit()
     return found
 

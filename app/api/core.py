@@ -9,17 +9,24 @@ user is then the current user, and the access policy decides as it does for the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import marshmallow as ma
 import sqlalchemy as sa
-from flask import g, request
+from flask import current_app, g, request
+from flask_babel import LazyString, refresh
 from flask_babel import lazy_gettext as _l
-from flask_babel import refresh
+from flask_login import current_user
 from flask_smorest import Api, abort
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import Forbidden
 
+from app.access import Action, can, require
+from app.core.errors import MESSAGES, PROBLEM_LANGUAGE
 from app.core.locks import lock_rows
 from app.core.text import clean
 from app.extensions import db, login_manager
@@ -43,6 +50,16 @@ class CleanParser(FlaskParser):
         parsed = super().parse(argmap, req, location=location, **kwargs)
         return cleaned(parsed, (location or self.location) not in ("query", "querystring"))
 
+    def load_querystring(self, req, schema):
+        """The query's parameters, a parameter the schema reads as one value sent more than
+        once refused (422, naming it): webargs would take the first without a word. A
+        parameter documented as a list (a `List` field) may repeat."""
+        found = super().load_querystring(req, schema)
+        refused = repeated(req.args, schema, found.multiple_keys)
+        if refused:
+            raise ma.ValidationError(refused)
+        return found
+
     def _raw_load_json(self, req):
         """A body sent as something other than JSON is refused (415), never read as `{}`; a
         body nested too deep to read is invalid JSON, not a server error."""
@@ -56,6 +73,17 @@ class CleanParser(FlaskParser):
     def _handle_invalid_json_error(self, error, req, *args, **kwargs):
         message = str(_l("The body is not valid JSON."))
         abort(400, message=message, errors={"json": [message]})
+
+
+def repeated(sent: MultiDict, schema: ma.Schema, lists: set[str]) -> dict[str, list[str]]:
+    """{name: [message]} for each field of `schema` that `sent` (a query or form) holds more
+    than once though it takes one value (`lists`: the names that take a list)."""
+    names = {field.data_key or name for name, field in schema.fields.items()} - lists
+    return {
+        name: [str(_l("Send %(name)s once: it takes a single value.", name=name))]
+        for name in sorted(names)
+        if len(sent.getlist(name)) > 1
+    }
 
 
 def cleaned(value, multiline: bool):
@@ -197,13 +225,20 @@ def init_api(app) -> AwdaApi:
     init_oauth(app, found)  # the token endpoint of machine clients, outside `authenticate`
     init_limits(app)
     app.extensions["awda_api"] = found
+    app.extensions[PROBLEM_LANGUAGE] = token_language
     return found
+
+
+def _presented() -> str | None:
+    """The bearer token the request presents, if any."""
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return presented.strip() if scheme.lower() == "bearer" else None
 
 
 def authenticate() -> None:
     """Before every API request: the bearer token's user becomes the current user, or 401."""
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    found = tokens.authenticate(presented.strip()) if scheme.lower() == "bearer" else None
+    presented = _presented()
+    found = tokens.authenticate(presented) if presented is not None else None
     if found is None:
         abort(
             401,
@@ -213,6 +248,19 @@ def authenticate() -> None:
     g.api_token = found
     login_manager._update_request_context_with_user(found.user)
     refresh()  # messages in the token user's language, not the one guessed before
+
+
+def token_language() -> str | None:
+    """The language of the live token's user, for a problem answered before `authenticate`
+    ran (a URL that matches no rule, a method its rule does not take: the blueprint's
+    functions never run); None once it has (the request speaks it already: no second
+    database read), or without a live token."""
+    if "api_token" in g:
+        return None
+    presented = _presented()
+    found = tokens.live(presented) if presented else None
+    language = found.user.locale if found else None
+    return language if language in current_app.config["LANGUAGES"] else None
 
 
 # What Flask-Compress adds to an ETag it compresses ("3:br"): the same version of the record.
@@ -245,7 +293,36 @@ def at_version(row, version_of: Callable[[Any], str], missing: str, stale: str) 
         abort(412, message=stale, headers={"ETag": f'"{version_of(row)}"'})
 
 
-def require_scope(scope: str) -> None:
-    """403 unless the request's token has `scope`."""
-    if scope not in g.api_token.scope_set:
-        abort(403, message=str(_l("This token lacks the scope %(scope)s.", scope=scope)))
+def needs(scope: str, *actions: Action, refused: LazyString | None = None):
+    """The guard of an operation, placed above its `bp.arguments` so that it runs before the
+    query or body is read (a caller without the right learns nothing from a 422): 403 unless
+    the token holds `scope`, then 403 unless one of the user's roles may take one of
+    `actions` (the access policy's refusal, audited; told as `refused` when given). Record by
+    record, the operation still asks the policy. Raises ValueError, when the operation is
+    declared, for an action that `scope` does not stand for (`tokens.SCOPE_ACTIONS`, from
+    which the token form offers scopes)."""
+    unlisted = set(actions) - tokens.SCOPE_ACTIONS[scope]
+    if unlisted:
+        raise ValueError(f"{scope} does not stand for {sorted(unlisted)}")
+
+    def guard(view: Callable) -> Callable:
+        @functools.wraps(view)  # keeps flask-smorest's documentation of the operation
+        def guarded(*args, **kwargs):
+            if scope not in g.api_token.scope_set:
+                abort(403, message=str(_l("This token lacks the scope %(scope)s.", scope=scope)))
+            if actions and not any(can(current_user, action) for action in actions):
+                _refuse(actions[0], refused)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return guard
+
+
+def _refuse(action: Action, refused: LazyString | None) -> NoReturn:
+    """The policy's 403 for `action` (audited there), told as `refused` when given."""
+    try:
+        require(current_user, action)
+    except Forbidden:
+        abort(403, message=str(refused or MESSAGES[403]))
+    raise AssertionError("require() let through an action can() refused")

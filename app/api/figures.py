@@ -14,14 +14,14 @@ from flask_login import current_user
 from flask_smorest import abort
 from werkzeug.datastructures import MultiDict
 
-from app.access import Action, require
+from app.access import Action
 from app.audit import services as audit
 from app.reports import exports
 from app.reports.aggregates import UNITS, cross_table, offered_periods, published
 from app.reports.dimensions import DIMENSIONS
 from app.reports.forms import UNIT_LABELS, ReportForm
 
-from .core import require_scope
+from .core import needs
 from .messages import at_most, one_of
 from .routes import bp
 
@@ -55,12 +55,11 @@ class Figures(ma.Schema):
 
 @bp.route("/figures")
 class PublishedFigures(MethodView):
+    @needs("figures:read", Action.REPORTS)
     @bp.arguments(FigureArgs, location="query")
     @bp.response(200, Figures)
     def get(self, args):
         """A table of counts as the report page downloads it: suppressed and rounded."""
-        require_scope("figures:read")
-        require(current_user, Action.REPORTS)
         chosen = {key: value for key, value in args.items() if value is not None}
         form = ReportForm(MultiDict(chosen), periods=offered_periods(current_user))
         if not form.validate():

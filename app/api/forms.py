@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from app.core.forms import AwdaForm, MultiCheckboxField, WholeNumberField, choices
 
-from .tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES
+from .tokens import DEFAULT_DAYS, MAX_DAYS, SCOPES, scope_refusal, usable_scopes
 
 DAYS_MESSAGE = _l("Enter a whole number of days from 1 to %(max)d.", max=MAX_DAYS)
 
 
 class TokenForm(AwdaForm):
+    """A new token of `user`, offering only the scopes their roles have a use for; any other
+    scope posted is refused beside the field (`tokens.scope_refusal`)."""
+
     name = StringField(
         _l("What the token is for"),
         validators=[DataRequired(_l("Say what the token is for.")), Length(max=80)],
     )
     scopes = MultiCheckboxField(
-        _l("What it may do"), validators=[DataRequired(_l("Choose what it may do."))]
+        _l("What it may do"),
+        validate_choice=False,  # `validate_scopes` says which, and why, in the user's words
+        validators=[DataRequired(_l("Choose what it may do."))],
     )
     # One message for "1e2", "2.5", "abc" and 400 alike: the field's own limits.
     days = WholeNumberField(
@@ -32,9 +37,15 @@ class TokenForm(AwdaForm):
         not_a_number=DAYS_MESSAGE,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scopes.choices = choices(SCOPES)
+        self.user = user
+        self.scopes.choices = choices({scope: SCOPES[scope] for scope in usable_scopes(user)})
+
+    def validate_scopes(self, field) -> None:
+        refused = scope_refusal(self.user, field.data)
+        if refused:
+            raise ValidationError(refused)
 
 
 class RevokeForm(AwdaForm):

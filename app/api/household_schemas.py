@@ -1,11 +1,13 @@
 """What a partner sends to register or change a household. Places and camps are named by
-their codes (governorates and districts by OCHA p-code, as in the common operational
-datasets; camps by Awda's camp code), never by Awda's internal ids; lists of documents, needs
-and identifier kinds take the codes of `registry.vocab`."""
+their codes, never by Awda's internal ids: governorates by ISO 3166-2 code or OCHA p-code and
+districts by p-code, read as the importer reads them (`app.reference.codes`: any case, with or
+without hyphens); camps by Awda's camp code. Lists of documents, needs and identifier kinds
+take the codes of `registry.vocab`."""
 
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_babel import lazy_gettext as _l
 
 from app.registry import vocab
 from app.registry.forms import MAX_MEMBERS
@@ -14,6 +16,8 @@ from .messages import at_most, between, how_many, one_of
 from .schemas import Problem
 
 NAME = {"validate": at_most(80)}
+GOVERNORATE = {"description": "ISO 3166-2 code (IQ-NI) or p-code (IQG15)"}
+DISTRICT = {"description": "p-code (IQG15Q01)"}
 
 
 class MemberFields(ma.Schema):
@@ -70,17 +74,39 @@ class MemberChange(MemberFields):
     id = ma.fields.Integer(metadata={"description": "the member's id, as GET returns it"})
 
 
+class ContactFields(ma.Schema):
+    """How to reach the household, sent as GET answers it in `contact`. Its destination is
+    sent apart, as `destination_governorate` and `destination_district` codes (GET answers
+    the places' names, which no code could be read back from)."""
+
+    phone = ma.fields.String(allow_none=True, validate=at_most(40))
+    shelter = ma.fields.String(allow_none=True, validate=at_most(200))
+
+
+# The first shape of a change sent `phone` and `shelter` beside the other fields, where GET
+# answers them in `contact`: still read in v1, documented as deprecated.
+FLAT_CONTACT = {
+    "deprecated": True,
+    "description": "deprecated: send it in `contact`, as GET answers it",
+}
+
+
 class HouseholdFields(ma.Schema):
     camp = ma.fields.String(validate=at_most(20), metadata={"description": "camp code"})
     camp_ref = ma.fields.String(
         validate=at_most(40), metadata={"description": "the household's ID in the camp"}
     )
-    origin_governorate = ma.fields.String(validate=at_most(12), metadata={"description": "p-code"})
-    origin_district = ma.fields.String(allow_none=True, validate=at_most(12))
-    destination_governorate = ma.fields.String(allow_none=True, validate=at_most(12))
-    destination_district = ma.fields.String(allow_none=True, validate=at_most(12))
-    shelter = ma.fields.String(allow_none=True, validate=at_most(200))
-    phone = ma.fields.String(allow_none=True, validate=at_most(40))
+    origin_governorate = ma.fields.String(validate=at_most(12), metadata=GOVERNORATE)
+    origin_district = ma.fields.String(allow_none=True, validate=at_most(12), metadata=DISTRICT)
+    destination_governorate = ma.fields.String(
+        allow_none=True, validate=at_most(12), metadata=GOVERNORATE
+    )
+    destination_district = ma.fields.String(
+        allow_none=True, validate=at_most(12), metadata=DISTRICT
+    )
+    contact = ma.fields.Nested(ContactFields)
+    shelter = ma.fields.String(allow_none=True, validate=at_most(200), metadata=FLAT_CONTACT)
+    phone = ma.fields.String(allow_none=True, validate=at_most(40), metadata=FLAT_CONTACT)
     notes = ma.fields.String(allow_none=True, validate=at_most(2000))
     duplicates_seen = ma.fields.List(
         ma.fields.Integer(),
@@ -91,13 +117,22 @@ class HouseholdFields(ma.Schema):
         },
     )
 
+    @ma.validates_schema
+    def _contact_once(self, data: dict, **_kwargs) -> None:
+        """A value sent both in `contact` and beside it is refused rather than one chosen."""
+        twice = sorted(set(data.get("contact") or {}) & set(data))
+        if twice:
+            raise ma.ValidationError(
+                {name: [str(_l("Send %(name)s once, in contact.", name=name))] for name in twice}
+            )
+
 
 class NewHousehold(HouseholdFields):
     """A household to register in the caller's team."""
 
     camp = ma.fields.String(required=True, validate=at_most(20))
     camp_ref = ma.fields.String(required=True, validate=at_most(40))
-    origin_governorate = ma.fields.String(required=True, validate=at_most(12))
+    origin_governorate = ma.fields.String(required=True, validate=at_most(12), metadata=GOVERNORATE)
     members = ma.fields.List(
         ma.fields.Nested(NewMember), required=True, validate=how_many(1, MAX_MEMBERS)
     )

@@ -23,20 +23,28 @@ from app.core.attempt import Attempt
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.identity import services as duplicates
-from app.reference.models import Camp, District, Governorate
+from app.reference.codes import Place, district_coded, governorate_coded, places_by_code
+from app.reference.models import Camp
 from app.registry.mapping import stored_household_input
 from app.registry.models import Household
-from app.registry.services import HouseholdInput, MemberInput, StaleEdit, update_household
+from app.registry.services import (
+    HouseholdInput,
+    MemberInput,
+    StaleEdit,
+    register_household,
+    update_household,
+)
 
-# JSON name -> (model, code column, HouseholdInput attribute).
+# JSON name -> HouseholdInput attribute. A camp is named by its code; a governorate or a
+# district as the importer reads them (`app.reference.codes`).
 PLACES = {
-    "camp": (Camp, Camp.code, "camp_id"),
-    "origin_governorate": (Governorate, Governorate.pcode, "origin_governorate_id"),
-    "origin_district": (District, District.pcode, "origin_district_id"),
-    "destination_governorate": (Governorate, Governorate.pcode, "destination_governorate_id"),
-    "destination_district": (District, District.pcode, "destination_district_id"),
+    "camp": "camp_id",
+    "origin_governorate": "origin_governorate_id",
+    "origin_district": "origin_district_id",
+    "destination_governorate": "destination_governorate_id",
+    "destination_district": "destination_district_id",
 }
-PLAIN = ("camp_ref", "shelter", "phone", "notes")
+PLAIN = ("camp_ref", "shelter", "phone", "notes")  # phone and shelter in `contact` too
 BIRTH = ("birth_date", "birth_year", "birth_month", "estimated_age")
 MEMBER_VALUES = {f.name for f in fields(MemberInput)} - {"id"}
 # The form's field names in the service's messages: "members-2-number_civil_id".
@@ -64,8 +72,16 @@ def new_household_input(data: dict) -> HouseholdInput:
     if errors:
         raise Refused(errors)
     members = [MemberInput(**_member_values(m)) for m in data["members"]]
-    plain = {name: data.get(name) for name in PLAIN}
-    return HouseholdInput(members=members, **places, **plain)
+    return HouseholdInput(members=members, **places, **{**dict.fromkeys(PLAIN), **_plain(data)})
+
+
+def register(data: dict) -> Household:
+    """A household registered in the caller's team from the `NewHousehold` JSON. Raises
+    Refused (its paths those of the JSON sent)."""
+    try:
+        return register_household(new_household_input(data), current_user)
+    except ValidationFailed as refused:
+        raise Refused(json_errors(refused, contact=_in_contact(data))) from None
 
 
 def changed_household_input(household: Household, data: dict) -> tuple[HouseholdInput, list]:
@@ -74,26 +90,48 @@ def changed_household_input(household: Household, data: dict) -> tuple[Household
     kept as it was). Raises Refused (unknown codes or member ids)."""
     stored = stored_household_input(household)
     places, errors = _place_ids(data)
-    changed = replace(stored, **places, **{k: data[k] for k in PLAIN if k in data})
+    changed = replace(stored, **places, **_plain(data))
     members, origins = _changed_members(stored.members, data, errors)
     if errors:
         raise Refused(errors)
     return replace(changed, members=members), origins
 
 
+def _plain(data: dict) -> dict[str, Any]:
+    """The values of `PLAIN` that `data` sends, beside the others or in `contact`."""
+    return {**{k: data[k] for k in PLAIN if k in data}, **(data.get("contact") or {})}
+
+
+def _in_contact(data: dict) -> frozenset[str]:
+    return frozenset(data.get("contact") or {})
+
+
 def _place_ids(data: dict) -> tuple[dict[str, int | None], dict]:
     """Ids for the codes `data` names (a code sent as null or "" clears the place)."""
     ids: dict[str, int | None] = {}
     errors: dict[str, list[str]] = {}
-    for name, (model, column, attribute) in PLACES.items():
+    known: dict[str, Place] = {}
+    for name, attribute in PLACES.items():
         if name not in data:
             continue
         code = (data[name] or "").strip()
-        found = db.session.scalar(sa.select(model.id).where(column == code)) if code else None
+        if code and name != "camp" and not known:
+            known = places_by_code()  # read once, for the places sent
+        found = _coded(name, code, known) if code else None
         if code and found is None:
             errors[name] = [str(_l("Awda knows no place or camp with this code."))]
         ids[attribute] = found
     return ids, errors
+
+
+def _coded(name: str, code: str, known: dict[str, Place]) -> int | None:
+    """The id of the camp, governorate or district that `code` names in the field `name`."""
+    if name == "camp":
+        return db.session.scalar(sa.select(Camp.id).where(Camp.code == code))
+    if name.endswith("_governorate"):
+        return governorate_coded(code, known)
+    district = district_coded(code, known)
+    return district.district_id if district else None
 
 
 def _member_values(sent: dict) -> dict[str, Any]:
@@ -152,14 +190,19 @@ def _changed_member(stored: MemberInput, change: dict) -> MemberInput:
     return replace(stored, **values)
 
 
-def json_errors(refused: ValidationFailed, origins: list | None = None) -> dict:
+def json_errors(
+    refused: ValidationFailed, origins: list | None = None, contact: frozenset[str] = frozenset()
+) -> dict:
     """The service's messages (keyed by the form's field names) at the JSON's paths:
     {"camp": [...], "members": {"0": {"birth_date": [...]}}, "_schema": [...]}. `origins`
-    gives the request's key of each member (by default, its position)."""
+    gives the request's key of each member (by default, its position); `contact` the values
+    sent in `contact` (told there: {"contact": {"phone": [...]}})."""
     errors: dict[str, Any] = {}
     for key, messages in refused.errors.items():
         found = _MEMBER_KEY.fullmatch(key or "")
-        if found:
+        if key in contact:
+            errors.setdefault("contact", {}).setdefault(key, []).extend(messages)
+        elif found:
             position, name = int(found.group(1)), found.group(2)
             row = origins[position] if origins else str(position)
             target = errors.setdefault("members", {}).setdefault(row, {})
@@ -176,7 +219,7 @@ def _member_field(name: str) -> str:
 def _household_field(key: str | None) -> str:
     if key is None:
         return "_schema"
-    by_attribute = {attribute: name for name, (_m, _c, attribute) in PLACES.items()}
+    by_attribute = {attribute: name for name, attribute in PLACES.items()}
     return by_attribute.get(key, key)
 
 
@@ -227,4 +270,4 @@ def update(household: Household, sent: dict) -> Household:
     try:
         return update_household(household, data, household.version, current_user)
     except ValidationFailed as refused:
-        raise Refused(json_errors(refused, origins)) from None
+        raise Refused(json_errors(refused, origins, _in_contact(sent))) from None

@@ -34,7 +34,7 @@ def _own_tokens() -> list[ApiToken]:
 @pages.route("/account/tokens", methods=["GET", "POST"])
 @login_required
 def own():
-    form = TokenForm()
+    form = TokenForm(user=current_user)
     shown_once = None
     if form.validate_on_submit():
         try:
@@ -45,7 +45,7 @@ def own():
             place_errors(form, refused.errors)
         else:
             db.session.commit()
-            form = TokenForm(formdata=None)
+            form = TokenForm(formdata=None, user=current_user)
     elif request.method == "GET":
         audit.record("api.tokens", user=current_user)
     page = render_template(

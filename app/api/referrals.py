@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import abort
 
-from app.access import Action, can
+from app.access import Action
 from app.access.policy import referral_side, visible_referrals
 from app.audit import services as audit
 from app.core.validation import ValidationFailed
@@ -25,7 +25,7 @@ from app.referrals.models import Referral
 from app.registry.extract import extract
 
 from . import schemas
-from .core import at_version, require_scope
+from .core import at_version, needs
 from .routes import bp, cursor_after, next_cursor
 
 
@@ -46,14 +46,17 @@ def _summary(referral: Referral) -> dict:
     }
 
 
-def _may_read_referrals() -> None:
-    """403 for a role that neither refers nor receives referrals (as the pages answer)."""
-    if not (can(current_user, Action.REFERRAL_INBOX) or can(current_user, Action.REFER)):
-        abort(403, message=str(_l("Your role has no referrals.")))
+# A role that neither refers nor receives referrals is told so (as the pages answer); only
+# the receiving agency's focal point moves one through the API.
+READ = needs(
+    "referrals:read", Action.REFERRAL_INBOX, Action.REFER, refused=_l("Your role has no referrals.")
+)
+WRITE = needs(
+    "referrals:write", Action.REFERRAL_INBOX, refused=_l("Your role does not answer referrals.")
+)
 
 
 def _found(referral_id: int) -> Referral:
-    _may_read_referrals()
     stmt = visible_referrals(current_user).where(Referral.id == referral_id)
     found = db.session.scalar(stmt)
     if found is None:
@@ -63,13 +66,12 @@ def _found(referral_id: int) -> Referral:
 
 @bp.route("/referrals")
 class Referrals(MethodView):
+    @READ
     @bp.arguments(schemas.ReferralListArgs, location="query")
     @bp.response(200, schemas.ReferralPage)
     def get(self, args):
         """The referrals the caller sees (a focal point: those sent to their agency), oldest
         first, `limit` at a time; `state` filters."""
-        require_scope("referrals:read")
-        _may_read_referrals()
         stmt = visible_referrals(current_user).where(Referral.id > cursor_after(args["cursor"]))
         if args["state"]:
             stmt = stmt.where(Referral.state == args["state"])
@@ -84,10 +86,10 @@ class Referrals(MethodView):
 
 @bp.route("/referrals/<int:referral_id>")
 class OneReferral(MethodView):
+    @READ
     @bp.response(200, schemas.Referral)
     def get(self, referral_id: int):
         """One referral, with what it shares while it is open (to its receiving agency)."""
-        require_scope("referrals:read")
         referral = _found(referral_id)
         receiving = referral_side(current_user, referral) == states.RECEIVER
         shared = None
@@ -97,13 +99,13 @@ class OneReferral(MethodView):
         audit.record("api.referral", household_id=referral.household_id, referral=referral.id)
         return {**_summary(referral), "reason": referral.reason, "shared": shared}
 
+    @WRITE
     @bp.arguments(schemas.ReferralChange)
     @bp.response(200, schemas.ReferralSummary)
     @bp.alt_response(412, schema=schemas.Problem, description="The version is not the latest")
     @bp.alt_response(428, schema=schemas.Problem, description="If-Match is missing")
     def post(self, change, referral_id: int):
         """Move the referral as its receiving agency: send `If-Match` with its version."""
-        require_scope("referrals:write")
         referral = _found(referral_id)
         at_version(
             referral,

@@ -15,18 +15,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
-from app.access import Action, can, require, visible_groups
+from app.access import Action, can, visible_groups
 from app.audit import services as audit
 from app.core.db import MAX_ID, as_utc
 from app.extensions import csrf, db
 from app.registry.extract import extract
 from app.registry.models import Household, Member
 from app.registry.queries import CaseFilters, case_query
-from app.registry.services import register_household
 
 from . import household_schemas, schemas
-from .core import API_PREFIX, PARSER, at_version, authenticate, require_scope
-from .household_writes import new_household_input, saved, update
+from .core import API_PREFIX, PARSER, at_version, authenticate, needs
+from .household_writes import register, saved, update
 from .limits import limit_blueprint
 
 bp = Blueprint(
@@ -40,10 +39,10 @@ bp.before_request(authenticate)
 
 @bp.route("/me")
 class Me(MethodView):
+    @needs("account:read")
     @bp.response(200, schemas.Account)
     def get(self):
         """The account of the token's user, and the token's scopes."""
-        require_scope("account:read")
         team = current_user.team
         return {
             "username": current_user.username,
@@ -84,13 +83,12 @@ def next_cursor(page: list, limit: int, found: int) -> str | None:
 
 @bp.route("/households")
 class Households(MethodView):
+    @needs("households:read", Action.HOUSEHOLD_LIST)
     @bp.arguments(schemas.ListArgs, location="query")
     @bp.response(200, schemas.HouseholdPage)
     def get(self, args):
         """The households the caller sees, oldest first, `limit` at a time. Filters: `stage`,
         and `q` (a case number, camp ID, name or phone) as the case list reads it."""
-        require_scope("households:read")
-        require(current_user, Action.HOUSEHOLD_LIST)
         after = cursor_after(args["cursor"])
         filters = CaseFilters(q=args["q"] or "", stage=args["stage"])
         # Counted by the database: loading a page's members to count them cost more than the
@@ -124,6 +122,7 @@ class Households(MethodView):
             "next_cursor": next_cursor([h for h, _count in rows], args["limit"], len(found)),
         }
 
+    @needs("households:write", Action.HOUSEHOLD_CREATE)
     @bp.arguments(household_schemas.NewHousehold)
     @bp.response(201, schemas.Household)
     @bp.alt_response(409, schema=household_schemas.DuplicatesProblem, description="Duplicates?")
@@ -131,10 +130,7 @@ class Households(MethodView):
         """Register a household in the caller's team, as the registration form does. When
         its members may already be registered, 409 names them (those the caller may open):
         send again with their ids in `duplicates_seen` once a person has checked."""
-        require_scope("households:write")
-        require(current_user, Action.HOUSEHOLD_CREATE)
-        write = lambda: register_household(new_household_input(sent), current_user)  # noqa: E731
-        household = saved(write, sent["duplicates_seen"])
+        household = saved(lambda: register(sent), sent["duplicates_seen"])
         audit.record("api.household.create", household_id=household.id)
         return _household_body(household), 201, _version_headers(household)
 
@@ -164,11 +160,10 @@ def _version_headers(household: Household) -> dict:
 
 @bp.route("/households/<case_number>")
 class OneHousehold(MethodView):
+    @needs("households:read", Action.HOUSEHOLD_VIEW)
     @bp.response(200, schemas.Household)
     def get(self, case_number: str):
         """One household, cut to the caller's field groups exactly as its page is."""
-        require_scope("households:read")
-        require(current_user, Action.HOUSEHOLD_VIEW)
         # Its members' documents and needs in one statement each, not two a member.
         members = sa.orm.selectinload(Household.members)
         household = _found_household(
@@ -177,6 +172,7 @@ class OneHousehold(MethodView):
         audit.record("api.household", household_id=household.id)
         return _household_body(household), 200, {"ETag": f'"{household.version}"'}
 
+    @needs("households:write", Action.HOUSEHOLD_EDIT)
     @bp.arguments(household_schemas.HouseholdChange)
     @bp.response(200, schemas.Household)
     @bp.alt_response(409, schema=household_schemas.DuplicatesProblem, description="Duplicates?")
@@ -186,8 +182,6 @@ class OneHousehold(MethodView):
         """Change a household as its edit form does, sending `If-Match` with its version: the
         fields sent replace the stored ones, members are changed by id, added without one,
         removed with `remove_members`; everything else is kept."""
-        require_scope("households:write")
-        require(current_user, Action.HOUSEHOLD_VIEW)
         household = _found_household(case_number)
         if not can(current_user, Action.HOUSEHOLD_EDIT, household):
             abort(403, message=str(_l("You may read this household but not change it.")))

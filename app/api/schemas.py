@@ -16,7 +16,9 @@ class Problem(ma.Schema):
     """An error as RFC 9457 problem details, in the caller's language."""
 
     type = ma.fields.String(required=True, metadata={"description": "about:blank"})
-    title = ma.fields.String(required=True, metadata={"description": "the status's name"})
+    title = ma.fields.String(
+        required=True, metadata={"description": "the status's name, in the caller's language"}
+    )
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String(required=True, metadata={"description": "what to do"})
     errors = ma.fields.Dict(

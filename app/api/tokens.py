@@ -17,6 +17,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.access import Action, can
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.sessions import digest  # one SHA-256 for every secret Awda keeps only hashed
@@ -36,6 +37,19 @@ SCOPES = {
     "imports:read": _l("Read the transfer lists the user imports, their previews and problems"),
     "imports:write": _l("Upload, import and cancel transfer lists, as the user's pages do"),
     "figures:read": _l("Read published figures: small counts suppressed, the rest rounded"),
+}
+# The access policy's actions behind each scope: every operation that needs the scope also
+# needs one of them (`app.api.core.needs` checks that it is listed here), so a scope is of use
+# only to a user whose roles may take one (`usable_scopes`). A scope with none is everyone's.
+SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
+    "households:read": frozenset({Action.HOUSEHOLD_LIST, Action.HOUSEHOLD_VIEW}),
+    "households:write": frozenset({Action.HOUSEHOLD_CREATE, Action.HOUSEHOLD_EDIT}),
+    "account:read": frozenset(),
+    "referrals:read": frozenset({Action.REFERRAL_INBOX, Action.REFER}),
+    "referrals:write": frozenset({Action.REFERRAL_INBOX}),
+    "imports:read": frozenset({Action.IMPORT_LISTS}),
+    "imports:write": frozenset({Action.IMPORT_LISTS}),
+    "figures:read": frozenset({Action.REPORTS}),
 }
 MAX_DAYS = 365
 DEFAULT_DAYS = 90
@@ -59,16 +73,45 @@ def _prefix_of(token: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == "awda" else None
 
 
+def usable_scopes(user: User) -> list[str]:
+    """The scopes of some use to `user`: those whose operations the access policy lets one of
+    the user's roles take (`SCOPE_ACTIONS`), in the order of `SCOPES`."""
+    return [
+        scope
+        for scope, actions in SCOPE_ACTIONS.items()
+        if not actions or any(can(user, action) for action in actions)
+    ]
+
+
+def scope_refusal(user: User, scopes: list[str]) -> str | None:
+    """Why `scopes` cannot be given to a token of `user` (none; an unknown one; one the
+    user's roles have no use for), in the reader's language; None when they can."""
+    usable = usable_scopes(user)
+    known = ", ".join(usable)
+    if not scopes or set(scopes) - set(SCOPES):
+        return str(_l("Choose scopes among: %(known)s.", known=known))
+    beyond = [scope for scope in SCOPES if scope in scopes and scope not in usable]
+    if beyond:
+        return str(
+            _l(
+                "Your role has no use for %(scopes)s. Choose among: %(known)s.",
+                scopes=", ".join(beyond),
+                known=known,
+            )
+        )
+    return None
+
+
 def _refusals(user: User, name: str, scopes: list[str], unnamed) -> tuple[str, dict]:
     """The name, on one line; and what is refused in the name (`unnamed` says so), the scopes
-    and the user, field by field."""
+    (`scope_refusal`) and the user, field by field."""
     errors: dict[str | None, list[str]] = {}
     name = " ".join((name or "").split())[:80]
     if not name:
         errors["name"] = [str(unnamed)]
-    unknown = sorted(set(scopes) - set(SCOPES))
-    if not scopes or unknown:
-        errors["scopes"] = [str(_l("Choose scopes among: %(known)s.", known=", ".join(SCOPES)))]
+    refused = scope_refusal(user, scopes)
+    if refused:
+        errors["scopes"] = [refused]
     if not user.active:
         errors[None] = [str(_l("This account is not active."))]
     return name, errors
@@ -76,7 +119,8 @@ def _refusals(user: User, name: str, scopes: list[str], unnamed) -> tuple[str, d
 
 def create_token(user: User, name: str, scopes: list[str], days: int = DEFAULT_DAYS):
     """A new token for `user`: (the token, shown once; its row, flushed). Raises
-    ValidationFailed (fields `name`, `scopes`, `days`)."""
+    ValidationFailed (fields `name`, `scopes`, `days`): a scope must be one of
+    `usable_scopes(user)`."""
     name, errors = _refusals(user, name, scopes, _l("Say what the token is for."))
     if not 1 <= days <= MAX_DAYS:
         errors["days"] = [str(_l("A token lasts from 1 to %(max)s days.", max=MAX_DAYS))]
@@ -98,8 +142,16 @@ def create_token(user: User, name: str, scopes: list[str], days: int = DEFAULT_D
 
 
 def authenticate(presented: str) -> ApiToken | None:
+    """The live token `presented` is (`live`), or None. Records its last use."""
+    row = live(presented)
+    if row is not None:
+        row.last_used_at = utcnow()
+    return row
+
+
+def live(presented: str) -> ApiToken | None:
     """The live token `presented` is, or None: unknown, wrong, expired, revoked, or its user
-    inactive. Records its last use."""
+    inactive. Changes nothing."""
     prefix = _prefix_of(presented)
     if prefix is None:
         return None
@@ -110,7 +162,6 @@ def authenticate(presented: str) -> ApiToken | None:
         return None
     if row.client is not None and row.client.revoked_at is not None:
         return None  # given while its client was being revoked
-    row.last_used_at = utcnow()
     return row
 
 
@@ -127,7 +178,8 @@ def revoke(row: ApiToken, actor: User) -> None:
 
 def create_client(user: User, name: str, scopes: list[str], created_by: User | None = None):
     """A new machine client acting as `user`: (its secret, shown once; its row, flushed, with
-    the public `client_id`). Raises ValidationFailed (fields `name`, `scopes`)."""
+    the public `client_id`). Raises ValidationFailed (fields `name`, `scopes`: as a token's,
+    among `usable_scopes(user)`)."""
     name, errors = _refusals(user, name, scopes, _l("Say which system the client is."))
     if errors:
         raise ValidationFailed(errors)

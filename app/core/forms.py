@@ -57,13 +57,14 @@ def options(pairs: Iterable[tuple[object, str]], blank: str | None = None) -> li
 
 class MultiCheckboxField(SelectMultipleField):
     """Boxes to tick. A value posted that is not among them is named in the reader's language
-    (WTForms' own message has no Arabic)."""
+    (WTForms' own message has no Arabic), unless `validate_choice=False` leaves it to the
+    form's own check."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        if self.process_errors or not self.data:
+        if not self.validate_choice or self.process_errors or not self.data:
             return
         offered = {self.coerce(choice.value) for choice in self.iter_choices()}
         unknown = sorted({str(value) for value in self.data if value not in offered})

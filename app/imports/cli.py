@@ -18,6 +18,7 @@ from app.imports import services
 from app.imports.models import ListImport
 from app.imports.preview import ListChoices, Preview
 from app.imports.reading import UnreadableList
+from app.reference.codes import governorate_coded
 from app.reference.models import Camp, Governorate, ReturnBatch
 
 TERMINAL_SOURCE = "Lists imported from the terminal"
@@ -27,7 +28,7 @@ TERMINAL_SOURCE = "Lists imported from the terminal"
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--camp", "camp_code", required=True, help="The camp the list comes from (code).")
 @click.option("--batch", "batch_number", help="The return batch (convoy) of the whole list.")
-@click.option("--governorate", help="Origin of all (ISO code), when the list has none.")
+@click.option("--governorate", help="Origin of all (ISO code or p-code), when the list has none.")
 @click.option("--as", "username", required=True, help="The supervisor importing the list.")
 @click.option(
     "--template",
@@ -51,9 +52,7 @@ def import_command(path, camp_code, batch_number, governorate, username, templat
         batch_id=_id_of(ReturnBatch, ReturnBatch.number, batch_number, "batch")
         if batch_number
         else None,
-        origin_governorate_id=_id_of(Governorate, Governorate.iso_code, governorate, "governorate")
-        if governorate
-        else None,
+        origin_governorate_id=_governorate_of(governorate) if governorate else None,
     )
 
     def check() -> tuple[ListImport, Preview]:
@@ -97,6 +96,15 @@ def _id_of(model, column, value: str, what: str) -> int:
     if found is None:
         known = ", ".join(db.session.scalars(sa.select(column).order_by(column).limit(30)))
         raise click.ClickException(f"No {what} {value!r}. Known: {known}.")
+    return found
+
+
+def _governorate_of(code: str) -> int:
+    """The governorate `code` names (ISO code or p-code, read as the API reads them)."""
+    found = governorate_coded(code)
+    if found is None:
+        known = ", ".join(db.session.scalars(sa.select(Governorate.iso_code).order_by("iso_code")))
+        raise click.ClickException(f"No governorate {code!r}. Known: {known}.")
     return found
 
 

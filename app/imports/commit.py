@@ -89,7 +89,7 @@ class _Writer:
         self.columns = {name: index for index, name in services.mapping_of(imported).items()}
         self.choices = services.choices_of(imported)
         self.families = list(group(self.table, self.columns, self.choices, []).values())
-        self.places = places_by_name() if "governorate" in self.columns else {}
+        self.places = places_by_name() if "governorate" in self.columns else None
         self.sqlite = db.session.get_bind().dialect.name == "sqlite"
         db.session.commit()  # end the read transaction: each chunk starts with its lock
 

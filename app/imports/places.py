@@ -1,6 +1,7 @@
 """A list's place of origin read as a governorate (and, where the list names a district, that
-district): Arabic or English names with or without their article, ISO codes, p-codes, and the
-other spellings lists use for them ("Nineveh", "Salahuddin", "الموصل")."""
+district): its codes, read as the API reads them (`app.reference.codes`: ISO codes and p-codes),
+else Arabic or English names with or without their article, and the other spellings lists use
+for them ("Nineveh", "Salahuddin", "الموصل")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.identity.names import fold
+from app.reference.codes import Place, code_key, places_by_code
 from app.reference.models import District, Governorate
 
 # Other names of the governorates (ISO 3166-2:IQ), as lists and offices write them.
@@ -37,31 +39,36 @@ OTHER_NAMES: dict[str, tuple[str, ...]] = {
 _ARTICLE = re.compile(r"^(?:ال|al |el |an |as |at |ad )")
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where a list says a household comes from."""
-
-    governorate_id: int
-    district_id: int | None = None
-
-
 def key(name: str) -> str:
     """A place name as compared: folded, without its article or hyphens."""
     return _ARTICLE.sub("", fold(name).replace("-", " ")).replace(" ", "")
 
 
-def places_by_name() -> dict[str, Place]:
-    """Every name a list may give for a place -> the place. A governorate's own names win
-    over a district of the same name (Kirkuk the governorate, not the district)."""
+@dataclass(frozen=True)
+class PlaceNames:
+    """Every way a list may name a place: by a code (`app.reference.codes`), by a name
+    (`key`)."""
+
+    by_code: dict[str, Place]
+    by_name: dict[str, Place]
+
+    def find(self, typed: str) -> Place | None:
+        """The place `typed` names, read as a code first, else as a name; None if neither."""
+        return self.by_code.get(code_key(typed)) or self.by_name.get(key(typed))
+
+
+def places_by_name() -> PlaceNames:
+    """Every code and name a list may give for a place. A governorate's own names win over a
+    district of the same name (Kirkuk the governorate, not the district)."""
     found: dict[str, Place] = {}
     districts = db.session.scalars(sa.select(District))
     for district in districts:
         place = Place(district.governorate_id, district.id)
-        for name in (district.name_ar, district.name_en, district.pcode):
+        for name in (district.name_ar, district.name_en):
             found[key(name)] = place
     for governorate in db.session.scalars(sa.select(Governorate)):
         place = Place(governorate.id)
-        names = (governorate.name_ar, governorate.name_en, governorate.iso_code, governorate.pcode)
+        names = (governorate.name_ar, governorate.name_en)
         for name in (*names, *OTHER_NAMES.get(governorate.iso_code, ())):
             found[key(name)] = place
-    return found
+    return PlaceNames(places_by_code(), found)

@@ -25,11 +25,11 @@ from app.identity.identifiers import identifier_key
 from app.identity.person import Precision
 from app.identity.services import shown_to
 from app.imports.dates import DateProblem, read_date
-from app.imports.places import Place, places_by_name
-from app.imports.places import key as place_key
+from app.imports.places import PlaceNames, places_by_name
 from app.imports.reading import Table
 from app.imports.updating import updated_input
 from app.imports.words import name_slots, relationship_code, sex_code
+from app.reference.codes import Place
 from app.registry import vocab
 from app.registry.models import Household
 from app.registry.services import HouseholdInput, MemberInput, check_household
@@ -157,7 +157,7 @@ def preview(
         message = _l("Choose the column that says which household each person belongs to.")
         return Preview([], [Problem(1, "", str(message))], {}, len(table.rows))
     families = group(table, columns, choices, problems)
-    places = places_by_name() if "governorate" in columns else {}
+    places = places_by_name() if "governorate" in columns else None
     for family in families.values():
         family.known = (known or {}).get(family.key)
         check_family(family, table, columns, choices, actor, places)
@@ -305,7 +305,7 @@ def check_family(
     columns,
     choices: ListChoices,
     actor,
-    places: dict[str, Place],
+    places: PlaceNames | None,
     validate: bool = True,
 ) -> None:
     """Make the household's input (`family.data`) from its rows and, if `validate`, check it
@@ -320,7 +320,7 @@ def check_family(
     origin = Place(choices.origin_governorate_id)  # type: ignore[arg-type]
     typed = cell(first, columns, "governorate")
     if typed:
-        found = places.get(place_key(typed))
+        found = places.find(typed) if places else None
         if found is None:
             row, column = family.rows[0], _header(table, columns, "governorate")
             message = _l(
