@@ -1,7 +1,7 @@
 """Where a household page's time goes, by library: the CPU of serving the page, sampled, each
 sample charged to the code that was running, beside the do-nothing route's CPU (the floor).
 
-    python bench/page_costs.py [--households 250000] [--database URL] [--pages 1000]
+    python bench/page_costs.py [--households 250000] [--database URL] [--pages 1000] [--json F]
 
 It reads a database filled by bench/registry.py (the SQLite file of that size under
 bench/results/ unless --database is given) and asks for the pages of a caseworker's households
@@ -16,7 +16,7 @@ count as "database driver".
 Sampling does not slow the code it measures the way a tracing profiler (cProfile) does, which
 inflates code made of many small calls (SQLAlchemy's, Jinja's) several times over.
 
-Writes bench/results/page-costs-<database>.json.
+Writes its figures to --json, by default bench/results/page-costs-<database>.json.
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=250_000)
     parser.add_argument("--database")
     parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--json", type=Path, help="where to write the figures")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{RESULTS / f'bench-{args.households}.sqlite3'}"
     app = build_app(url)
@@ -141,7 +142,7 @@ def main() -> None:
             {"t": team},
         ).all()
         dialect = db.engine.dialect.name
-    chosen = iter(random.Random(7).choices(ids, k=args.pages * 4 + 40))
+    chosen = iter(random.Random(7).choices(ids, k=args.pages * 3 + 40))
 
     def page() -> None:
         assert client.get(f"/households/{next(chosen)}").status_code == 200
@@ -158,7 +159,8 @@ def main() -> None:
     report.update(statement_floor(app, ids[:200]))
     _print(report)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"page-costs-{dialect}.json").write_text(json.dumps(report, indent=2))
+    kept = args.json or RESULTS / f"page-costs-{dialect}.json"
+    kept.write_text(json.dumps(report, indent=2))
 
 
 def statement_floor(app, ids: list[int], runs: int = 2000) -> dict:

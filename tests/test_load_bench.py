@@ -84,3 +84,26 @@ def _multidict(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
     for name, value in fields:
         grouped.setdefault(name, []).append(value)
     return grouped
+
+
+def test_the_page_cost_sampler_charges_every_sample_and_counts_the_statements(
+    app, database_url, tmp_path
+):
+    """bench/page_costs.py on a small demo database: every sampled page answered (it asserts
+    200), the shares of the samples add up to the whole, the statements a page sends counted,
+    SQLAlchemy's least cost measured beside them (no figure is checked: no test is timed)."""
+    add_governorates()
+    filled = app.test_cli_runner().invoke(args=["demo-data", "--households", "30"])
+    assert filled.exit_code == 0, filled.output
+    db.session.remove()
+    db.engine.dispose()
+    figures = tmp_path / "costs.json"
+    command = [sys.executable, "bench/page_costs.py", "--database", database_url]
+    command += ["--pages", "40", "--json", str(figures)]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)  # noqa: S603
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(figures.read_text())
+    assert result["samples"] > 0 and abs(sum(result["shares"].values()) - 1) < 1e-9
+    assert result["statements"] >= 10, result  # session, household, sections, audit entry
+    assert result["statement_driver_ms"] > 0 and result["statement_orm_ms"] > 0
+    assert "household page CPU median" in run.stdout
