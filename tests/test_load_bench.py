@@ -51,16 +51,23 @@ def test_a_form_read_twice_is_refused_the_second_time_as_stale(world, login, hou
     assert caseworker.post(url, _multidict(fields)).status_code == 409
 
 
-def test_a_short_run_against_gunicorn_has_no_error(app, database_url, tmp_path):
-    """Demo data, three people, a few seconds of each phase: every request answered as a
-    working page would (the figures themselves are not checked: no test is timed)."""
+@pytest.fixture
+def demo_database(app, database_url) -> str:
+    """The test database filled by `flask demo-data` (30 households), its connections closed
+    for a benchmark's own process; its URL."""
     add_governorates()
     filled = app.test_cli_runner().invoke(args=["demo-data", "--households", "30"])
     assert filled.exit_code == 0, filled.output
     db.session.remove()
     db.engine.dispose()
+    return database_url
+
+
+def test_a_short_run_against_gunicorn_has_no_error(demo_database, tmp_path):
+    """Demo data, three people, a few seconds of each phase: every request answered as a
+    working page would (the figures themselves are not checked: no test is timed)."""
     figures = tmp_path / "load.json"
-    command = [sys.executable, "bench/load.py", "--database", database_url, "--users", "3"]
+    command = [sys.executable, "bench/load.py", "--database", demo_database, "--users", "3"]
     command += ["--seconds", "2", "--warmup", "1", "--think", "0", "--json", str(figures)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)  # noqa: S603
     assert run.returncode == 0, run.stdout + run.stderr
@@ -87,18 +94,13 @@ def _multidict(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def test_the_page_cost_sampler_charges_every_sample_and_counts_the_statements(
-    app, database_url, tmp_path
+    demo_database, tmp_path
 ):
     """bench/page_costs.py on a small demo database: every sampled page answered (it asserts
     200), the shares of the samples add up to the whole, the statements a page sends counted,
     SQLAlchemy's least cost measured beside them (no figure is checked: no test is timed)."""
-    add_governorates()
-    filled = app.test_cli_runner().invoke(args=["demo-data", "--households", "30"])
-    assert filled.exit_code == 0, filled.output
-    db.session.remove()
-    db.engine.dispose()
     figures = tmp_path / "costs.json"
-    command = [sys.executable, "bench/page_costs.py", "--database", database_url]
+    command = [sys.executable, "bench/page_costs.py", "--database", demo_database]
     command += ["--pages", "40", "--json", str(figures)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)  # noqa: S603
     assert run.returncode == 0, run.stdout + run.stderr
