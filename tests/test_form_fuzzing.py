@@ -51,6 +51,7 @@ from werkzeug.routing import IntegerConverter
 import config
 from app import create_app
 from app.admin.kinds import KINDS as REFERENCE_KINDS
+from app.auth.models import LoginFailure, User
 from app.core.dates import local_today
 from app.extensions import db
 from app.referrals.models import AgencyService, Referral
@@ -968,8 +969,18 @@ def _url_of_rule(app, target: Target, values: dict) -> str:
     return path
 
 
+def forgive_guesses() -> None:
+    """A wrong password, even one asked again before an action, counts toward the lockout
+    (`app.auth.reauth`); the examples are not one person guessing, so each starts with none
+    counted: no account locked, no address throttled, no session ended by a lockout."""
+    db.session.execute(sa.update(User).values(failed_logins=0, locked_until=None))
+    db.session.execute(sa.delete(LoginFailure))
+    db.session.commit()
+
+
 def post_fuzz(scene: Scene, target: Target, data) -> None:
     """One example: the form posted with some of its fields replaced by fuzz."""
+    forgive_guesses()
     # A refused post changes nothing, so the next example may post the same form again.
     reuse = scene.form is not None and role_for(target) not in NEW_SESSION
     browser, url, found = scene.form if reuse else find_form(scene, target)
@@ -1014,6 +1025,7 @@ def post_fuzz(scene: Scene, target: Target, data) -> None:
 def post_text_as_files(scene: Scene, target: Target) -> None:
     """A broken or hostile client may send any field as a file upload: the text fields of an
     acceptable post, sent as file parts, are refused or ignored, never a server error."""
+    forgive_guesses()
     browser, url, found = find_form(scene, target)
     main = next((s for s in found if s.button is None), found[0])
     pairs = good_post(scene, target, main)

@@ -22,7 +22,7 @@ from app.admin.forms import NewUserForm, UserForm, UserListForm, user_values
 from app.admin.kinds import KINDS, Kind, kind_or_404
 from app.admin.services import save_reference, update_account
 from app.auth.models import User
-from app.auth.reauth import WRONG_PASSWORD, password_confirmed
+from app.auth.reauth import password_problem
 from app.auth.services import create_user
 from app.core.forms import place_errors
 from app.core.pagination import page_number
@@ -51,10 +51,11 @@ def _confirmed(form, role_changes: bool) -> bool:
     """Giving or changing a role needs the administrator's own password again."""
     if not role_changes:
         return True
-    if password_confirmed(current_user, form.your_password.data, "role_change"):
+    problem = password_problem(current_user, form.your_password.data, "role_change")
+    if problem is None:
         return True
     form.your_password.errors = [
-        str(WRONG_PASSWORD)
+        str(problem)
         if form.your_password.data
         else _("Enter your own password to give or change a role.")
     ]

@@ -2,16 +2,23 @@
 
 Giving a role, opening a household by break-the-glass, overriding missing consent and exporting
 identifiable data all ask for the password again, so that a session left open on a shared tablet
-is not enough to do them. A wrong password is written to the audit trail.
+is not enough to do them. A wrong password is written to the audit trail and counts toward the
+login lockout, as at login and on the password page (five in a row lock the account for 15
+minutes): the count is kept although the action is refused (`app.core.refusals`), and the
+wrong password that locks the account also ends the session that gave it. While the account is
+locked no password is checked.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask import flash, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 
 from app.auth.passwords import verify_password
+from app.auth.services import LOCKOUT, MAX_FAILURES, guesses_refused, note_wrong_password
+from app.core.refusals import keep_on_refusal
 
 if TYPE_CHECKING:
     from app.auth.models import User
@@ -20,6 +27,11 @@ if TYPE_CHECKING:
 # Said plainly: "Enter your own password" read as though someone else's had been typed.
 NO_PASSWORD = _l("Type the password you log in with.")
 WRONG_PASSWORD = _l("The password is wrong. Type the password you log in with.")
+LOCKED = _l(
+    "Your account is locked for %(minutes)d minutes after too many wrong passwords. "
+    "Try again later.",
+    minutes=int(LOCKOUT.total_seconds() // 60),
+)
 
 
 def password_confirmed(user: User, password: str | None, purpose: str) -> bool:
@@ -32,10 +44,47 @@ def password_confirmed(user: User, password: str | None, purpose: str) -> bool:
     return False
 
 
+def password_problem(user: User, password: str | None, purpose: str):
+    """None when `password` is the user's own; else what to say beside its field (a lazy
+    string): that it is missing, wrong, or that the account is locked. A wrong one is audited
+    and counts toward the lockout once this request is refused; a missing one counts nothing.
+    """
+    client = request.remote_addr if has_request_context() else None
+    if guesses_refused(user, client):
+        return LOCKED
+    if not password:
+        return NO_PASSWORD
+    if password_confirmed(user, password, purpose):
+        return None
+    user_id = user.id
+    keep_on_refusal(lambda: _count_wrong(user_id, client))
+    return LOCKED if (user.failed_logins or 0) + 1 >= MAX_FAILURES else WRONG_PASSWORD
+
+
+def _count_wrong(user_id: int, client: str | None) -> None:
+    """After the refusal's rollback: count the wrong password; if it locked the account, end
+    this session too, the login page then told in the user's language why."""
+    from flask_login import logout_user
+
+    from app.auth import sessions
+    from app.auth.models import User
+    from app.core.i18n import SESSION_KEY
+    from app.extensions import db
+
+    user = db.session.get(User, user_id)
+    if user is None or not note_wrong_password(user, client):
+        return
+    sessions.end_current("locked")
+    logout_user()
+    if user.locale:
+        session[SESSION_KEY] = user.locale
+    flash(str(LOCKED), "error")
+
+
 def require_password(
     user: User, password: str | None, purpose: str, errors: ErrorCollector, field: str
 ) -> None:
-    """Add a message next to `field` unless `password` is the user's own: a wrong one is
-    said to be wrong, a missing one asked for."""
-    if not password_confirmed(user, password, purpose):
-        errors.add(field, WRONG_PASSWORD if password else NO_PASSWORD)
+    """Add a message next to `field` unless `password` is the user's own (`password_problem`)."""
+    problem = password_problem(user, password, purpose)
+    if problem is not None:
+        errors.add(field, problem)

@@ -30,11 +30,11 @@ from app.auth.forms import (
 )
 from app.auth.models import User
 from app.auth.password_change import (
-    LOCKOUT_MINUTES,
     PASSWORD_RULES,
     AccountLocked,
     change_own_password,
 )
+from app.auth.reauth import LOCKED
 from app.auth.services import (
     authenticate,
     note_login_complete,
@@ -206,21 +206,26 @@ def change_password():
 
 
 def _locked_message() -> str:
-    return _(
-        "Your account is locked for %(minutes)d minutes after too many wrong passwords. "
-        "Try again later.",
-        minutes=LOCKOUT_MINUTES,
-    )
+    return str(LOCKED)
 
 
 def _locked_out():
     """The wrong current password that locked the account also ends this session: whoever
     holds it may guess no further."""
-    sessions.end_current("locked")
-    logout_user()
+    _log_out("locked")
     db.session.commit()
     flash(_locked_message(), "error")
     return redirect(url_for("auth.login"))
+
+
+def _log_out(why: str) -> None:
+    """End this session on every server; the login page that follows keeps the user's
+    language (it otherwise speaks the browser's)."""
+    locale = current_user.locale
+    sessions.end_current(why)
+    logout_user()
+    if locale:
+        session[LANGUAGE_KEY] = locale
 
 
 @bp.post("/logout")
@@ -228,8 +233,7 @@ def _locked_out():
 def logout():
     log.info("Logout: %s", current_user.username)
     audit.record("logout")
-    sessions.end_current("logout")
-    logout_user()
+    _log_out("logout")
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

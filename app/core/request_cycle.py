@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, request
 from app import jobs
 from app.access import Action, FieldGroup, can, visible_groups
 from app.audit import services as audit
+from app.core import refusals
 from app.core.dates import local_today
 from app.core.i18n import current_language, in_reader_script, language_name, text_direction
 from app.core.navigation import main_menu
@@ -36,7 +37,8 @@ def _finish_transaction(response: Response) -> Response:
     """Commit what a successful request did; anything answered as an error is undone.
 
     The request's audit entries land with it: changes only if they were committed, views,
-    logins and refusals in any case (a refused request is rolled back, its refusal is kept).
+    logins and refusals in any case (a refused request is rolled back, its refusal is kept,
+    with what it set aside to keep: `app.core.refusals`).
     """
     if response.status_code < 400:
         audit.write_buffer(committed=True)
@@ -45,7 +47,8 @@ def _finish_transaction(response: Response) -> Response:
     else:
         db.session.rollback()
         jobs.discard_launches()
-        if audit.write_buffer(committed=False):
+        kept = refusals.write_kept()
+        if audit.write_buffer(committed=False) or kept:
             db.session.commit()
     return response
 
