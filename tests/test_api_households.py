@@ -81,6 +81,7 @@ def test_a_caseworker_registers_a_household_and_reads_it_back(app, world):
         ({"camp": "NOWHERE"}, ("camp",)),
         ({"origin_governorate": "IQG99"}, ("origin_governorate",)),
         ({"origin_district": "IQG01Q03"}, ("origin_district",)),  # Ramadi is not in Ninewa
+        ({"destination_district": "IQG15Q05"}, ("destination_governorate",)),  # no governorate
         ({"phone": "call me"}, ("phone",)),
         ({"members": []}, ("members",)),
         (
@@ -443,3 +444,23 @@ def test_the_document_marks_the_flat_contact_fields_deprecated(app):
     change = schemas["HouseholdChange"]["properties"]
     assert change["shelter"]["deprecated"] and change["phone"]["deprecated"]
     assert set(schemas["ContactFields"]["properties"]) == {"phone", "shelter"}
+
+
+def test_clearing_the_destination_governorate_alone_is_refused_at_its_field(app, world):
+    with_destination = register(
+        app, world, destination_governorate=world.ninewa.pcode, destination_district="IQG15Q05"
+    )
+    assert with_destination.status_code == 201, with_destination.get_json()
+    registered = with_destination.get_json()
+    token = token_for(world.caseworker_a, WRITE)
+    for cleared in ("", None):
+        body = {"destination_governorate": cleared}
+        response = change(app, token, registered["case_number"], body, registered["version"])
+        assert response.status_code == 422, response.get_json()
+        told = response.get_json()["errors"]["json"]["destination_governorate"]
+        assert told == ["Choose the governorate of Mosul, or clear the district too."]
+    both = {"destination_governorate": None, "destination_district": None}
+    assert (
+        change(app, token, registered["case_number"], both, registered["version"]).status_code
+        == 200
+    )

@@ -124,6 +124,19 @@ def test_district_outside_the_governorate_is_refused(world, login):
     assert households() == []
 
 
+def test_a_destination_district_without_its_governorate_is_refused(world, login):
+    browser = login("caseworker_a")
+    payload = household_payload(world, destination_governorate_id="")
+    response = browser.post("/households/new", payload)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    told = _errors_beside(page, "destination_governorate_id")
+    assert "Choose the governorate of Telafar, or clear the district too." in told
+    assert households() == []
+    cleared = household_payload(world, destination_governorate_id="", destination_district_id="")
+    assert browser.post("/households/new", cleared).status_code == 302  # no destination yet
+
+
 def test_camp_id_already_registered_is_refused(world, login):
     existing = HouseholdFactory(
         camp=world.camp, camp_ref="HOL-0042", team=world.team_a, origin_governorate=world.ninewa

@@ -142,6 +142,15 @@ def _check_place(
     district = db.session.get(District, district_id)
     if district is None:
         errors.add(f"{prefix}_district_id", _l("Choose a district from the list."))
+    elif not gov_id:
+        # A district alone would show as no place on the page, and as the district elsewhere.
+        errors.add(
+            f"{prefix}_governorate_id",
+            _l(
+                "Choose the governorate of %(district)s, or clear the district too.",
+                district=district.name,
+            ),
+        )
     elif governorate is not None and district.governorate_id != governorate.id:
         errors.add(
             f"{prefix}_district_id",
