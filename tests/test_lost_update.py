@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -154,3 +155,56 @@ def test_a_concurrent_write_between_read_and_flush_is_caught_by_the_database(app
     saved = db.session.get(Household, household.id)
     assert saved.version == 2 and saved.updated_by_id == world.supervisor_a.id
     assert saved.members[0].birth_date.year != local_today().year - 30  # nothing of ours landed
+
+
+def _base(page: str) -> str:
+    """The record the edit page was opened on, as the page keeps it."""
+    found = re.search(r'id="base" name="base" type="hidden" value="([^"]*)"', page) or re.search(
+        r'name="base" type="hidden" value="([^"]*)"', page
+    )
+    assert found, "the edit form keeps what it was opened on"
+    return html.unescape(found.group(1))
+
+
+def _beside(page: str, field_id: str) -> str:
+    start = page.find(f'id="{field_id}-errors"')
+    return page[start : page.index("</ul>", start)] if start >= 0 else ""
+
+
+def test_the_refusal_marks_each_field_changed_meanwhile_with_what_the_record_holds(
+    world, login, household
+):
+    amal, omar = login("caseworker_a"), login("supervisor_a")
+    url = f"/households/{household.id}/edit"
+    amal_form, omar_form = (b.get(url).get_data(as_text=True) for b in (amal, omar))
+    changed = _edit_payload(world, amal_form, shelter="Block A, tent 1", batch_id="")
+    assert amal.post(url, {**changed, "base": _base(amal_form)}).status_code == 302
+
+    mine = _edit_payload(world, omar_form, notes="Omar's note")
+    refused = omar.post(url, {**mine, "base": _base(omar_form)})
+
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    told = "Changed since this page was opened; the record now holds: «Block A, tent 1»."
+    assert told in html.unescape(_beside(page, "shelter"))
+    assert "Changed since" not in _beside(page, "notes")  # Omar's own change, not Amal's
+    assert "The members were changed too" not in page
+    again = omar.post(url, {**mine, "base": _base(page), "version": "2"})
+    assert again.status_code == 302  # now deliberate: the refusal moved the base on
+
+
+def test_the_refusal_says_the_members_changed_and_a_garbled_base_marks_nothing(
+    world, login, household
+):
+    amal, omar = login("caseworker_a"), login("supervisor_a")
+    url = f"/households/{household.id}/edit"
+    amal_form, omar_form = (b.get(url).get_data(as_text=True) for b in (amal, omar))
+    renamed = _edit_payload(world, amal_form)
+    renamed["members-0-given_name_en"] = "Ahmad"
+    assert amal.post(url, renamed).status_code == 302
+
+    told = omar.post(url, {**_edit_payload(world, omar_form), "base": _base(omar_form)})
+    assert "The members were changed too since this page was opened" in told.get_data(as_text=True)
+    garbled = omar.post(url, {**_edit_payload(world, omar_form), "base": "{not json"})
+    assert garbled.status_code == 409
+    assert "Changed since this page was opened" not in garbled.get_data(as_text=True)

@@ -129,6 +129,8 @@ for _kind, _label in vocab.IDENTIFIER_KINDS.items():
 
 class HouseholdForm(AwdaForm):
     version = HiddenField()
+    # The record the page was opened on (`conflicts.base_of`): a refused save says what changed.
+    base = HiddenField()
     camp_id = SelectField(
         _l("Camp of origin"),
         coerce=optional_int,

@@ -141,6 +141,8 @@ def edit(household_id: int):
     household = household_or_404(current_user, household_id, Action.HOUSEHOLD_EDIT)
     # A posted form stands alone: a field missing from a post is empty, never the stored value.
     form = HouseholdForm(data=None if request.method == "POST" else form_values(household))
+    if request.method != "POST":
+        form.base.data = conflicts.base_of(household)
     del form.assigned_to_id  # reassigning has its own page (caseload.assign)
     choices.fill_household_form(form, current_user)
     if _row_button_pressed(form):
@@ -201,6 +203,7 @@ def _conflict(form: HouseholdForm, household_id: int):
             when=when,
         )
     form.form_errors.append(conflicts.with_record_link(message, household))
+    conflicts.mark_changed_meanwhile(form, household)
     form.version.data = str(household.version)
     return _render_form(form, household, status=409)
 
