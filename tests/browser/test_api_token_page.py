@@ -39,3 +39,26 @@ def test_a_new_token_is_shown_whole_on_a_phone(phone, language):
     box = token.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE
     assert page.evaluate(PAGE_SCROLLS_SIDEWAYS) == 0
+
+
+@pytest.mark.parametrize(("language", "revoke"), [("ar", "إبطال"), ("en", "Revoke")])
+def test_a_token_is_revoked_only_when_asked_twice(phone, language, revoke):
+    """One tap on Revoke opens the question; the token stops only at the second."""
+    phone.log_in("caseworker.a", language, _NoShots())
+    phone.open("/account/tokens")
+    page = phone.page
+    page.fill("input[name=name]", "Test sync")
+    page.locator("input[name=scopes]").first.check()
+    with page.expect_navigation():
+        page.click("form:has(input[name=scopes]) button[type=submit]")
+    summary = page.locator("details.confirm > summary").first
+    assert summary.inner_text().strip() == revoke
+    summary.click()
+    assert page.locator("details.confirm[open] button[type=submit]").first.is_visible()
+    phone.open("/account/tokens")
+    assert page.locator("details.confirm").count() == 1  # one tap revoked nothing
+    page.locator("details.confirm > summary").first.click()
+    with page.expect_navigation():
+        page.locator("details.confirm[open] button[type=submit]").first.click()
+    assert page.locator("details.confirm").count() == 0
+    assert page.evaluate(PAGE_SCROLLS_SIDEWAYS) == 0
