@@ -230,3 +230,24 @@ def test_a_search_no_longer_kept_is_said_and_never_widens_the_file_to_the_whole_
     assert refused.status_code == 422 and refused.mimetype == "text/html"
     assert "That search is no longer kept" in refused.get_data(as_text=True)
     assert _export(browser).mimetype == "text/csv"  # without a search: the list as filtered
+
+
+def test_a_crafted_identifiable_post_by_a_caseworker_is_told_above_the_form_whatever_its_purpose(
+    world, login, households
+):
+    """The purpose and password are not on a caseworker's form: a crafted post's, however long,
+    is not read; the one message says why, above the form."""
+    refused = _export(
+        login("caseworker_a"), identifiable="y", purpose="x" * 600, password="not mine"
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Your role may export pseudonymised lists only." in page
+    assert "Say what the identifiable list is for" not in page
+    assert "The password is wrong" not in page and "Type the password" not in page
+
+
+def test_a_column_ticked_twice_comes_once(world, login, households):
+    sent = _export(login("caseworker_a"), columns=["case_number"] * 4 + ["stage"])
+    assert sent.status_code == 200
+    assert _rows(sent)[0] == ["Case number", "Stage"]

@@ -169,6 +169,7 @@ def check_choice(
     from app.core.validation import ErrorCollector
 
     errors = ErrorCollector()
+    keys = list(dict.fromkeys(keys))  # a column ticked twice (a crafted post) comes once
     unknown = [k for k in keys if k not in COLUMNS]
     chosen = [COLUMNS[k] for k in keys if k in COLUMNS]
     if unknown:
@@ -192,10 +193,11 @@ def check_choice(
                 names=listing(naming),
             )
         errors.add("columns", told)
-    if identifiable:
-        if not can(user, Action.EXPORT_IDENTIFIABLE):
-            # Not offered to this role, so said above the form, not beside a hidden field.
-            errors.add(None, _l("Your role may export pseudonymised lists only."))
+    if identifiable and not can(user, Action.EXPORT_IDENTIFIABLE):
+        # Not offered to this role, so said above the form, not beside a hidden field; its
+        # purpose and password, not on the form either, are not asked for.
+        errors.add(None, _l("Your role may export pseudonymised lists only."))
+    elif identifiable:
         if len((purpose or "").strip()) < 10:
             errors.add(
                 "purpose", _l("Say what the identifiable list is for (a sentence at least).")

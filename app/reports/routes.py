@@ -134,6 +134,9 @@ def case_export():
     require(current_user, Action.EXPORT_CASES)
     filters_form, forged, stmt, expired = _listed_cases()
     form = CaseExportForm(data=None if request.method == "POST" else {"columns": DEFAULT_COLUMNS})
+    may_identify = can(current_user, Action.EXPORT_IDENTIFIABLE)
+    if not may_identify:  # not on this role's form: whatever a crafted post puts there is unread
+        del form.purpose, form.password
     # A search no longer kept would widen the file to the whole list: nothing is sent.
     if form.validate_on_submit() and not forged and not expired:
         try:
@@ -141,8 +144,8 @@ def case_export():
                 current_user,
                 list(form.columns.data or []),
                 bool(form.identifiable.data),
-                form.purpose.data or "",
-                form.password.data,
+                (form.purpose.data or "") if may_identify else "",
+                form.password.data if may_identify else None,
             )
         except ValidationFailed as refused:
             place_errors(form, refused.errors)
@@ -154,7 +157,7 @@ def case_export():
         filters_form=filters_form,
         expired=expired,
         rows=case_export_service.count(stmt),
-        may_identify=can(current_user, Action.EXPORT_IDENTIFIABLE),
+        may_identify=may_identify,
         from_replica=replica_configured(),
     )
     return page, 422 if form.is_submitted() else 200
@@ -177,7 +180,7 @@ def _send_cases(form, filters_form, stmt, columns):
         "export.cases",
         format=form.format.data,
         identifiable=identifiable,
-        purpose=(form.purpose.data or "").strip() or None,
+        purpose=(form.purpose.data or "").strip() or None if "purpose" in form else None,
         columns=[c.key for c in columns],
         filters={k: v for k, v in request.args.items() if k not in {"q", "search"}},
         searched=bool(request.args.get("search")),
