@@ -242,3 +242,18 @@ def test_form_is_refused_without_csrf_token(world, login):
     response = browser.post("/households/new", household_payload(world), csrf=False)
     assert response.status_code == 400
     assert households() == []
+
+
+def test_every_problem_of_a_refused_form_shows_in_one_round(world, login):
+    """The fields' own checks (an empty camp ID) and the service's (a phone that is no phone, a
+    district outside its governorate) are told together, each beside its field once."""
+    browser = login("caseworker_a")
+    payload = household_payload(world, camp_ref="", phone="abc", origin_district_id=world.ramadi.id)
+    response = browser.post("/households/new", payload)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Enter the household's ID in the camp." in _errors_beside(page, "camp_ref")
+    assert "Enter a phone number such as" in _errors_beside(page, "phone")
+    assert "is not in Ninewa" in _errors_beside(page, "origin_district_id")
+    assert _errors_beside(page, "camp_ref").count("<li>") == 1
+    assert households() == []

@@ -94,6 +94,18 @@ def place_errors(form: FlaskForm, errors: Mapping[str | None, list[str]]) -> Non
             field.errors = [*field.errors, *messages]
 
 
+def place_more_errors(form: FlaskForm, errors: Mapping[str | None, list[str]]) -> None:
+    """As `place_errors`, only where the form's own checks said nothing yet: a form refused by
+    its fields' checks also shows the service's other findings, every problem in one round,
+    never two messages for one mistake."""
+    for key, messages in errors.items():
+        field = _field_named(form, key)
+        if field is None:
+            form.form_errors.extend(m for m in messages if m not in form.form_errors)
+        elif not field.errors:
+            field.errors = [*field.errors, *messages]
+
+
 def _field_named(form, key: str | None):
     if not key:
         return None

@@ -20,7 +20,7 @@ from app.access import (
 )
 from app.audit import services as audit
 from app.core.attempt import Attempt
-from app.core.forms import place_errors
+from app.core.forms import place_errors, place_more_errors
 from app.core.pdf import pdf_response
 from app.core.text import whole_number
 from app.core.validation import ValidationFailed
@@ -33,7 +33,12 @@ from app.registry.list_form import LIST_FILTERS, CaseListForm
 from app.registry.mapping import form_values, household_input
 from app.registry.models import Household
 from app.registry.queries import PAGE_LOADS, search_cases
-from app.registry.services import StaleEdit, register_household, update_household
+from app.registry.services import (
+    StaleEdit,
+    check_household,
+    register_household,
+    update_household,
+)
 
 bp = Blueprint("registry", __name__, template_folder="templates", url_prefix="/households")
 
@@ -78,7 +83,9 @@ def register():
     choices.fill_household_form(form, current_user)
     if _row_button_pressed(form):
         return _render_form(form, None)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _with_service_findings(form, None)
+    else:
         attempt = Attempt()
         try:
             household = register_household(household_input(form), current_user)
@@ -147,7 +154,9 @@ def edit(household_id: int):
     choices.fill_household_form(form, current_user)
     if _row_button_pressed(form):
         return _render_form(form, household)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        _with_service_findings(form, household)
+    else:
         digests = {m.id: m.identity_digest for m in household.members}
         attempt = Attempt()
         try:
@@ -167,6 +176,18 @@ def edit(household_id: int):
             flash(_("Household %(case)s saved.", case=household.case_number), "success")
             return redirect(url_for("registry.view", household_id=household.id))
     return _render_form(form, household, status=422 if form.is_submitted() else 200)
+
+
+def _with_service_findings(form: HouseholdForm, household: Household | None) -> None:
+    """A posted form its fields' own checks refused is also checked by the service (phone,
+    places, members, camp ID), so that every problem shows in one round, beside the fields
+    not already marked (`place_more_errors`). Not for a form whose CSRF token failed."""
+    if not form.is_submitted() or "csrf_token" in form.errors:
+        return
+    try:
+        check_household(household_input(form), current_user, household)
+    except ValidationFailed as refused:
+        place_more_errors(form, refused.errors)
 
 
 def _unseen_duplicates(household: Household, digests: dict[int, str | None]) -> list:
