@@ -160,6 +160,7 @@ def test_a_bad_query_is_told_field_by_field(app, world, query, field):
 def test_a_cursor_awda_did_not_write_is_refused(app, world):
     response = call(app, token_for(world.caseworker_a), "/api/v1/households?cursor=%%%")
     assert response.status_code == 400 and "cursor" in response.get_json()["detail"]
+    assert response.get_json()["errors"]["query"]["cursor"] == [response.get_json()["detail"]]
 
 
 @pytest.mark.parametrize("list_url", ["/api/v1/households", "/api/v1/referrals"])

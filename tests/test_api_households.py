@@ -464,3 +464,22 @@ def test_clearing_the_destination_governorate_alone_is_refused_at_its_field(app,
         change(app, token, registered["case_number"], both, registered["version"]).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    ("if_match", "told"),
+    [
+        ('"abc"', "If-Match names no version of a household"),
+        ('"0"', "Someone changed this household since: read it again."),
+    ],
+)
+def test_a_tag_that_is_no_version_is_told_so_not_that_someone_changed_it(
+    app, world, registered, if_match, told
+):
+    token = token_for(world.caseworker_a, WRITE)
+    headers = {"Authorization": f"Bearer {token}", "If-Match": if_match}
+    url = f"/api/v1/households/{registered['case_number']}"
+    response = send(app, "PATCH", url, headers, json={"contact": {"shelter": "Block 9"}})
+    assert response.status_code == 412
+    assert response.get_json()["detail"].startswith(told)
+    assert response.headers["ETag"] == f'"{registered["version"]}"'

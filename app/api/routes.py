@@ -24,7 +24,7 @@ from app.registry.models import Household, Member
 from app.registry.queries import CaseFilters, case_query
 
 from . import household_schemas, schemas
-from .core import API_PREFIX, PARSER, at_version, authenticate, needs
+from .core import API_PREFIX, PARSER, at_version, authenticate, if_match, needs
 from .household_writes import register, saved, update
 from .limits import limit_blueprint
 
@@ -67,9 +67,9 @@ def cursor_after(cursor: str | None) -> int:
         if not 0 <= value <= MAX_ID:  # beyond any row: the database would refuse the number
             raise ValueError(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        abort(
-            400, message=str(_l("This cursor was not written by Awda: start from the first page."))
-        )
+        told = str(_l("This cursor was not written by Awda: start from the first page."))
+        # 400, not 422: the query meets its schema; told at its field as a 422 would be.
+        abort(400, message=told, errors={"query": {"cursor": [told]}})
     return value
 
 
@@ -185,12 +185,17 @@ class OneHousehold(MethodView):
         household = _found_household(case_number)
         if not can(current_user, Action.HOUSEHOLD_EDIT, household):
             abort(403, message=str(_l("You may read this household but not change it.")))
-        at_version(
-            household,
-            lambda h: str(h.version),
-            str(_l("Send If-Match with the household's version.")),
-            str(_l("Someone changed this household since: read it again.")),
+        missing = str(_l("Send If-Match with the household's version."))
+        tags = if_match(missing)
+        stale = (
+            _l("Someone changed this household since: read it again.")
+            if any(tag.isdigit() for tag in tags) or "*" in tags
+            else _l(
+                "If-Match names no version of a household (a whole number, as its ETag gives): "
+                "read it and send its ETag."
+            )
         )
+        at_version(household, lambda h: str(h.version), missing, str(stale))
         digests = {m.id: m.identity_digest for m in household.members}
         saved(lambda: update(household, sent), sent["duplicates_seen"], digests)
         audit.record("api.household.update", household_id=household.id)
