@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.audit.models import AuditEntry
 from app.auth import sessions
@@ -116,6 +118,28 @@ def test_common_passwords_are_refused(app, password):
 @pytest.mark.parametrize("password", ["correct horse battery", "mosul-river-at-dawn-7"])
 def test_uncommon_long_passwords_are_accepted(app, password):
     assert password_problems(password, "someone") == []
+
+
+USERNAME = st.from_regex(r"[a-z]{3,12}(\.[a-z]{1,8})?[0-9]{0,2}", fullmatch=True)
+AROUND = st.text(alphabet="0123456789!@#$%^&*()-_=+.", max_size=6)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # the app is only read
+@given(username=USERNAME, before=AROUND, after=AROUND, upper=st.booleans())
+def test_the_username_with_only_digits_and_symbols_around_it_is_refused(
+    app, username, before, after, upper
+):
+    """For any username and any digits and symbols put around it, in any case: refused as the
+    username (the trial's "caseworker.b1!!" was accepted)."""
+    password = f"{before}{username.upper() if upper else username}{after}"
+    with app.test_request_context():
+        assert "The password may not be the username." in password_problems(password, username)
+
+
+def test_a_password_that_only_holds_the_username_among_other_words_is_not_refused_as_it(app):
+    with app.test_request_context():
+        problems = password_problems("amal-walks-to-the-river", "amal")
+    assert "The password may not be the username." not in problems
 
 
 def test_create_user_refuses_a_common_password(app, world):

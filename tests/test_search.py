@@ -194,7 +194,8 @@ def test_a_filter_value_not_offered_is_named_and_the_list_shown_without_it(
     response = login("caseworker_a").get(f"/households/?{query}&page=x")
     text = _text(response)
     assert response.status_code == 200
-    assert "The list is shown without these filters, which are not yours to use:" in text
+    heading = "The list is shown without these filters, whose values are not among the choices"
+    assert f"{heading} offered to you:" in text
     assert f"{named} is not one of the choices offered to you." in text
     assert "3 households" in text  # team A's three: the filter left out, not applied
 
@@ -204,10 +205,10 @@ def test_a_filter_of_another_team_is_named_in_arabic_and_a_good_one_is_not(world
     db.session.commit()
     browser = login("caseworker_a")
     other = _text(browser.get(f"/households/?caseworker_id={world.caseworker_b.id}"))
-    assert "تُعرض القائمة دون عوامل التصفية هذه، فهي غير متاحة لك:" in other
+    assert "تُعرض القائمة دون عوامل التصفية هذه، فقيمها ليست من الخيارات المتاحة لك:" in other
     assert f"«{world.caseworker_b.id}» ليس من الخيارات المتاحة لك." in other
     good = _text(browser.get(f"/households/?governorate_id={world.ninewa.id}"))
-    assert "غير متاحة لك" not in good
+    assert "ليست من الخيارات المتاحة لك:" not in good
 
 
 def test_pages_and_sorting(app, world, login):

@@ -44,7 +44,7 @@ def password_problems(password: str, username: str = "") -> list[str]:
         problems.append(str(_l("Use at least %(n)d characters.", n=MIN_LENGTH)))
     if len(password) > MAX_LENGTH:
         problems.append(str(_l("Use at most %(n)d characters.", n=MAX_LENGTH)))
-    if username and password.strip().lower() == username.strip().lower():
+    if username and _is_the_username(password, username):
         problems.append(str(_l("The password may not be the username.")))
     if password and len(set(password)) < 4:
         problems.append(str(_l("The password repeats too few different characters.")))
@@ -61,6 +61,15 @@ _AROUND = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 def common_words() -> frozenset[str]:
     lines = COMMON_LIST.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def _is_the_username(password: str, username: str) -> bool:
+    """The username, in any case, alone or with only digits and symbols around it
+    ("caseworker.b1!!" for caseworker.b1): the first word a guesser tries (NIST SP 800-63B,
+    section 5.1.1.2: context-specific words such as the username)."""
+    given, name = password.strip().lower(), username.strip().lower()
+    core, name_core = _AROUND.sub("", given), _AROUND.sub("", name)
+    return given == name or (bool(name_core) and core == name_core)
 
 
 def is_common(password: str) -> bool:
