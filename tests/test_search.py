@@ -347,3 +347,22 @@ def test_a_search_without_its_token_is_refused(login, caseload):
     assert (
         login("caseworker_a").post("/households/search", {"q": "x"}, csrf=False).status_code == 400
     )
+
+
+def _stage_options(page: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="stage"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "the list has a stage filter"
+    return [v for v in re.findall(r'<option[^>]*value="([^"]*)"', select.group(1)) if v]
+
+
+def test_a_screeners_stage_filter_offers_only_the_stages_their_list_can_hold(world, login):
+    from app.workflow.stages import SCREENING_STAGES, Stage
+
+    screener = login("screener")
+    offered = _stage_options(screener.get("/households/").get_data(as_text=True))
+    assert sorted(offered) == sorted(s.value for s in SCREENING_STAGES)
+    outside = next(s for s in Stage if s not in SCREENING_STAGES)
+    page = _text(screener.get(f"/households/?stage={outside.value}"))
+    assert f"“{outside.value}” is not one of the choices offered to you." in page
+    caseworker = login("caseworker_a").get("/households/").get_data(as_text=True)
+    assert len(_stage_options(caseworker)) == len(Stage)

@@ -449,6 +449,16 @@ def watch_list_or_404(user: User, list_id: int):
     )
 
 
+def listable_stages(user: User) -> frozenset[str] | None:
+    """The stages a household in this user's lists can be at: None for any (a team's scope),
+    the screening stages for a screener who holds no team role (their scope is by stage), so
+    that a list's stage filter offers no stage that can only ever show nothing."""
+    user = _unproxied(user)
+    if not _signed_in(user) or not {CW, SUP}.isdisjoint(user.roles):
+        return None
+    return frozenset(_screening_stages()) if SCR in user.roles else None
+
+
 def visible_households(user: User) -> sa.Select:
     """Every list, search, page and count of households starts from this query."""
     from app.registry.models import Household

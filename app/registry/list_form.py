@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectChoice, SelectField
 from wtforms.validators import Length
 
+from app.access.policy import listable_stages
 from app.core.forms import AwdaForm, optional_int, options
 from app.core.pagination import page_number
 from app.registry import choices, saved_search
@@ -73,7 +74,9 @@ class CaseListForm(AwdaForm):
         self.batch_id.choices = choices.batches(blank=everything)
         self.governorate_id.choices = choices.governorates(blank=everything)
         self.caseworker_id.choices = choices.team_caseworkers(user, blank=everything)
-        self.stage.choices = options(((s.value, s.label) for s in Stage), blank=everything)
+        listable = listable_stages(user)
+        stages = (s for s in Stage if listable is None or s.value in listable)
+        self.stage.choices = options(((s.value, s.label) for s in stages), blank=everything)
         self.sort.choices = [SelectChoice(key, str(label)) for key, label in SORT_LABELS.items()]
         self.refused = self._leave_out_unoffered()
 
