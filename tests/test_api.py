@@ -672,3 +672,35 @@ def test_text_a_partner_sends_is_cleaned_as_a_forms_is(app, world, households):
     assert household.notes == "Call back\nafter Friday" and household.origin_district is None
     listed = call(app, token, "/api/v1/households?q=%00Fatima%E2%80%AE")
     assert listed.status_code == 200 and len(listed.get_json()["items"]) == len(households[0])
+
+
+def _operations() -> list[tuple[str, str, list]]:
+    spec = json.loads(OPENAPI_FILE.read_text())
+    return [
+        (method.upper(), path, op.get("security"))
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if isinstance(op, dict) and "responses" in op
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "security"), _operations(), ids=lambda v: str(v))
+def test_the_document_names_the_one_scope_each_operation_enforces(
+    app, world, method, path, security
+):
+    """The scope the OpenAPI document gives an operation is the one it refuses without: a token
+    holding every other scope is told it lacks exactly that one (403, before anything is read)."""
+    if path.endswith("/oauth/token"):
+        assert security == []  # the client's own credentials, no token yet
+        return
+    named = {
+        scope for requirement in security for scopes in requirement.values() for scope in scopes
+    }
+    assert len(named) == 1, security
+    (scope,) = named
+    others = [s for s in tokens.SCOPES if s != scope]
+    token = token_for(world.supervisor_a, others)
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    response = post(app, token, url, {}, None, method=method)
+    assert response.status_code == 403, response.get_json()
+    assert scope in response.get_json()["detail"]
