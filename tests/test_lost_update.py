@@ -208,3 +208,16 @@ def test_the_refusal_says_the_members_changed_and_a_garbled_base_marks_nothing(
     garbled = omar.post(url, {**_edit_payload(world, omar_form), "base": "{not json"})
     assert garbled.status_code == 409
     assert "Changed since this page was opened" not in garbled.get_data(as_text=True)
+
+
+def test_a_base_nested_past_the_parsers_depth_marks_nothing_and_is_no_server_error(
+    world, login, household
+):
+    amal, omar = login("caseworker_a"), login("supervisor_a")
+    url = f"/households/{household.id}/edit"
+    amal_form, omar_form = (b.get(url).get_data(as_text=True) for b in (amal, omar))
+    assert amal.post(url, _edit_payload(world, amal_form, shelter="Block A")).status_code == 302
+    deep = "[" * 100_000 + "]" * 100_000
+    refused = omar.post(url, {**_edit_payload(world, omar_form), "base": deep})
+    assert refused.status_code == 409
+    assert "Changed since this page was opened" not in refused.get_data(as_text=True)

@@ -138,3 +138,24 @@ def test_the_login_page_after_a_lockout_or_a_logout_speaks_the_users_language(wo
     leaving.post("/logout")
     page = leaving.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'lang="ar"' in page
+
+
+def test_a_password_of_spaces_is_no_password_and_counts_nothing(world, login):
+    refused = _export(login("supervisor_a"), "   \t ")
+    assert "Type the password you log in with." in refused.get_data(as_text=True)
+    assert _user(world, "supervisor_a").failed_logins == 0
+
+
+def test_a_throttled_address_is_told_apart_from_a_locked_account(world, login):
+    from app.auth.models import LoginFailure
+    from app.auth.services import CLIENT_LIMIT
+
+    browser = login("supervisor_a")  # then others guess from the same office address
+    db.session.add_all(LoginFailure(client="127.0.0.1", at=utcnow()) for _ in range(CLIENT_LIMIT))
+    db.session.commit()
+    refused = _export(browser, PASSWORD)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Too many wrong passwords from this network" in page
+    assert "Your account is not locked." in page and "Your account is locked" not in page
+    assert _user(world, "supervisor_a").locked_until is None

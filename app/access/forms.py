@@ -19,6 +19,6 @@ class EmergencyAccessForm(AwdaForm):
     )
     password = PasswordField(
         _l("Your own password"),
-        validators=[DataRequired(_l("Enter your own password."))],
+        validators=[DataRequired(_l("Type the password you log in with."))],
         render_kw={"autocomplete": "current-password"},
     )

@@ -17,7 +17,13 @@ from flask import flash, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 
 from app.auth.passwords import verify_password
-from app.auth.services import LOCKOUT, MAX_FAILURES, guesses_refused, note_wrong_password
+from app.auth.services import (
+    CLIENT_WINDOW,
+    LOCKOUT,
+    MAX_FAILURES,
+    note_wrong_password,
+    why_guesses_refused,
+)
 from app.core.refusals import keep_on_refusal
 
 if TYPE_CHECKING:
@@ -31,6 +37,12 @@ LOCKED = _l(
     "Your account is locked for %(minutes)d minutes after too many wrong passwords. "
     "Try again later.",
     minutes=int(LOCKOUT.total_seconds() // 60),
+)
+# Said apart from a locked account: the address's limit holds whoever's account it is.
+THROTTLED = _l(
+    "Too many wrong passwords from this network: no password is checked here for %(minutes)d "
+    "minutes. Your account is not locked.",
+    minutes=int(CLIENT_WINDOW.total_seconds() // 60),
 )
 
 
@@ -50,9 +62,10 @@ def password_problem(user: User, password: str | None, purpose: str):
     and counts toward the lockout once this request is refused; a missing one counts nothing.
     """
     client = request.remote_addr if has_request_context() else None
-    if guesses_refused(user, client):
-        return LOCKED
-    if not password:
+    refused = why_guesses_refused(user, client)
+    if refused is not None:
+        return LOCKED if refused == "locked" else THROTTLED
+    if not (password or "").strip():  # spaces alone are no password typed: nothing counted
         return NO_PASSWORD
     if password_confirmed(user, password, purpose):
         return None

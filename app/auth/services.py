@@ -206,8 +206,16 @@ def note_second_factor_failure(user: User, client: str | None) -> None:
 def guesses_refused(user: User, client: str | None) -> bool:
     """Is no password of `user` to be checked now: the account locked, or the client address
     throttled? (For a password given while logged in, as at login.)"""
+    return why_guesses_refused(user, client) is not None
+
+
+def why_guesses_refused(user: User, client: str | None) -> str | None:
+    """ "locked" (the account), "throttled" (the client address, whoever's account), or None
+    when a password of `user` may be checked now."""
     now = utcnow()
-    return _client_throttled(client, now) or _locked(user, now)
+    if _locked(user, now):
+        return "locked"
+    return "throttled" if _client_throttled(client, now) else None
 
 
 def note_wrong_password(user: User, client: str | None) -> bool:

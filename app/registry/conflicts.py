@@ -36,7 +36,7 @@ def mark_changed_meanwhile(form: HouseholdForm, household: Household) -> None:
     the record as it is, with its version."""
     try:
         opened_on = json.loads(form.base.data or "")
-    except ValueError:
+    except (ValueError, RecursionError):  # a crafted base: nested past the parser's depth
         opened_on = None
     now = json.loads(base_of(household))
     form.base.data = base_of(household)
