@@ -38,8 +38,8 @@ def mark_changed_meanwhile(form: HouseholdForm, household: Household) -> None:
         opened_on = json.loads(form.base.data or "")
     except (ValueError, RecursionError):  # a crafted base: nested past the parser's depth
         opened_on = None
-    now = json.loads(base_of(household))
     form.base.data = base_of(household)
+    now = json.loads(form.base.data)
     if not isinstance(opened_on, dict):
         return
     for name in HOUSEHOLD_FIELDS:
