@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
@@ -92,6 +93,15 @@ def place_errors(form: FlaskForm, errors: Mapping[str | None, list[str]]) -> Non
             form.form_errors.extend(messages)
         else:
             field.errors = [*field.errors, *messages]
+
+
+def with_new_tab_link(message: str, address: str, label: str) -> Markup:
+    """`message` (escaped) followed by a link to `address` that opens in a new tab, so that
+    what the refused form holds is kept: a save refused because the record changed points to
+    the record as it is now."""
+    return Markup('{} <a href="{}" target="_blank" rel="noopener">{}</a>').format(
+        message, address, label
+    )
 
 
 def place_more_errors(form: FlaskForm, errors: Mapping[str | None, list[str]]) -> None:

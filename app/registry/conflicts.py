@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.auth.models import User
+from app.core.forms import with_new_tab_link
 from app.registry.forms import HouseholdForm
 from app.registry.models import Household
 from app.registry.services import HOUSEHOLD_FIELDS, snapshot
@@ -79,7 +80,7 @@ def last_change(household: Household, reader: User) -> tuple[str | None, str]:
 def with_record_link(message: str, household: Household) -> Markup:
     """`message` (escaped) followed by a link opening the household as it is now, in a new tab so
     that what the form holds is kept."""
-    return Markup('{} <a href="{}" target="_blank" rel="noopener">{}</a>').format(
+    return with_new_tab_link(
         message,
         url_for("registry.view", household_id=household.id),
         _("Open the current record in a new tab"),

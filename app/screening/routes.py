@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from app.access import Action, household_or_404, require
-from app.core.forms import place_errors
+from app.core.forms import place_errors, with_new_tab_link
 from app.core.validation import ValidationFailed
 from app.registry.models import Household, Member
 from app.screening.forms import AssessmentForm, describe
@@ -155,9 +155,7 @@ def _with_versions_link(message: str, kind: Kind, household, member) -> Markup:
             member_id=member.id,
             kind=kind.key,
         )
-    return Markup('{} <a href="{}" target="_blank" rel="noopener">{}</a>').format(
-        message, address, _("Open the versions in a new tab")
-    )
+    return with_new_tab_link(message, address, _("Open the versions in a new tab"))
 
 
 def _render_form(form, kind: Kind, household: Household, member: Member | None, status: int):
