@@ -21,15 +21,13 @@ from app.auth.models import User
 from app.auth.passwords import MIN_LENGTH, hash_password, password_problems
 from app.auth.reauth import password_confirmed
 from app.auth.services import (
-    LOCKOUT,
+    LOCKOUT_MINUTES,
     MAX_FAILURES,
     guesses_refused,
     note_login_complete,
     note_wrong_password,
 )
 from app.core.validation import ErrorCollector
-
-LOCKOUT_MINUTES = int(LOCKOUT.total_seconds() // 60)
 
 
 @dataclass(frozen=True)

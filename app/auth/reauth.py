@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import flash, has_request_context, request, session
+from flask import flash, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 from app.auth.passwords import verify_password
 from app.auth.services import (
     CLIENT_WINDOW,
-    LOCKOUT,
+    LOCKOUT_MINUTES,
     MAX_FAILURES,
     note_wrong_password,
     why_guesses_refused,
@@ -36,7 +36,7 @@ WRONG_PASSWORD = _l("The password is wrong. Type the password you log in with.")
 LOCKED = _l(
     "Your account is locked for %(minutes)d minutes after too many wrong passwords. "
     "Try again later.",
-    minutes=int(LOCKOUT.total_seconds() // 60),
+    minutes=LOCKOUT_MINUTES,
 )
 # Said apart from a locked account: the address's limit holds whoever's account it is.
 THROTTLED = _l(
@@ -77,20 +77,14 @@ def password_problem(user: User, password: str | None, purpose: str):
 def _count_wrong(user_id: int, client: str | None) -> None:
     """After the refusal's rollback: count the wrong password; if it locked the account, end
     this session too, the login page then told in the user's language why."""
-    from flask_login import logout_user
-
     from app.auth import sessions
     from app.auth.models import User
-    from app.core.i18n import SESSION_KEY
     from app.extensions import db
 
     user = db.session.get(User, user_id)
     if user is None or not note_wrong_password(user, client):
         return
-    sessions.end_current("locked")
-    logout_user()
-    if user.locale:
-        session[SESSION_KEY] = user.locale
+    sessions.log_out(user, "locked")
     flash(str(LOCKED), "error")
 
 

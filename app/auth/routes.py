@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
 from app.audit import services as audit
 from app.auth import sessions, two_factor
@@ -194,7 +194,7 @@ def change_password():
         except AccountLocked as locked:
             if locked.just_now:
                 return _locked_out()
-            form.current_password.errors = [_locked_message()]
+            form.current_password.errors = [str(LOCKED)]
         except ValidationFailed as refused:
             db.session.commit()  # a wrong current password counts, though the change is refused
             place_errors(form, refused.errors)
@@ -205,27 +205,13 @@ def change_password():
     return page, 422 if form.is_submitted() else 200
 
 
-def _locked_message() -> str:
-    return str(LOCKED)
-
-
 def _locked_out():
     """The wrong current password that locked the account also ends this session: whoever
     holds it may guess no further."""
-    _log_out("locked")
+    sessions.log_out(current_user, "locked")
     db.session.commit()
-    flash(_locked_message(), "error")
+    flash(str(LOCKED), "error")
     return redirect(url_for("auth.login"))
-
-
-def _log_out(why: str) -> None:
-    """End this session on every server; the login page that follows keeps the user's
-    language (it otherwise speaks the browser's)."""
-    locale = current_user.locale
-    sessions.end_current(why)
-    logout_user()
-    if locale:
-        session[LANGUAGE_KEY] = locale
 
 
 @bp.post("/logout")
@@ -233,7 +219,7 @@ def _log_out(why: str) -> None:
 def logout():
     log.info("Logout: %s", current_user.username)
     audit.record("logout")
-    _log_out("logout")
+    sessions.log_out(current_user, "logout")
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

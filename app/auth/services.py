@@ -167,6 +167,7 @@ def _apply(user: User, data: UserInput, agency: Agency | None, team: Team | None
 # After this many failures in a row an account is locked for a while (OWASP ASVS 2.2.1).
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+LOCKOUT_MINUTES = int(LOCKOUT.total_seconds() // 60)  # as the messages say it
 # Failures from one client address, across all usernames, before it is slowed down.
 CLIENT_LIMIT = 20
 CLIENT_WINDOW = timedelta(minutes=15)
@@ -257,6 +258,6 @@ def _note_failure(user: User | None, client: str | None, now: datetime) -> None:
         if failures is not None and failures >= MAX_FAILURES:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
-            audit.record("login.lockout", user=user, minutes=int(LOCKOUT.total_seconds() // 60))
+            audit.record("login.lockout", user=user, minutes=LOCKOUT_MINUTES)
             log.warning("Account %s locked after %d failed logins", user.username, MAX_FAILURES)
     db.session.flush()

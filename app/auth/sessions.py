@@ -124,6 +124,18 @@ def end_current(why: str = "logout") -> None:
     session.pop(COOKIE_KEY, None)
 
 
+def log_out(user: User, why: str) -> None:
+    """End this request's session on every server and log the browser out; the login page
+    that follows keeps `user`'s language (it otherwise speaks the browser's)."""
+    from app.core.i18n import SESSION_KEY
+
+    locale = user.locale  # read first: `user` may be current_user, anonymous once logged out
+    end_current(why)
+    logout_user()
+    if locale:
+        session[SESSION_KEY] = locale
+
+
 def end_all(user: User, why: str) -> int:
     """End every open session of `user` (password changed, account deactivated), on every
     server. Returns how many were open. Flushes; the caller commits."""
