@@ -17,6 +17,7 @@ from app.core.pagination import page_number
 from app.core.validation import ValidationFailed
 from app.extensions import db
 from app.registry import conflicts
+from app.registry.list_form import not_offered
 from app.registry.models import Household
 from app.registry.services import StaleEdit
 from app.workflow.stages import Stage
@@ -103,13 +104,12 @@ def _stage_label(value: str) -> str:
 
 
 def _stage_asked() -> tuple[Stage | None, str | None]:
-    """The stage the list is narrowed to, and what the URL asked if that is no stage: the
-    page names it (cut to 40 characters) and shows every stage, as the case list does."""
+    """The stage the list is narrowed to, and if the URL asked for no stage, the message that
+    names what it asked (`list_form.not_offered`): the page shows every stage, as the case
+    list does."""
     asked = request.args.get("stage", "")
     stage = next((s for s in Stage if s.value == asked), None)
-    if stage is None and asked:
-        return None, asked if len(asked) <= 40 else f"{asked[:40]}…"
-    return stage, None
+    return stage, not_offered(asked) if stage is None and asked else None
 
 
 @bp.get("/team")

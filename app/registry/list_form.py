@@ -33,6 +33,13 @@ def _safe_int(value: object) -> int | None:
         return None
 
 
+def not_offered(typed: str) -> str:
+    """What a list says of a filter's value in its URL that is not among its choices (cut to
+    40 characters: the URL may carry anything)."""
+    shown = typed if len(typed) <= 40 else f"{typed[:40]}…"
+    return _("“%(value)s” is not one of the choices offered to you.", value=shown)
+
+
 def _offered(field: SelectField, typed: str) -> bool:
     """Is `typed` (a value from the URL) one of the choices `field` offers, its blank aside?"""
     wanted = field.coerce(typed)
@@ -89,11 +96,17 @@ class CaseListForm(AwdaForm):
             field = self[name]
             typed = field.raw_data[0] if field.raw_data else ""
             if typed and not _offered(field, typed):
-                shown = typed if len(typed) <= 40 else f"{typed[:40]}…"
-                message = _("“%(value)s” is not one of the choices offered to you.", value=shown)
-                refused[name] = [message]
+                refused[name] = [not_offered(typed)]
                 field.data = field.coerce("")
         return refused
+
+    def refused_named(self) -> list[tuple[str, str]]:
+        """The refused filters as the page names them: (the filter's label, the message)."""
+        return [
+            (self[name].label.text, message)
+            for name, messages in self.refused.items()
+            for message in messages
+        ]
 
     def narrowed(self) -> bool:
         """Is the list narrowed by a filter (the search text and the order aside)?"""
