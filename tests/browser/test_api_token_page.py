@@ -25,15 +25,21 @@ class _NoShots:
         """The journey's screenshots are not this test's business."""
 
 
-@pytest.mark.parametrize("language", ["ar", "en"])
-def test_a_new_token_is_shown_whole_on_a_phone(phone, language):
+def _new_token(phone, language: str, name: str):
+    """Log in as a caseworker reading `language` and make a token named `name`: the page."""
     phone.log_in("caseworker.a", language, _NoShots())
     phone.open("/account/tokens")
     page = phone.page
-    page.fill("input[name=name]", "مزامنة المنظمة الدولية للهجرة")
+    page.fill("input[name=name]", name)
     page.locator("input[name=scopes]").first.check()
     with page.expect_navigation():
         page.click("form:has(input[name=scopes]) button[type=submit]")
+    return page
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_a_new_token_is_shown_whole_on_a_phone(phone, language):
+    page = _new_token(phone, language, "مزامنة المنظمة الدولية للهجرة")
     token = page.locator(".flash-success code")
     assert token.inner_text().startswith("awda_")
     box = token.bounding_box()
@@ -44,13 +50,7 @@ def test_a_new_token_is_shown_whole_on_a_phone(phone, language):
 @pytest.mark.parametrize(("language", "revoke"), [("ar", "إبطال"), ("en", "Revoke")])
 def test_a_token_is_revoked_only_when_asked_twice(phone, language, revoke):
     """One tap on Revoke opens the question; the token stops only at the second."""
-    phone.log_in("caseworker.a", language, _NoShots())
-    phone.open("/account/tokens")
-    page = phone.page
-    page.fill("input[name=name]", "Test sync")
-    page.locator("input[name=scopes]").first.check()
-    with page.expect_navigation():
-        page.click("form:has(input[name=scopes]) button[type=submit]")
+    page = _new_token(phone, language, "Test sync")
     summary = page.locator("details.confirm > summary").first
     assert summary.inner_text().strip() == revoke
     summary.click()
